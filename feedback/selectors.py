@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from .models import FeedbackRequest
+
+SALT = "feedback-request"
+
+
+def feedback_token_for(*, request_id: int) -> str:
+    return signing.TimestampSigner(salt=SALT).sign(str(request_id))
+
+
+def feedback_link_for_request(*, request_id: int) -> str:
+    return reverse("storefront:feedback", args=[feedback_token_for(request_id=request_id)])
+
+
+def feedback_request_from_token(*, token: str) -> FeedbackRequest | None:
+    """The request the signed link points at, or None when the link is forged or expired."""
+    max_age = settings.FEEDBACK_LINK_MAX_AGE_DAYS * 86400
+    try:
+        request_id = int(signing.TimestampSigner(salt=SALT).unsign(token, max_age=max_age))
+    except (signing.BadSignature, ValueError):
+        return None
+    return (
+        FeedbackRequest.objects.select_related("order", "order__customer")
+        .prefetch_related("order__lines__product")
+        .filter(pk=request_id)
+        .first()
+    )

@@ -1,0 +1,62 @@
+from django.db import transaction
+from django.utils import timezone
+
+from orders.events import event_note
+from orders.models import EmailNotification
+from orders.services.notifications import notification_queue
+from orders_site.core.exceptions import ApplicationError
+
+from .models import LOW_RATING, Feedback, FeedbackRequest, ProductRating
+
+
+@transaction.atomic
+def feedback_request_create(*, order) -> FeedbackRequest:
+    """Create the order's feedback request (once) and queue the e-mail with its signed link."""
+    feedback_request, created = FeedbackRequest.objects.get_or_create(order=order)
+    if created:
+        notification_queue(
+            order=order,
+            kind=EmailNotification.Kind.FEEDBACK_REQUEST,
+            subject_key=f"feedbackrequest:{feedback_request.pk}",
+        )
+    return feedback_request
+
+
+@transaction.atomic
+def feedback_submit(
+    *, feedback_request: FeedbackRequest, overall_rating: int, product_ratings: dict[int, int], comment: str = ""
+) -> Feedback:
+    """Store the customer's answer. A rating of 2 or less opens a follow-up for customer service.
+
+    `product_ratings` maps product id -> 1..5, only for products on the order.
+    Locks the request. Raises ApplicationError if already answered or a rating is out of range.
+    """
+    feedback_request = FeedbackRequest.objects.select_for_update().get(pk=feedback_request.pk)
+    if feedback_request.responded_at is not None:
+        raise ApplicationError("Thank you, this feedback was already given.")
+    ratings = [overall_rating, *product_ratings.values()]
+    if any(not isinstance(r, int) or not 1 <= r <= 5 for r in ratings):
+        raise ApplicationError("Ratings go from 1 to 5 stars.", extra={"field": "overall_rating"})
+    ordered = set(feedback_request.order.lines.values_list("product_id", flat=True))
+    if not set(product_ratings) <= ordered:
+        raise ApplicationError("Only products on this order can be rated.")
+    low = overall_rating <= LOW_RATING or any(r <= LOW_RATING for r in product_ratings.values())
+    feedback = Feedback.objects.create(
+        request=feedback_request, overall_rating=overall_rating, comment=comment.strip(), needs_follow_up=low
+    )
+    ProductRating.objects.bulk_create(
+        [
+            ProductRating(feedback=feedback, product_id=product_id, rating=rating)
+            for product_id, rating in product_ratings.items()
+        ]
+    )
+    feedback_request.responded_at = timezone.now()
+    feedback_request.save(update_fields=["responded_at"])
+    event_note(
+        order=feedback_request.order,
+        kind="feedback.received",
+        system="customer",
+        note=f"Rated {overall_rating}/5" + (" — follow-up needed" if low else ""),
+        data={"overall_rating": overall_rating, "needs_follow_up": low},
+    )
+    return feedback

@@ -1,0 +1,189 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from orders_site.core.models import TimeStampedModel
+
+
+class TaxClass(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="0.2100 for 21 %",
+    )
+
+    class Meta:
+        verbose_name_plural = "tax classes"
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lt=1), name="tax_rate_between_0_and_1")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.rate * 100:.2f} %)"
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(unique=True)
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PHYSICAL = "physical", "Physical product"
+        SERVICE = "service", "Service"
+
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    barcode = models.CharField(max_length=64, blank=True, db_index=True)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PHYSICAL)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
+    price = models.DecimalField(max_digits=12, decimal_places=2, help_text="Unit price before tax")
+    tax_class = models.ForeignKey(TaxClass, on_delete=models.PROTECT, related_name="products")
+    weight_grams = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField("active", default=True)
+    is_backorderable = models.BooleanField("back-orderable", default=False)
+    restock_lead_days = models.PositiveIntegerField("expected restock lead time (days)", default=7)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+    @property
+    def tracks_stock(self) -> bool:
+        return self.kind == self.Kind.PHYSICAL
+
+
+class Warehouse(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=100)
+    address = models.TextField(blank=True)
+    priority = models.PositiveIntegerField(default=100, help_text="Lower ships first when several can")
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["priority", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BinLocation(models.Model):
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="bins")
+    code = models.CharField(max_length=30, help_text="Aisle-rack-shelf, e.g. A-03-2")
+    walk_order = models.PositiveIntegerField(default=0, help_text="Position on the picker's walk")
+
+    class Meta:
+        ordering = ["warehouse", "walk_order", "code"]
+        constraints = [models.UniqueConstraint(fields=["warehouse", "code"], name="bin_code_unique_per_warehouse")]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse.code}/{self.code}"
+
+
+class StockLevel(models.Model):
+    """How many units of a product a warehouse holds, and how many are promised to orders."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock_levels")
+    bin_location = models.ForeignKey(BinLocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    on_hand = models.IntegerField(default=0)
+    allocated = models.IntegerField(default=0)
+    reorder_point = models.PositiveIntegerField(default=0)
+    reorder_quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "warehouse"], name="one_stock_level_per_product_warehouse"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_not_negative"),
+            models.CheckConstraint(condition=Q(allocated__gte=0), name="stock_allocated_not_negative"),
+            models.CheckConstraint(condition=Q(allocated__lte=F("on_hand")), name="stock_not_over_allocated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.sku} @ {self.warehouse.code}: {self.available} available"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.allocated
+
+
+class StockMovement(models.Model):
+    """Append-only ledger: levels can always be rebuilt by summing the deltas."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Receipt"
+        ALLOCATION = "allocation", "Allocation"
+        RELEASE = "release", "Release"
+        DISPATCH = "dispatch", "Dispatch"
+        ADJUSTMENT = "adjustment", "Adjustment"
+        RETURN = "return", "Return"
+        WRITE_OFF = "write_off", "Write-off"
+
+    stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    on_hand_delta = models.IntegerField(default=0)
+    allocated_delta = models.IntegerField(default=0)
+    reason = models.CharField(max_length=200, blank=True)
+    reference = models.CharField(max_length=64, blank=True, db_index=True, help_text="Order or document number")
+    actor = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="adjustment") | ~Q(reason=""), name="adjustment_needs_reason"),
+        ]
+
+    def __str__(self) -> str:
+        sku = self.stock_level.product.sku
+        return f"{self.get_kind_display()} {sku}: {self.on_hand_delta:+d} on hand, {self.allocated_delta:+d} allocated"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Stock movements are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Stock movements are append-only")
+
+
+class StockAllocation(models.Model):
+    """Units of one order line promised from one warehouse."""
+
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.CASCADE, related_name="allocations")
+    stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField()
+    dispatched_quantity = models.PositiveIntegerField(default=0)
+    released_quantity = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dispatched_quantity__lte=F("quantity") - F("released_quantity")),
+                name="allocation_not_over_dispatched",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} for order line {self.order_line_id}"
+
+    @property
+    def open_quantity(self) -> int:
+        return self.quantity - self.dispatched_quantity - self.released_quantity

@@ -1,0 +1,136 @@
+from django.db import models
+from django.db.models import Q
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from orders.permissions import staff_permission
+from orders_site.core.models import TimeStampedModel
+
+RECORD_PAYMENT = staff_permission("invoicing.record_payment")
+
+
+class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ISSUED = "issued", "Issued"
+        PARTIALLY_PAID = "partially_paid", "Partially paid"
+        PAID = "paid", "Paid"
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(
+        max_length=30, unique=True, null=True, blank=True, help_text="Gapless; assigned when the invoice is issued"
+    )
+    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
+    issued_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    due_date = models.DateField(null=True, blank=True, db_index=True)
+    currency = models.CharField(max_length=3)
+    billing_name = models.CharField(max_length=200)
+    billing_address = models.TextField()
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    discount_total = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_total = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_total = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    amount_paid = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    tax_breakdown = models.JSONField(default=list, help_text="[{rate, net, tax}] per tax rate")
+    pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("issue_invoice", "Can issue invoices"),
+            ("record_payment", "Can record payments"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"draft invoice for {self.order}"
+
+    @property
+    def balance_due(self):
+        return self.total - self.amount_paid
+
+    @transition(
+        field=status, source=Status.DRAFT, target=Status.ISSUED, permission=staff_permission("invoicing.issue_invoice")
+    )
+    def issue(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.ISSUED, Status.PARTIALLY_PAID],
+        target=Status.PARTIALLY_PAID,
+        permission=RECORD_PAYMENT,
+    )
+    def record_partial_payment(self):
+        pass
+
+    @transition(
+        field=status, source=[Status.ISSUED, Status.PARTIALLY_PAID], target=Status.PAID, permission=RECORD_PAYMENT
+    )
+    def mark_paid(self):
+        pass
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    sku = models.CharField("SKU", max_length=64, blank=True)
+    description = models.CharField(max_length=250)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    discount_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    net_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.description}"
+
+
+class Payment(ConcurrentTransitionMixin, TimeStampedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        AUTHORIZED = "authorized", "Authorised"
+        CAPTURED = "captured", "Captured"
+        FAILED = "failed", "Failed"
+        VOIDED = "voided", "Voided"
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=20)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True, db_index=True)
+    gateway_reference = models.CharField(max_length=100, blank=True)
+    reference = models.CharField(max_length=100, blank=True, help_text="Bank reference, receipt number...")
+    captured_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.method} for {self.order}"
+
+    @transition(field=status, source=Status.PENDING, target=Status.AUTHORIZED)
+    def authorize(self):
+        pass
+
+    @transition(
+        field=status, source=[Status.PENDING, Status.AUTHORIZED], target=Status.CAPTURED, permission=RECORD_PAYMENT
+    )
+    def capture(self):
+        pass
+
+    @transition(field=status, source=[Status.PENDING, Status.AUTHORIZED], target=Status.FAILED)
+    def fail(self):
+        pass
+
+    @transition(
+        field=status, source=[Status.PENDING, Status.AUTHORIZED], target=Status.VOIDED, permission=RECORD_PAYMENT
+    )
+    def void(self):
+        pass

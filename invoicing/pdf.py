@@ -1,0 +1,43 @@
+"""Invoice PDF rendering: a pure function from an invoice to PDF bytes (CONVENTIONS rule 10)."""
+
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves files from the project's static folders and refuses every other URL
+    (no file:// outside them, no http://), so an invoice can never read or fetch anything else."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols=["file"])
+        self.roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
+
+    def fetch(self, url, headers=None):
+        if not url.startswith("file:"):
+            raise ValueError(f"Refused to fetch {url}")
+        path = Path(url.removeprefix("file://").removeprefix("file:").split("?")[0]).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots) or not path.is_file():
+            raise ValueError(f"Refused to fetch {url}")
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime_type})
+
+
+def invoice_pdf_render(*, invoice, lines, order) -> bytes:
+    html = render_to_string(
+        "invoicing/invoice_pdf.html",
+        {
+            "invoice": invoice,
+            "lines": lines,
+            "order": order,
+            "shop_name": settings.SHOP_NAME,
+            "shop_address": settings.SHOP_ADDRESS,
+            "shop_vat_number": settings.SHOP_VAT_NUMBER,
+        },
+    )
+    base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
+    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher()).write_pdf()

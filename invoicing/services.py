@@ -1,0 +1,259 @@
+"""Invoices and payments. Invoices read only the order's frozen line snapshots."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import EmailNotification, Order
+from orders.pricing import PriceInput, price_order
+from orders.services.notifications import notification_queue
+from orders.services.transitions import transition_run
+from orders_site.core.exceptions import ApplicationError
+from orders_site.core.money import ZERO, money
+from orders_site.core.sequences import sequence_next
+
+from .gateways import gateway_get
+from .models import Invoice, InvoiceLine, Payment
+from .pdf import invoice_pdf_render
+
+
+class PaymentDeclined(ApplicationError):
+    pass
+
+
+def _due_date(order: Order, issued_at):
+    customer = order.customer
+    days = (
+        customer.net_days
+        if customer.payment_terms == customer.PaymentTerms.NET
+        else settings.DEFAULT_PAYMENT_TERMS_DAYS
+    )
+    return (issued_at + timedelta(days=days)).date()
+
+
+@transaction.atomic
+def invoice_issue(*, order: Order, actor=None) -> Invoice:
+    """Issue the invoice of a delivered order with the next gapless number, then capture any card
+    authorised at checkout.
+
+    Locks: the order, the invoice-number counter (until commit, so numbers never repeat or skip).
+    Queues: the PDF render and the invoice e-mail (with the PDF attached), on commit.
+    Raises: ApplicationError when the order already has an invoice; TransitionRefused.
+    """
+    order = Order.objects.select_for_update().select_related("billing_address", "customer").get(pk=order.pk)
+    if order.invoices.exists():
+        raise ApplicationError(f"Order {order.number} already has an invoice.")
+    lines = list(order.lines.all())
+    priced = price_order(
+        lines=[
+            PriceInput(unit_price=line.unit_price, tax_rate=line.tax_rate, quantity=line.quantity) for line in lines
+        ],
+        percent_off=order.voucher.percent_off if order.voucher_id else ZERO,
+        shipping_fee=order.shipping_total,
+        shipping_tax_rate=order.shipping_tax_rate,
+    )
+    address = order.billing_address
+    invoice = Invoice.objects.create(
+        order=order,
+        currency=order.currency,
+        billing_name=address.full_name,
+        billing_address="\n".join(address.as_lines()[1:]),
+        subtotal=order.subtotal,
+        discount_total=order.discount_total,
+        shipping_total=order.shipping_total,
+        tax_total=order.tax_total,
+        total=order.total,
+        tax_breakdown=[
+            {
+                "rate": str(rate),
+                "percent": f"{rate * 100:.2f}".rstrip("0").rstrip("."),
+                "net": str(v["net"]),
+                "tax": str(v["tax"]),
+            }
+            for rate, v in priced.tax_breakdown.items()
+        ],
+    )
+    InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(
+                invoice=invoice,
+                sku=line.sku,
+                description=line.name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                tax_rate=line.tax_rate,
+                discount_amount=line.discount_amount,
+                net_amount=line.net_amount,
+                tax_amount=line.tax_amount,
+                line_total=line.line_total,
+            )
+            for line in lines
+        ]
+    )
+    issued_at = timezone.now()
+    number = f"{settings.INVOICE_NUMBER_PREFIX}{issued_at:%Y}-{sequence_next(name=f'invoice-{issued_at:%Y}'):06d}"
+    invoice = transition_run(
+        model=Invoice,
+        pk=invoice.pk,
+        transition="issue",
+        actor=actor,
+        check_permission=False,
+        fields={"number": number, "issued_at": issued_at, "due_date": _due_date(order, issued_at)},
+        data={"number": number, "total": str(invoice.total)},
+    )
+    transition_run(
+        model=Order, pk=order.pk, transition="invoice", actor=actor, check_permission=False, data={"invoice": number}
+    )
+
+    from .tasks import invoice_pdf_render_task
+
+    invoice_pdf_render_task.delay_on_commit(invoice.pk)
+    notification_queue(order=order, kind=EmailNotification.Kind.INVOICE, subject_key=f"invoice:{invoice.pk}")
+
+    for payment in order.payments.filter(status=Payment.Status.AUTHORIZED).order_by("pk"):
+        payment_capture(payment=payment, invoice=invoice, actor=actor)
+    return invoice
+
+
+def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
+    """The invoice's stored PDF, rendering and storing it first if it is not there yet.
+
+    Locks the invoice row while rendering so two workers never render the same invoice twice.
+    """
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().select_related("order").get(pk=invoice_id)
+        if invoice.number is None:
+            raise ApplicationError("A draft invoice has no PDF.")
+        if invoice.pdf:
+            with invoice.pdf.open("rb") as stored:
+                return invoice, stored.read()
+        pdf_bytes = invoice_pdf_render(invoice=invoice, lines=list(invoice.lines.all()), order=invoice.order)
+        invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(pdf_bytes), save=False)
+        invoice.pdf_rendered_at = timezone.now()
+        invoice.save(update_fields=["pdf", "pdf_rendered_at", "updated_at"])
+    return invoice, pdf_bytes
+
+
+@transaction.atomic
+def payment_authorize(*, order: Order, card_token: str) -> Payment:
+    """Authorise the order total on the card at checkout; it is captured when the invoice is issued.
+
+    Raises PaymentDeclined before writing anything when the gateway says no.
+    """
+    result = gateway_get().authorize(
+        amount=order.total, currency=order.currency, card_token=card_token, reference=order.number
+    )
+    if not result.ok:
+        raise PaymentDeclined(result.message or "The card was declined.", extra={"field": "card_number"})
+    payment = Payment.objects.create(
+        order=order, method=Order.PaymentMethod.CARD, amount=order.total, gateway_reference=result.reference
+    )
+    return transition_run(
+        model=Payment,
+        pk=payment.pk,
+        transition="authorize",
+        system="payment gateway",
+        data={"amount": str(order.total), "gateway_reference": result.reference},
+    )
+
+
+@transaction.atomic
+def payment_capture(*, payment: Payment, invoice: Invoice, actor=None) -> Payment:
+    """Capture an authorised card payment against the invoice. Locks the payment and the invoice."""
+    result = gateway_get().capture(gateway_reference=payment.gateway_reference, amount=payment.amount)
+    if not result.ok:
+        transition_run(model=Payment, pk=payment.pk, transition="fail", system="payment gateway", note=result.message)
+        return payment
+    payment = transition_run(
+        model=Payment,
+        pk=payment.pk,
+        transition="capture",
+        actor=actor,
+        system="payment gateway",
+        check_permission=False,
+        fields={"invoice": invoice, "captured_at": timezone.now()},
+        data={"amount": str(payment.amount)},
+    )
+    _invoice_settle(invoice=invoice, actor=actor)
+    return payment
+
+
+@transaction.atomic
+def payment_record(*, invoice: Invoice, amount: Decimal, method: str, reference: str = "", actor=None) -> Payment:
+    """Record money received against an issued invoice (bank transfer, cash, card in person...).
+
+    Over-payments are accepted and shown on the order's timeline. Locks the invoice.
+    Raises ApplicationError for a non-positive amount or a draft/paid invoice; PermissionRefused.
+    """
+    amount = money(amount)
+    if amount <= 0:
+        raise ApplicationError("Enter an amount above zero.", extra={"field": "amount"})
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status not in (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID):
+        raise ApplicationError(
+            f"Invoice {invoice} is {invoice.get_status_display().lower()}; no payment can be recorded."
+        )
+    payment = Payment.objects.create(
+        order_id=invoice.order_id,
+        invoice=invoice,
+        method=method,
+        amount=amount,
+        reference=reference.strip(),
+        recorded_by=actor,
+    )
+    payment = transition_run(
+        model=Payment,
+        pk=payment.pk,
+        transition="capture",
+        actor=actor,
+        fields={"captured_at": timezone.now()},
+        data={"amount": str(amount), "method": method, "reference": reference},
+    )
+    _invoice_settle(invoice=invoice, actor=actor)
+    return payment
+
+
+def _invoice_settle(*, invoice: Invoice, actor=None) -> Invoice:
+    """Recompute what was paid; move the invoice on and, once paid in full, complete the order."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    paid = sum(invoice.payments.filter(status=Payment.Status.CAPTURED).values_list("amount", flat=True), ZERO)
+    Invoice.objects.filter(pk=invoice.pk).update(amount_paid=paid)
+    invoice.amount_paid = paid
+    if paid >= invoice.total:
+        invoice = transition_run(
+            model=Invoice,
+            pk=invoice.pk,
+            transition="mark_paid",
+            actor=actor,
+            check_permission=False,
+            data={"paid": str(paid), "overpaid": str(paid - invoice.total)},
+        )
+        from orders.services.completion import order_payment_complete
+
+        order_payment_complete(order=invoice.order, actor=actor)
+    elif paid > 0:
+        invoice = transition_run(
+            model=Invoice,
+            pk=invoice.pk,
+            transition="record_partial_payment",
+            actor=actor,
+            check_permission=False,
+            data={"paid": str(paid), "balance": str(invoice.total - paid)},
+        )
+    return invoice
+
+
+@transaction.atomic
+def payment_void_for_order(*, order: Order, actor=None) -> int:
+    """Void every authorised or pending payment of a cancelled order. Returns how many."""
+    voided = 0
+    for payment in order.payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.AUTHORIZED]).order_by("pk"):
+        if payment.gateway_reference:
+            gateway_get().void(gateway_reference=payment.gateway_reference)
+        transition_run(model=Payment, pk=payment.pk, transition="void", actor=actor, check_permission=False)
+        voided += 1
+    return voided

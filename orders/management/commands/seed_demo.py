@@ -1,0 +1,250 @@
+"""Demo data for `make run`: catalogue, stock, staff and customer accounts, and orders in every state.
+
+Safe to run again: existing rows are kept, and demo orders are only created once.
+"""
+
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.test import override_settings
+
+from inventory.models import BinLocation, Category, Product, StockLevel, TaxClass, Warehouse
+from inventory.services import stock_receive
+from invoicing.services import payment_record
+from orders.models import Address, Customer, DeliveryMethod, Order, Voucher
+from orders.services.fulfillment import (
+    order_cancel,
+    order_fulfillment_start,
+    shipment_deliver,
+    shipment_dispatch,
+    shipment_pack,
+    shipment_start_picking,
+)
+from orders.services.placement import AddressData, LineRequest, order_place
+from orders.services.transitions import transition_run
+
+ACCOUNTS = [
+    # username, password, group, superuser
+    ("admin", "admin", None, True),
+    ("warehouse", "warehouse", "Warehouse", False),
+    ("service", "service", "Customer service", False),
+    ("manager", "manager", "Managers", False),
+]
+CUSTOMER_EMAIL = "customer@example.com"
+CUSTOMER_PASSWORD = "customer"
+
+PRODUCTS = [
+    # sku, name, category, price, tax, kind, backorderable, stock AMS, stock RTM, bin
+    ("CHAIR-OAK", "Oak dining chair", "furniture", "149.00", "Standard", "physical", False, 24, 6, "A-01-1"),
+    ("TABLE-OAK", "Oak dining table", "furniture", "689.00", "Standard", "physical", True, 3, 0, "A-02-1"),
+    ("DESK-WALNUT", "Walnut writing desk", "furniture", "845.00", "Standard", "physical", True, 0, 0, "A-03-1"),
+    ("STOOL-BIRCH", "Birch bar stool", "furniture", "89.00", "Standard", "physical", False, 2, 0, "A-04-2"),
+    ("LAMP-DESK", "Brass desk lamp", "lighting", "39.95", "Standard", "physical", False, 12, 15, "B-01-1"),
+    ("LAMP-FLOOR", "Linen floor lamp", "lighting", "119.00", "Standard", "physical", False, 0, 8, "B-02-3"),
+    ("BULB-LED", "LED bulb E27 warm white", "lighting", "6.50", "Standard", "physical", False, 200, 150, "B-05-1"),
+    ("BOOK-JOINERY", "The joinery handbook", "books", "34.50", "Reduced", "physical", False, 18, 4, "C-01-1"),
+    ("BOOK-FINISH", "Finishing wood, a guide", "books", "24.00", "Reduced", "physical", True, 1, 0, "C-01-2"),
+    ("OIL-HARDWAX", "Hardwax oil 750 ml", "care", "27.90", "Standard", "physical", False, 40, 0, "D-02-1"),
+    ("SVC-ASSEMBLY", "Assembly at your home", "services", "45.00", "Standard", "service", False, 0, 0, ""),
+    ("SVC-ENGRAVE", "Engraving (up to 20 letters)", "services", "15.00", "Standard", "service", False, 0, 0, ""),
+]
+CATEGORIES = {
+    "furniture": "Furniture",
+    "lighting": "Lighting",
+    "books": "Books",
+    "care": "Wood care",
+    "services": "Services",
+}
+
+
+class Command(BaseCommand):
+    help = "Create demo catalogue, stock, accounts and orders (idempotent)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            catalogue = self._catalogue()
+            self._accounts()
+            customer = self._customer()
+        if not Order.objects.filter(customer=customer).exists():
+            # Demo customers have no real inbox: the outbox rows are kept, the e-mails are not printed.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+                self._orders(customer, catalogue)
+            self.stdout.write("Demo orders created.")
+        self._print_credentials()
+
+    def _catalogue(self) -> dict:
+        taxes = {
+            "Standard": TaxClass.objects.get_or_create(name="Standard", defaults={"rate": Decimal("0.21")})[0],
+            "Reduced": TaxClass.objects.get_or_create(name="Reduced", defaults={"rate": Decimal("0.09")})[0],
+        }
+        categories = {
+            slug: Category.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+            for slug, name in CATEGORIES.items()
+        }
+        ams = Warehouse.objects.get_or_create(code="AMS", defaults={"name": "Amsterdam", "priority": 1})[0]
+        rtm = Warehouse.objects.get_or_create(code="RTM", defaults={"name": "Rotterdam", "priority": 2})[0]
+        products = {}
+        for sku, name, cat, price, tax, kind, backorderable, ams_qty, rtm_qty, bin_code in PRODUCTS:
+            product, created = Product.objects.get_or_create(
+                sku=sku,
+                defaults={
+                    "name": name,
+                    "slug": sku.lower(),
+                    "category": categories[cat],
+                    "price": Decimal(price),
+                    "tax_class": taxes[tax],
+                    "kind": kind,
+                    "is_backorderable": backorderable,
+                    "description": f"{name}. Made to last, shipped from our own warehouses.",
+                    "weight_grams": 0 if kind == "service" else 1500,
+                    "barcode": f"87{abs(hash(sku)) % 10**11:011d}",
+                },
+            )
+            products[sku] = product
+            if not created or kind == "service":
+                continue
+            for warehouse, quantity in ((ams, ams_qty), (rtm, rtm_qty)):
+                bin_location = BinLocation.objects.get_or_create(
+                    warehouse=warehouse,
+                    code=bin_code,
+                    defaults={"walk_order": int(bin_code[2:4]) + ord(bin_code[0]) * 100},
+                )[0]
+                level, _ = StockLevel.objects.get_or_create(
+                    product=product,
+                    warehouse=warehouse,
+                    defaults={"bin_location": bin_location, "reorder_point": 5, "reorder_quantity": 20},
+                )
+                if quantity:
+                    stock_receive(product=product, warehouse=warehouse, quantity=quantity, reference="opening stock")
+        for code, name, fee, lo, hi, pickup, order in (
+            ("standard", "Standard delivery", "4.95", 1, 3, False, 1),
+            ("express", "Express, next day", "9.95", 1, 1, False, 2),
+            ("pickup", "Pick up in Amsterdam", "0.00", 0, 1, True, 3),
+        ):
+            DeliveryMethod.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "fee": Decimal(fee),
+                    "tax_rate": Decimal("0.21"),
+                    "min_days": lo,
+                    "max_days": hi,
+                    "is_pickup": pickup,
+                    "sort_order": order,
+                },
+            )
+        Voucher.objects.get_or_create(code="WELCOME10", defaults={"percent_off": Decimal("10")})
+        return products
+
+    def _accounts(self) -> None:
+        for username, password, group_name, superuser in ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"is_staff": True, "is_superuser": superuser, "email": f"{username}@example.com"},
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+            if group_name:
+                user.groups.add(Group.objects.get(name=group_name))
+
+    def _customer(self) -> Customer:
+        user, created = User.objects.get_or_create(
+            username=CUSTOMER_EMAIL, defaults={"email": CUSTOMER_EMAIL, "first_name": "Anna", "last_name": "de Vries"}
+        )
+        if created:
+            user.set_password(CUSTOMER_PASSWORD)
+            user.save()
+        customer, _ = Customer.objects.get_or_create(
+            user=user, defaults={"email": CUSTOMER_EMAIL, "full_name": "Anna de Vries", "phone": "+31 20 555 0101"}
+        )
+        Address.objects.get_or_create(
+            customer=customer,
+            line1="Prinsengracht 263",
+            defaults={"full_name": "Anna de Vries", "postal_code": "1016 GV", "city": "Amsterdam", "country": "NL"},
+        )
+        return customer
+
+    def _orders(self, customer: Customer, products: dict) -> None:
+        home = AddressData(
+            full_name="Anna de Vries", line1="Prinsengracht 263", postal_code="1016 GV", city="Amsterdam", country="NL"
+        )
+        standard = DeliveryMethod.objects.get(code="standard")
+        admin = User.objects.get(username="admin")
+
+        def place(lines, *, address=home, payment="bank_transfer", channel="web"):
+            return order_place(
+                customer=customer,
+                channel=channel,
+                delivery_method=standard,
+                payment_method=payment,
+                billing_address=address,
+                shipping_address=address,
+                lines=[LineRequest(product_id=products[sku].pk, quantity=q) for sku, q in lines],
+                card_token="4242 4242 4242 4242",
+            )
+
+        def ship_all(order, deliver=False):
+            order = order_fulfillment_start(order=order, actor=admin)
+            for shipment in order.shipments.all():
+                shipment = shipment_start_picking(shipment=shipment, actor=admin)
+                shipment = shipment_pack(shipment=shipment, actor=admin)
+                shipment = shipment_dispatch(
+                    shipment=shipment,
+                    carrier="PostNL",
+                    service="Parcel",
+                    tracking_number=f"3SDEMO{shipment.pk:07d}",
+                    tracking_url="https://tracking.example.com/3SDEMO",
+                    actor=admin,
+                )
+                if deliver:
+                    shipment_deliver(shipment=shipment, actor=admin)
+            return order
+
+        Order.objects.create(  # a draft: started by customer service, not yet placed
+            number="DRAFT-DEMO",
+            customer=customer,
+            email=customer.email,
+            channel=Order.Channel.PHONE,
+            delivery_method=standard,
+            delivery_method_name=standard.name,
+            payment_method="bank_transfer",
+            billing_address=Address.objects.create(**home.__dict__),
+        )
+        place([("BULB-LED", 4)])  # verified
+        place([("LAMP-DESK", 1)], address=AddressData(**{**home.__dict__, "postal_code": "ABC"}))  # on hold
+        place([("DESK-WALNUT", 1)])  # back-ordered
+        order_fulfillment_start(order=place([("CHAIR-OAK", 4)]), actor=admin)  # in fulfilment
+        split = order_fulfillment_start(order=place([("LAMP-FLOOR", 1), ("CHAIR-OAK", 8)]), actor=admin)
+        first = split.shipments.order_by("pk").first()  # partially shipped
+        first = shipment_pack(shipment=shipment_start_picking(shipment=first, actor=admin), actor=admin)
+        shipment_dispatch(shipment=first, carrier="DHL", tracking_number="JD0142", actor=admin)
+        ship_all(place([("BOOK-JOINERY", 1), ("OIL-HARDWAX", 2)]))  # shipped
+        ship_all(place([("LAMP-DESK", 2), ("SVC-ENGRAVE", 1)]), deliver=True)  # invoiced
+        ship_all(place([("CHAIR-OAK", 1)], payment="card"), deliver=True)  # completed (card captured)
+        partial = ship_all(place([("TABLE-OAK", 1), ("SVC-ASSEMBLY", 1)]), deliver=True)
+        invoice = partial.invoices.get()
+        payment_record(
+            invoice=invoice, amount=Decimal("300.00"), method="bank_transfer", reference="NL12BANK", actor=admin
+        )  # invoiced, partially paid
+        order_cancel(order=place([("STOOL-BIRCH", 1)]), actor=admin, reason="Customer changed their mind")
+        placed = Order.objects.create(
+            number="PLACED-DEMO",
+            customer=customer,
+            email=customer.email,
+            channel=Order.Channel.EMAIL,
+            delivery_method=standard,
+            delivery_method_name=standard.name,
+            payment_method="bank_transfer",
+            billing_address=Address.objects.create(**home.__dict__),
+        )
+        transition_run(model=Order, pk=placed.pk, transition="place", system="demo seed")  # awaiting verification
+
+    def _print_credentials(self) -> None:
+        self.stdout.write(self.style.SUCCESS("Demo accounts (username / password):"))
+        for username, password, group_name, superuser in ACCOUNTS:
+            role = "superuser" if superuser else group_name
+            self.stdout.write(f"  admin console  {username} / {password}  ({role})")
+        self.stdout.write(f"  storefront     {CUSTOMER_EMAIL} / {CUSTOMER_PASSWORD}  (customer)")

@@ -1,0 +1,525 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from orders_site.core.models import TimeStampedModel
+
+from .permissions import can_cancel, staff_permission
+
+
+class Customer(TimeStampedModel):
+    class PaymentTerms(models.TextChoices):
+        PREPAID = "prepaid", "Prepaid"
+        NET = "net", "Net days after invoice"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
+    )
+    email = models.EmailField(db_index=True)
+    full_name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=40, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    payment_terms = models.CharField(max_length=10, choices=PaymentTerms.choices, default=PaymentTerms.PREPAID)
+    net_days = models.PositiveIntegerField(default=0, help_text="Days to pay when terms are net")
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+
+class Address(models.Model):
+    """An address book entry (with a customer) or an order's frozen copy (without)."""
+
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses")
+    full_name = models.CharField(max_length=200)
+    company = models.CharField(max_length=200, blank=True)
+    line1 = models.CharField("address line 1", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    postal_code = models.CharField(max_length=20)
+    city = models.CharField(max_length=100)
+    region = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, help_text="ISO 3166 code, e.g. NL")
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return ", ".join(p for p in [self.full_name, self.line1, f"{self.postal_code} {self.city}", self.country] if p)
+
+    def as_lines(self) -> list[str]:
+        return [
+            p
+            for p in [
+                self.full_name,
+                self.company,
+                self.line1,
+                self.line2,
+                f"{self.postal_code} {self.city}".strip(),
+                self.region,
+                self.country,
+            ]
+            if p
+        ]
+
+
+class DeliveryMethod(models.Model):
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    fee = models.DecimalField(max_digits=10, decimal_places=2, help_text="Before tax")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    min_days = models.PositiveIntegerField(default=1)
+    max_days = models.PositiveIntegerField(default=3)
+    is_pickup = models.BooleanField("customer picks up", default=False)
+    is_active = models.BooleanField("active", default=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "fee"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Voucher(models.Model):
+    code = models.CharField(max_length=40, unique=True, help_text="Stored in capitals")
+    percent_off = models.DecimalField(max_digits=5, decimal_places=2)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent_off__gt=0) & Q(percent_off__lte=100), name="voucher_percent_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} (-{self.percent_off} %)"
+
+    def save(self, *args, **kwargs):
+        self.code = self.code.strip().upper()
+        super().save(*args, **kwargs)
+
+
+class Order(ConcurrentTransitionMixin, TimeStampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PLACED = "placed", "Placed"
+        ON_HOLD = "on_hold", "On hold"
+        BACKORDERED = "backordered", "Back-ordered"
+        VERIFIED = "verified", "Verified"
+        IN_FULFILLMENT = "in_fulfillment", "In fulfilment"
+        PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        INVOICED = "invoiced", "Invoiced"
+        PAID = "paid", "Paid"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web shop"
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "E-mail"
+        IN_PERSON = "in_person", "In person"
+        API = "api", "API"
+        IMPORT = "import", "Import"
+
+    class PaymentMethod(models.TextChoices):
+        CARD = "card", "Card"
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CASH_ON_DELIVERY = "cash_on_delivery", "Cash on delivery"
+        IN_PERSON_CARD = "in_person_card", "Card in person"
+        IN_PERSON_CASH = "in_person_cash", "Cash in person"
+        STORE_CREDIT = "store_credit", "Store credit"
+
+    CANCELLABLE = [
+        Status.DRAFT,
+        Status.PLACED,
+        Status.ON_HOLD,
+        Status.BACKORDERED,
+        Status.VERIFIED,
+        Status.IN_FULFILLMENT,
+    ]
+
+    number = models.CharField(max_length=20, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    email = models.EmailField()
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB, db_index=True)
+    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
+
+    delivery_method = models.ForeignKey(DeliveryMethod, on_delete=models.PROTECT, related_name="+")
+    delivery_method_name = models.CharField(max_length=100)
+    shipping_address = models.ForeignKey(Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    billing_address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="+")
+    requested_delivery_date = models.DateField(null=True, blank=True)
+    delivery_instructions = models.TextField(blank=True)
+    payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    payment_reference = models.CharField(max_length=40, blank=True, help_text="What a bank transfer must quote")
+    voucher = models.ForeignKey(Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    discount_code = models.CharField(max_length=40, blank=True)
+
+    currency = models.CharField(max_length=3, default="EUR")
+    subtotal = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, help_text="Lines before discount and tax"
+    )
+    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=0, help_text="Before tax")
+    shipping_tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    placed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Staff member who entered the order",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("verify_order", "Can verify orders and release holds"),
+            ("fulfil_order", "Can pick, pack, dispatch and record deliveries"),
+            ("cancel_order", "Can cancel orders"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    # Transitions change only this row; services do the rest (CONVENTIONS rules 4 and 5).
+    @transition(field=status, source=Status.DRAFT, target=Status.PLACED)
+    def place(self):
+        pass
+
+    @transition(field=status, source=[Status.PLACED, Status.BACKORDERED], target=Status.ON_HOLD)
+    def hold(self):
+        pass
+
+    @transition(field=status, source=[Status.PLACED, Status.ON_HOLD], target=Status.BACKORDERED)
+    def backorder(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.PLACED, Status.ON_HOLD, Status.BACKORDERED],
+        target=Status.VERIFIED,
+        permission=staff_permission("orders.verify_order"),
+    )
+    def verify(self):
+        pass
+
+    @transition(
+        field=status,
+        source=Status.VERIFIED,
+        target=Status.IN_FULFILLMENT,
+        permission=staff_permission("orders.fulfil_order"),
+    )
+    def start_fulfillment(self):
+        pass
+
+    @transition(field=status, source=[Status.IN_FULFILLMENT, Status.PARTIALLY_SHIPPED], target=Status.PARTIALLY_SHIPPED)
+    def ship_partially(self):
+        pass
+
+    @transition(field=status, source=[Status.IN_FULFILLMENT, Status.PARTIALLY_SHIPPED], target=Status.SHIPPED)
+    def ship(self):
+        pass
+
+    @transition(field=status, source=Status.SHIPPED, target=Status.DELIVERED)
+    def deliver(self):
+        pass
+
+    @transition(field=status, source=Status.DELIVERED, target=Status.INVOICED)
+    def invoice(self):
+        pass
+
+    @transition(field=status, source=Status.INVOICED, target=Status.PAID)
+    def pay(self):
+        pass
+
+    @transition(field=status, source=Status.PAID, target=Status.COMPLETED)
+    def complete(self):
+        pass
+
+    @transition(field=status, source=CANCELLABLE, target=Status.CANCELLED, permission=can_cancel)
+    def cancel(self):
+        pass
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.status in self.CANCELLABLE
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("inventory.Product", null=True, on_delete=models.PROTECT, related_name="order_lines")
+    sku = models.CharField("SKU", max_length=64)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, help_text="Before tax, at placement")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    discount_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    net_amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="After discount, before tax")
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2, help_text="Including tax")
+    customisation_notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.name}"
+
+
+class OrderCheck(models.Model):
+    """One verification check's result, recorded when the order is verified."""
+
+    class Result(models.TextChoices):
+        PASSED = "passed", "Passed"
+        FAILED = "failed", "Failed"
+        WARNING = "warning", "Warning"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="checks")
+    name = models.CharField(max_length=40)
+    result = models.CharField(max_length=10, choices=Result.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.result}"
+
+
+class OrderEvent(models.Model):
+    """The order's timeline. Append-only; every transition of the order or of its shipments,
+    invoices and payments writes exactly one row in the transaction that made the change."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    object_type = models.CharField(max_length=20, default="order")
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=60, db_index=True)
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=100, blank=True, help_text="Who or which system")
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    customer_visible = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Order events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Order events are append-only")
+
+
+class Shipment(ConcurrentTransitionMixin, TimeStampedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PICKING = "picking", "Picking"
+        PACKED = "packed", "Packed"
+        SHIPPED = "shipped", "Shipped"
+        IN_TRANSIT = "in_transit", "In transit"
+        DELIVERED = "delivered", "Delivered"
+        DELIVERY_FAILED = "delivery_failed", "Delivery failed"
+        RETURNED_TO_SENDER = "returned_to_sender", "Returned to sender"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FULFIL = staff_permission("orders.fulfil_order")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
+    number = models.CharField(max_length=30, unique=True)
+    warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, related_name="shipments")
+    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True, db_index=True)
+    carrier = models.CharField(max_length=60, blank=True)
+    service = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=60, blank=True, db_index=True)
+    tracking_url = models.URLField(blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @transition(field=status, source=Status.PENDING, target=Status.PICKING, permission=FULFIL)
+    def start_picking(self):
+        pass
+
+    @transition(field=status, source=Status.PICKING, target=Status.PACKED, permission=FULFIL)
+    def pack(self):
+        pass
+
+    @transition(field=status, source=Status.PACKED, target=Status.SHIPPED, permission=FULFIL)
+    def dispatch(self):
+        pass
+
+    @transition(field=status, source=Status.SHIPPED, target=Status.IN_TRANSIT, permission=FULFIL)
+    def mark_in_transit(self):
+        pass
+
+    @transition(field=status, source=[Status.SHIPPED, Status.IN_TRANSIT], target=Status.DELIVERED, permission=FULFIL)
+    def deliver(self):
+        pass
+
+    @transition(
+        field=status, source=[Status.SHIPPED, Status.IN_TRANSIT], target=Status.DELIVERY_FAILED, permission=FULFIL
+    )
+    def fail_delivery(self):
+        pass
+
+    @transition(field=status, source=Status.DELIVERY_FAILED, target=Status.SHIPPED, permission=FULFIL)
+    def redispatch(self):
+        pass
+
+    @transition(field=status, source=Status.DELIVERY_FAILED, target=Status.RETURNED_TO_SENDER, permission=FULFIL)
+    def return_to_sender(self):
+        pass
+
+    # Only as part of cancelling its order, before anything left the warehouse.
+    @transition(field=status, source=[Status.PENDING, Status.PICKING, Status.PACKED], target=Status.CANCELLED)
+    def cancel(self):
+        pass
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipment_lines")
+    allocation = models.ForeignKey(
+        "inventory.StockAllocation", null=True, blank=True, on_delete=models.PROTECT, related_name="shipment_lines"
+    )
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x order line {self.order_line_id}"
+
+
+class EmailNotification(models.Model):
+    """Outbox row for one customer e-mail about one event. Written in the transaction that caused it,
+    so a lost task can be re-sent, and unique so the same event never mails twice."""
+
+    class Kind(models.TextChoices):
+        ORDER_RECEIVED = "order_received", "Order received"
+        ORDER_SHIPPED = "order_shipped", "Order shipped"
+        INVOICE = "invoice", "Invoice"
+        PAYMENT_CONFIRMATION = "payment_confirmation", "Payment confirmation"
+        FEEDBACK_REQUEST = "feedback_request", "Feedback request"
+        ORDER_CANCELLED = "order_cancelled", "Order cancelled"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    subject_key = models.CharField(max_length=60, help_text="What the e-mail is about, e.g. shipment:12")
+    recipient = models.EmailField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind", "subject_key"], name="one_email_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient} ({self.status})"
+
+
+class RiskRules(models.Model):
+    """Thresholds of the verification risk rules, editable by managers. One row (pk=1)."""
+
+    large_order_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=2000, help_text="Hold orders whose total is above this"
+    )
+    first_order_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=500, help_text="Hold a customer's first order above this"
+    )
+    velocity_max_orders = models.PositiveIntegerField(
+        default=5, help_text="Hold when one customer places more than this many orders within the window"
+    )
+    velocity_window_minutes = models.PositiveIntegerField(default=60)
+    duplicate_window_minutes = models.PositiveIntegerField(
+        default=30, help_text="Same customer, same lines within this many minutes counts as a probable duplicate"
+    )
+    hold_country_mismatch = models.BooleanField(
+        default=True, help_text="Hold when billing and delivery countries differ"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "risk rules"
+        verbose_name_plural = "risk rules"
+
+    def __str__(self) -> str:
+        return "Risk rules"
+
+    @classmethod
+    def current(cls) -> "RiskRules":
+        rules, _ = cls.objects.get_or_create(pk=1)
+        return rules
+
+
+class Cart(TimeStampedModel):
+    """A signed-in customer's cart, kept across devices. Guests keep theirs in the session."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart")
+
+    def __str__(self) -> str:
+        return f"Cart of {self.user}"
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("inventory.Product", on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+    customisation_notes = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="one_cart_line_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="cart_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x product {self.product_id}"

@@ -1,0 +1,202 @@
+"""From a verified order to parcels delivered: shipments, dispatch (stock leaves), delivery."""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.models import StockAllocation
+from inventory.services import stock_dispatch
+from orders_site.core.exceptions import ApplicationError
+
+from ..models import EmailNotification, Order, Shipment, ShipmentLine
+from .notifications import notification_queue
+from .transitions import transition_run
+
+DISPATCHED = {
+    Shipment.Status.SHIPPED,
+    Shipment.Status.IN_TRANSIT,
+    Shipment.Status.DELIVERED,
+    Shipment.Status.DELIVERY_FAILED,
+    Shipment.Status.RETURNED_TO_SENDER,
+}
+
+
+@transaction.atomic
+def order_fulfillment_start(*, order: Order, actor=None, expected_status: str | None = None) -> Order:
+    """Send a verified order to the warehouse: one shipment per warehouse its stock comes from.
+
+    Service lines (assembly, engraving...) travel with the first shipment. Locks: the order.
+    Raises TransitionRefused.
+    """
+    order = transition_run(
+        model=Order, pk=order.pk, transition="start_fulfillment", actor=actor, expected_status=expected_status
+    )
+    allocations = (
+        StockAllocation.objects.filter(order_line__order=order)
+        .select_related("stock_level__warehouse", "order_line")
+        .order_by("stock_level__warehouse__priority", "pk")
+    )
+    by_warehouse = defaultdict(list)
+    for allocation in allocations:
+        if allocation.open_quantity > 0:
+            by_warehouse[allocation.stock_level.warehouse].append(allocation)
+    if not by_warehouse:
+        from inventory.models import Warehouse
+
+        first = Warehouse.objects.filter(is_active=True).first()
+        if first is None:
+            raise ApplicationError("There is no active warehouse to fulfil from.")
+        by_warehouse[first] = []
+    service_lines = [line for line in order.lines.all() if not line.allocations.exists()]
+    for index, (warehouse, warehouse_allocations) in enumerate(by_warehouse.items(), start=1):
+        shipment = Shipment.objects.create(order=order, number=f"{order.number}-{index}", warehouse=warehouse)
+        ShipmentLine.objects.bulk_create(
+            [
+                ShipmentLine(shipment=shipment, order_line=a.order_line, allocation=a, quantity=a.open_quantity)
+                for a in warehouse_allocations
+            ]
+            + (
+                [ShipmentLine(shipment=shipment, order_line=line, quantity=line.quantity) for line in service_lines]
+                if index == 1
+                else []
+            )
+        )
+    return order
+
+
+def _shipment_step(transition: str):
+    def run(*, shipment: Shipment, actor=None, note: str = "", expected_status: str | None = None) -> Shipment:
+        return transition_run(
+            model=Shipment,
+            pk=shipment.pk,
+            transition=transition,
+            actor=actor,
+            note=note,
+            expected_status=expected_status,
+        )
+
+    run.__name__ = f"shipment_{transition}"
+    run.__doc__ = f"Warehouse step: {transition.replace('_', ' ')}. Locks the shipment. Raises TransitionRefused."
+    return run
+
+
+shipment_start_picking = _shipment_step("start_picking")
+shipment_pack = _shipment_step("pack")
+
+
+@transaction.atomic
+def shipment_dispatch(
+    *,
+    shipment: Shipment,
+    carrier: str,
+    tracking_number: str,
+    service: str = "",
+    tracking_url: str = "",
+    actor=None,
+    expected_status: str | None = None,
+) -> Shipment:
+    """Hand the parcel to the carrier: stock leaves `on_hand` now, the order becomes (partially) shipped.
+
+    Carrier and tracking number are required unless the customer picks the order up.
+    Locks: the shipment, its stock levels, the order. Queues: the "shipped" e-mail.
+    Raises: ApplicationError (missing carrier/tracking), TransitionRefused.
+    """
+    order = shipment.order
+    if not order.delivery_method.is_pickup:
+        if not carrier.strip():
+            raise ApplicationError("Enter the carrier before dispatching.", extra={"field": "carrier"})
+        if not tracking_number.strip():
+            raise ApplicationError("Enter the tracking number before dispatching.", extra={"field": "tracking_number"})
+    shipment = transition_run(
+        model=Shipment,
+        pk=shipment.pk,
+        transition="dispatch",
+        actor=actor,
+        expected_status=expected_status,
+        fields={
+            "carrier": carrier.strip() or "Pickup",
+            "service": service.strip(),
+            "tracking_number": tracking_number.strip(),
+            "tracking_url": tracking_url.strip(),
+            "dispatched_at": timezone.now(),
+        },
+        data={"carrier": carrier, "tracking_number": tracking_number},
+    )
+    for line in shipment.lines.select_related("allocation"):
+        if line.allocation is not None:
+            stock_dispatch(allocation=line.allocation, quantity=line.quantity, reference=order.number, actor=actor)
+    statuses = set(order.shipments.exclude(status=Shipment.Status.CANCELLED).values_list("status", flat=True))
+    order_transition = "ship" if statuses <= DISPATCHED else "ship_partially"
+    transition_run(
+        model=Order,
+        pk=order.pk,
+        transition=order_transition,
+        actor=actor,
+        check_permission=False,
+        data={"shipment": shipment.number},
+    )
+    notification_queue(order=order, kind=EmailNotification.Kind.ORDER_SHIPPED, subject_key=f"shipment:{shipment.pk}")
+    return shipment
+
+
+shipment_mark_in_transit = _shipment_step("mark_in_transit")
+shipment_fail_delivery = _shipment_step("fail_delivery")
+shipment_return_to_sender = _shipment_step("return_to_sender")
+
+
+@transaction.atomic
+def shipment_redispatch(
+    *, shipment: Shipment, actor=None, note: str = "", expected_status: str | None = None
+) -> Shipment:
+    """Try delivering again after a failed attempt. Locks the shipment. Raises TransitionRefused."""
+    return transition_run(
+        model=Shipment, pk=shipment.pk, transition="redispatch", actor=actor, note=note, expected_status=expected_status
+    )
+
+
+@transaction.atomic
+def shipment_deliver(*, shipment: Shipment, actor=None, note: str = "", expected_status: str | None = None) -> Shipment:
+    """Record delivery. When the order's last parcel arrives, the order is delivered and invoiced.
+
+    Locks: the shipment, then the order. Queues (through invoicing): the invoice PDF and e-mail.
+    Raises TransitionRefused.
+    """
+    shipment = transition_run(
+        model=Shipment,
+        pk=shipment.pk,
+        transition="deliver",
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        fields={"delivered_at": timezone.now()},
+    )
+    order = Order.objects.select_for_update().get(pk=shipment.order_id)
+    open_shipments = order.shipments.exclude(status__in=[Shipment.Status.DELIVERED, Shipment.Status.CANCELLED])
+    if order.status == Order.Status.SHIPPED and not open_shipments.exists():
+        order = transition_run(model=Order, pk=order.pk, transition="deliver", actor=actor, check_permission=False)
+        from invoicing.services import invoice_issue
+
+        invoice_issue(order=order, actor=actor)
+    return shipment
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor=None, reason: str = "", expected_status: str | None = None) -> Order:
+    """Cancel before dispatch: release stock, cancel unsent parcels, void card authorisations.
+
+    Locks: the order, its shipments, the stock levels of its products, its payments.
+    Queues: the "cancelled" e-mail. Raises TransitionRefused / PermissionRefused.
+    """
+    order = transition_run(
+        model=Order, pk=order.pk, transition="cancel", actor=actor, note=reason, expected_status=expected_status
+    )
+    for shipment in order.shipments.exclude(status=Shipment.Status.CANCELLED).order_by("pk"):
+        transition_run(model=Shipment, pk=shipment.pk, transition="cancel", actor=actor, check_permission=False)
+    from inventory.services import stock_release_order
+    from invoicing.services import payment_void_for_order
+
+    stock_release_order(order=order, actor=actor, reason=reason or "order cancelled")
+    payment_void_for_order(order=order, actor=actor)
+    notification_queue(order=order, kind=EmailNotification.Kind.ORDER_CANCELLED)
+    return order

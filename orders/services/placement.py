@@ -1,0 +1,204 @@
+"""Order placement: one transaction from the customer's request to a placed, checked order."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from inventory.models import Product
+from orders_site.core.exceptions import ApplicationError
+from orders_site.core.sequences import sequence_next
+
+from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine
+from ..pricing import PriceInput, price_order
+from ..selectors import voucher_find_valid
+from .notifications import notification_queue
+from .transitions import transition_run
+
+MAX_LINE_QUANTITY = 999
+
+
+class InvalidOrder(ApplicationError):
+    """The request cannot become an order. `extra["field"]` names the form field when there is one."""
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: int
+    quantity: int
+    customisation_notes: str = ""
+
+
+@dataclass(frozen=True)
+class AddressData:
+    full_name: str
+    line1: str
+    postal_code: str
+    city: str
+    country: str
+    company: str = ""
+    line2: str = ""
+    region: str = ""
+    phone: str = ""
+
+    @classmethod
+    def from_address(cls, address: Address) -> "AddressData":
+        return cls(**{f: getattr(address, f) for f in cls.__dataclass_fields__})
+
+
+def _address_copy(data: AddressData) -> Address:
+    fields = {name: (getattr(data, name) or "").strip() for name in AddressData.__dataclass_fields__}
+    fields["country"] = fields["country"].upper()
+    return Address.objects.create(**fields)
+
+
+def _validate(*, lines, delivery_method, shipping_address, payment_method) -> dict[int, Product]:
+    if not lines:
+        raise InvalidOrder("The order has no lines.", extra={"field": "lines"})
+    for line in lines:
+        if not 1 <= line.quantity <= MAX_LINE_QUANTITY:
+            raise InvalidOrder(f"Quantities must be between 1 and {MAX_LINE_QUANTITY}.", extra={"field": "lines"})
+    products = Product.objects.select_related("tax_class").in_bulk({line.product_id for line in lines})
+    for line in lines:
+        product = products.get(line.product_id)
+        if product is None or not product.is_active:
+            raise InvalidOrder("A product in the order is no longer sold.", extra={"field": "lines"})
+    if not delivery_method.is_active:
+        raise InvalidOrder("This delivery method is no longer offered.", extra={"field": "delivery_method"})
+    if shipping_address is None and not delivery_method.is_pickup:
+        raise InvalidOrder(
+            "A delivery address is needed for this delivery method.", extra={"field": "shipping_address"}
+        )
+    if payment_method not in Order.PaymentMethod.values:
+        raise InvalidOrder("Choose a payment method.", extra={"field": "payment_method"})
+    return products
+
+
+@transaction.atomic
+def order_place(
+    *,
+    customer: Customer,
+    lines: list[LineRequest],
+    channel: str,
+    delivery_method: DeliveryMethod,
+    payment_method: str,
+    billing_address: AddressData,
+    shipping_address: AddressData | None = None,
+    discount_code: str = "",
+    requested_delivery_date: date | None = None,
+    delivery_instructions: str = "",
+    idempotency_key: str | None = None,
+    placed_by=None,
+    card_token: str = "",
+) -> Order:
+    """Create the order from current catalogue prices, place it, and verify it.
+
+    Nothing posted is trusted: names, prices and tax rates come from the catalogue and are
+    frozen on the lines. A repeated `idempotency_key` returns the order already made (double
+    click, resubmit, two tabs). Card payments are authorised through the gateway before the
+    transaction commits; a decline raises and leaves nothing behind.
+
+    Locks: the order-number counter; the stock levels of the ordered products (verification).
+    Queues: the "order received" e-mail, on commit.
+    Raises: InvalidOrder (with extra["field"]), PaymentDeclined.
+    """
+    if idempotency_key:
+        existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    products = _validate(
+        lines=lines, delivery_method=delivery_method, shipping_address=shipping_address, payment_method=payment_method
+    )
+    voucher = None
+    if discount_code.strip():
+        voucher = voucher_find_valid(code=discount_code)
+        if voucher is None:
+            raise InvalidOrder("This discount code is not valid (any more).", extra={"field": "discount_code"})
+
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                number=f"{sequence_next(name='order'):06d}",
+                customer=customer,
+                email=customer.email,
+                channel=channel,
+                delivery_method=delivery_method,
+                delivery_method_name=delivery_method.name,
+                shipping_address=None
+                if delivery_method.is_pickup or shipping_address is None
+                else _address_copy(shipping_address),
+                billing_address=_address_copy(billing_address),
+                requested_delivery_date=requested_delivery_date,
+                delivery_instructions=delivery_instructions.strip(),
+                payment_method=payment_method,
+                voucher=voucher,
+                discount_code=voucher.code if voucher else "",
+                currency=settings.CURRENCY,
+                shipping_tax_rate=delivery_method.tax_rate,
+                idempotency_key=idempotency_key or None,
+                placed_by=placed_by,
+            )
+    except IntegrityError:
+        # Another request with the same key won the race; show the customer that order.
+        existing = Order.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+        if existing is None:
+            raise
+        return existing
+
+    requested = [(products[line.product_id], line) for line in lines]
+    priced = price_order(
+        lines=[PriceInput(unit_price=p.price, tax_rate=p.tax_class.rate, quantity=r.quantity) for p, r in requested],
+        percent_off=voucher.percent_off if voucher else 0,
+        shipping_fee=delivery_method.fee,
+        shipping_tax_rate=delivery_method.tax_rate,
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                product=product,
+                sku=product.sku,
+                name=product.name,
+                kind=product.kind,
+                quantity=request.quantity,
+                unit_price=product.price,
+                tax_rate=product.tax_class.rate,
+                discount_amount=price.discount,
+                net_amount=price.net,
+                tax_amount=price.tax,
+                line_total=price.total,
+                customisation_notes=request.customisation_notes.strip(),
+            )
+            for (product, request), price in zip(requested, priced.lines, strict=True)
+        ]
+    )
+    order.subtotal = priced.subtotal
+    order.discount_total = priced.discount_total
+    order.shipping_total = priced.shipping_net
+    order.tax_total = priced.tax_total
+    order.total = priced.total
+    order.placed_at = timezone.now()
+    if payment_method == Order.PaymentMethod.BANK_TRANSFER:
+        order.payment_reference = f"RF{order.number}"
+    order.save()
+
+    order = transition_run(
+        model=Order,
+        pk=order.pk,
+        transition="place",
+        actor=placed_by,
+        system="" if placed_by else channel,
+        check_permission=False,
+        data={"channel": channel, "total": str(order.total)},
+    )
+    if payment_method == Order.PaymentMethod.CARD:
+        from invoicing.services import payment_authorize
+
+        payment_authorize(order=order, card_token=card_token)
+    notification_queue(order=order, kind=EmailNotification.Kind.ORDER_RECEIVED)
+
+    from .verification import order_verify_automatically
+
+    return order_verify_automatically(order=order)
