@@ -8,8 +8,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from inventory.services import stock_allocate_order
-from orders_site.core.exceptions import ApplicationError
+from orders_site.core.exceptions import ApplicationError, TransitionRefused
 
+from ..events import event_note
 from ..models import Order, OrderCheck
 from ..pricing import PriceInput, price_order
 from .transitions import transition_run
@@ -91,6 +92,14 @@ def _check_customer(order: Order, actor) -> CheckOutcome:
 CHECKS = [_check_customer, _check_pricing, _check_stock]
 
 
+def _outcomes_record(order: Order, actor) -> list[CheckOutcome]:
+    outcomes = [check(order, actor) for check in CHECKS]
+    OrderCheck.objects.bulk_create(
+        [OrderCheck(order=order, name=o.name, result=o.result, detail=o.detail) for o in outcomes]
+    )
+    return outcomes
+
+
 @transaction.atomic
 def order_verify_automatically(*, order: Order, actor=None) -> Order:
     """Run every check, store each result, and move the order to verified, backordered or on_hold.
@@ -99,10 +108,7 @@ def order_verify_automatically(*, order: Order, actor=None) -> Order:
     the order goes on hold with the reasons in the event's data.
     """
     order = Order.objects.select_for_update().get(pk=order.pk)
-    outcomes = [check(order, actor) for check in CHECKS]
-    OrderCheck.objects.bulk_create(
-        [OrderCheck(order=order, name=o.name, result=o.result, detail=o.detail) for o in outcomes]
-    )
+    outcomes = _outcomes_record(order, actor)
     failed = [o for o in outcomes if o.result == OrderCheck.Result.FAILED]
     if failed:
         transition = "hold"
@@ -143,3 +149,36 @@ def order_release(*, order: Order, actor, note: str = "", expected_status: str |
                 f"Order {order.number} is still short of {short} unit(s); it cannot be released yet."
             )
     return transition_run(model=Order, pk=order.pk, transition="verify", actor=actor, note=note)
+
+
+@transaction.atomic
+def order_reverify(*, order: Order, actor=None) -> Order:
+    """Run every check again on a held order (after staff fixed the address, say).
+
+    All pass: the order is verified (or back-ordered); a check still fails: it stays on hold and
+    the new results are recorded in an event. Locks the order and its stock levels.
+    Raises TransitionRefused when the order is not on hold.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Order.Status.ON_HOLD:
+        raise TransitionRefused(f"Order {order.number} is not on hold; there is nothing to re-check.")
+    outcomes = _outcomes_record(order, actor)
+    failed = [o for o in outcomes if o.result == OrderCheck.Result.FAILED]
+    if failed:
+        reasons = [f"{o.name}: {o.detail}" for o in failed]
+        event_note(
+            order=order, kind="order.recheck_failed", actor=actor, note="; ".join(reasons), data={"reasons": reasons}
+        )
+        return order
+    if any(o.backorder for o in outcomes):
+        reasons = [o.detail for o in outcomes if o.backorder]
+        return transition_run(
+            model=Order,
+            pk=order.pk,
+            transition="backorder",
+            actor=actor,
+            check_permission=False,
+            note="; ".join(reasons),
+            data={"reasons": reasons},
+        )
+    return transition_run(model=Order, pk=order.pk, transition="verify", actor=actor, note="Re-checked: all passed")
