@@ -257,3 +257,14 @@ def payment_void_for_order(*, order: Order, actor=None) -> int:
         transition_run(model=Payment, pk=payment.pk, transition="void", actor=actor, check_permission=False)
         voided += 1
     return voided
+
+
+def invoice_pdf_requeue_missing(*, older_than_minutes: int = 10) -> int:
+    """Queue the PDF again for issued invoices still without one (a lost task). Returns how many."""
+    from .tasks import invoice_pdf_render_task
+
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    ids = list(Invoice.objects.filter(number__isnull=False, pdf="", issued_at__lt=cutoff).values_list("pk", flat=True))
+    for invoice_id in ids:
+        invoice_pdf_render_task.delay(invoice_id)
+    return len(ids)

@@ -11,3 +11,10 @@ def invoice_pdf_render_task(self, invoice_id: int) -> str:
     except Exception as exc:
         raise self.retry(exc=exc, countdown=min(600, 2**self.request.retries * 10)) from exc
     return invoice.pdf.name
+
+
+@shared_task
+def invoice_pdfs_requeue_missing() -> int:
+    from .services import invoice_pdf_requeue_missing
+
+    return invoice_pdf_requeue_missing()

@@ -134,6 +134,12 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Run one `celery beat` beside the workers: it re-queues work a lost task or a broker outage left
+# undone (outbox e-mails, invoice PDFs). Each re-queued task checks whether it is still needed.
+CELERY_BEAT_SCHEDULE = {
+    "resend-pending-emails": {"task": "orders.tasks.notifications_resend_pending", "schedule": 300.0},
+    "requeue-missing-invoice-pdfs": {"task": "invoicing.tasks.invoice_pdfs_requeue_missing", "schedule": 300.0},
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
