@@ -1,0 +1,45 @@
+"""Work a lost task left undone is found again by the beat jobs, and done once."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from invoicing.models import Invoice
+from invoicing.services import invoice_pdf_requeue_missing
+from orders.services.fulfillment import (
+    order_fulfillment_start,
+    shipment_deliver,
+    shipment_dispatch,
+    shipment_pack,
+    shipment_start_picking,
+)
+from orders.tests.factories import order_place_for_test
+
+pytestmark = pytest.mark.django_db
+
+
+def test_issued_invoice_whose_pdf_task_was_lost_gets_its_pdf(catalogue, customer, django_capture_on_commit_callbacks):
+    # Given a delivered order whose PDF task never ran (callbacks captured, not executed)
+    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    order = order_fulfillment_start(order=order)
+    shipment = order.shipments.get()
+    with django_capture_on_commit_callbacks(execute=False):
+        shipment = shipment_dispatch(
+            shipment=shipment_pack(shipment=shipment_start_picking(shipment=shipment)),
+            carrier="PostNL",
+            tracking_number="3S1",
+        )
+        shipment_deliver(shipment=shipment)
+    invoice = Invoice.objects.get(order=order)
+    assert not invoice.pdf
+
+    # When the beat job runs before the grace period: nothing; after it: the PDF is rendered
+    assert invoice_pdf_requeue_missing(older_than_minutes=10) == 0
+    Invoice.objects.filter(pk=invoice.pk).update(issued_at=timezone.now() - timedelta(minutes=11))
+    assert invoice_pdf_requeue_missing(older_than_minutes=10) == 1
+
+    # Then the invoice has its PDF, and a second run finds nothing more to do
+    invoice.refresh_from_db()
+    assert invoice.pdf.name.endswith(f"{invoice.number}.pdf")
+    assert invoice_pdf_requeue_missing(older_than_minutes=10) == 0
