@@ -1,9 +1,13 @@
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from orders.permissions import staff_permission
 from orders_site.core.models import TimeStampedModel
 
 
@@ -104,8 +108,11 @@ class StockLevel(models.Model):
     bin_location = models.ForeignKey(BinLocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     on_hand = models.IntegerField(default=0)
     allocated = models.IntegerField(default=0)
-    reorder_point = models.PositiveIntegerField(default=0)
-    reorder_quantity = models.PositiveIntegerField(default=0)
+    reorder_point = models.PositiveIntegerField(default=0, help_text="Reorder when stock falls to this")
+    reorder_quantity = models.PositiveIntegerField(default=0, help_text="Order at least this many at a time")
+    safety_stock = models.PositiveIntegerField(
+        default=0, help_text="Units kept for demand above the average; added to the suggested reorder point"
+    )
 
     class Meta:
         constraints = [
@@ -121,6 +128,32 @@ class StockLevel(models.Model):
     @property
     def available(self) -> int:
         return self.on_hand - self.allocated
+
+    def clean(self):
+        if self.bin_location_id and self.warehouse_id and self.bin_location.warehouse_id != self.warehouse_id:
+            raise ValidationError({"bin_location": "This bin is in another warehouse."})
+
+
+class StockMovementQuerySet(models.QuerySet):
+    """The ledger is append-only: bulk updates and deletes are refused too (PostgreSQL also has a trigger)."""
+
+    def update(self, **kwargs):
+        raise ValueError("Stock movements are append-only")
+
+    def delete(self):
+        raise ValueError("Stock movements are append-only")
+
+
+# Which deltas each kind of movement may carry; the database refuses anything else.
+MOVEMENT_SHAPES = (
+    Q(kind="receipt", on_hand_delta__gt=0, allocated_delta=0)
+    | Q(kind="return", on_hand_delta__gt=0, allocated_delta=0)
+    | Q(kind="allocation", on_hand_delta=0, allocated_delta__gt=0)
+    | Q(kind="release", on_hand_delta=0, allocated_delta__lt=0)
+    | Q(kind="dispatch", on_hand_delta__lt=0, allocated_delta=F("on_hand_delta"))
+    | (Q(kind="adjustment", allocated_delta=0) & ~Q(on_hand_delta=0))
+    | Q(kind="write_off", on_hand_delta__lt=0, allocated_delta=0)
+)
 
 
 class StockMovement(models.Model):
@@ -144,10 +177,15 @@ class StockMovement(models.Model):
     actor = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    objects = StockMovementQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=~Q(kind="adjustment") | ~Q(reason=""), name="adjustment_needs_reason"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["adjustment", "write_off"]) | ~Q(reason=""), name="adjustment_needs_reason"
+            ),
+            models.CheckConstraint(condition=MOVEMENT_SHAPES, name="movement_deltas_match_kind"),
         ]
 
     def __str__(self) -> str:
@@ -179,6 +217,7 @@ class StockAllocation(models.Model):
                 condition=Q(dispatched_quantity__lte=F("quantity") - F("released_quantity")),
                 name="allocation_not_over_dispatched",
             ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="allocation_quantity_positive"),
         ]
 
     def __str__(self) -> str:
@@ -187,3 +226,129 @@ class StockAllocation(models.Model):
     @property
     def open_quantity(self) -> int:
         return self.quantity - self.dispatched_quantity - self.released_quantity
+
+
+class Supplier(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PurchaseOrder(ConcurrentTransitionMixin, TimeStampedModel):
+    """Stock ordered from a supplier for one warehouse. Receipts add stock through the ledger."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENT = "sent", "Sent"
+        PARTIALLY_RECEIVED = "partially_received", "Partially received"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN = [Status.SENT, Status.PARTIALLY_RECEIVED]
+    SEND = staff_permission("inventory.send_purchaseorder")
+    RECEIVE = staff_permission("inventory.receive_purchaseorder")
+
+    number = models.CharField(max_length=20, unique=True)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="purchase_orders")
+    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
+    expected_on = models.DateField("expected delivery", null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("send_purchaseorder", "Can send purchase orders to suppliers"),
+            ("receive_purchaseorder", "Can receive purchase orders"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    # Transitions change only this row; inventory.services.purchasing runs them and writes the event.
+    @transition(field=status, source=Status.DRAFT, target=Status.SENT, permission=SEND)
+    def send(self):
+        pass
+
+    @transition(field=status, source=OPEN, target=Status.PARTIALLY_RECEIVED, permission=RECEIVE)
+    def receive_partially(self):
+        pass
+
+    @transition(field=status, source=OPEN, target=Status.RECEIVED, permission=RECEIVE)
+    def receive_fully(self):
+        pass
+
+    @transition(field=status, source=Status.PARTIALLY_RECEIVED, target=Status.RECEIVED, permission=RECEIVE)
+    def close(self):
+        """The supplier will not deliver the rest."""
+
+    @transition(field=status, source=[Status.DRAFT, Status.SENT], target=Status.CANCELLED, permission=SEND)
+    def cancel(self):
+        pass
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchase_order_lines")
+    quantity_ordered = models.PositiveIntegerField()
+    quantity_received = models.PositiveIntegerField(default=0)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_order", "product"], name="one_po_line_per_product"),
+            models.CheckConstraint(condition=Q(quantity_ordered__gt=0), name="po_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_received__lte=F("quantity_ordered")), name="po_line_not_over_received"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity_ordered} x {self.product.sku}"
+
+    @property
+    def outstanding(self) -> int:
+        return self.quantity_ordered - self.quantity_received
+
+
+class PurchaseOrderEvent(models.Model):
+    """The purchase order's timeline: one row per transition or receipt. Append-only."""
+
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=60)
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order_id} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Purchase order events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Purchase order events are append-only")

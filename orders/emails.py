@@ -14,6 +14,8 @@ SUBJECTS = {
     EmailNotification.Kind.PAYMENT_CONFIRMATION: "Payment received for order {number}, thank you",
     EmailNotification.Kind.FEEDBACK_REQUEST: "How did we do with order {number}?",
     EmailNotification.Kind.ORDER_CANCELLED: "Your order {number} has been cancelled",
+    EmailNotification.Kind.ORDER_BACKORDERED: "Part of your order {number} is on back-order",
+    EmailNotification.Kind.BACKORDER_READY: "Everything for your order {number} is in stock",
 }
 
 
@@ -44,6 +46,8 @@ def email_build(*, notification: EmailNotification) -> EmailMessage:
         from feedback.selectors import feedback_link_for_request
 
         context["feedback_url"] = _absolute(feedback_link_for_request(request_id=int(object_id)))
+    elif object_type == "event":
+        context["event"] = order.events.get(pk=object_id)
     context["lines"] = list(order.lines.all())
     subject = SUBJECTS[notification.kind].format(**{k: v for k, v in context.items() if isinstance(v, str)})
     body = render_to_string(f"emails/{notification.kind}.txt", context)

@@ -439,6 +439,8 @@ class EmailNotification(models.Model):
         PAYMENT_CONFIRMATION = "payment_confirmation", "Payment confirmation"
         FEEDBACK_REQUEST = "feedback_request", "Feedback request"
         ORDER_CANCELLED = "order_cancelled", "Order cancelled"
+        ORDER_BACKORDERED = "order_backordered", "Order back-ordered (expected date)"
+        BACKORDER_READY = "backorder_ready", "Back-order complete, will ship"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -45,7 +45,7 @@ def test_one_order_through_all_six_stages(catalogue, customer, staff_users, mail
     assert order.tax_total == Decimal("72.13")
     assert order.total == Decimal("429.58")
     assert {c.name: c.result for c in order.checks.all()} == {
-        "customer": "passed", "pricing": "passed", "stock": "passed"}
+        "customer": "passed", "pricing": "passed", "stock": "passed", "risk": "passed"}
     assert levels(catalogue.chair)["AMS"] == (10, 2)
     assert levels(catalogue.book)["RTM"] == (20, 1)
 

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 
 import factory
 
-from inventory.models import BinLocation, Category, Product, StockLevel, TaxClass, Warehouse
+from inventory.models import BinLocation, Category, Product, StockLevel, Supplier, TaxClass, Warehouse
 
 
 class TaxClassFactory(factory.django.DjangoModelFactory):
@@ -87,3 +87,71 @@ def catalogue_build() -> SimpleNamespace:
         book=book,
         assembly=assembly,
     )
+
+
+class SupplierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Supplier
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Supplier {n}")
+    email = factory.LazyAttribute(lambda o: f"{o.name.lower().replace(' ', '.')}@example.com")
+
+
+def purchase_order_sent(*, warehouse, lines, supplier=None, expected_on=None, actor=None):
+    """A purchase order for these (product, quantity) pairs, created and sent through the services."""
+    from inventory.services import PurchaseLineRequest, purchase_order_create, purchase_order_send
+
+    purchase_order = purchase_order_create(
+        supplier=supplier or SupplierFactory(),
+        warehouse=warehouse,
+        lines=[PurchaseLineRequest(product=product, quantity=quantity) for product, quantity in lines],
+        expected_on=expected_on,
+        actor=actor,
+    )
+    return purchase_order_send(purchase_order=purchase_order, actor=actor)
+
+
+def order_with_lines(*, lines, number=None, customer=None):
+    """A draft order with these (product, quantity) lines, made directly: for allocation tests
+    that are about stock alone (placing it would verify it and allocate already)."""
+    from orders.models import Address, Order, OrderLine
+    from orders.tests.factories import CustomerFactory, DeliveryMethodFactory
+
+    global _order_counter
+    _order_counter += 1
+    delivery_method = DeliveryMethodFactory()
+    customer = customer or CustomerFactory()
+    order = Order.objects.create(
+        number=number or f"T{_order_counter:06d}",
+        customer=customer,
+        email=customer.email,
+        delivery_method=delivery_method,
+        delivery_method_name=delivery_method.name,
+        billing_address=Address.objects.create(
+            full_name="Anna de Vries", line1="Prinsengracht 263", postal_code="1016 GV", city="Amsterdam", country="NL"
+        ),
+        payment_method="bank_transfer",
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                product=product,
+                sku=product.sku,
+                name=product.name,
+                kind=product.kind,
+                quantity=quantity,
+                unit_price=product.price,
+                tax_rate=Decimal("0.21"),
+                net_amount=product.price * quantity,
+                tax_amount=0,
+                line_total=product.price * quantity,
+            )
+            for product, quantity in lines
+        ]
+    )
+    return order
+
+
+_order_counter = 0

@@ -1,0 +1,642 @@
+"""The inventory part of the staff console. Quantities change only through the services."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from orders_site.core.exceptions import ApplicationError
+
+from .forms import (
+    AdjustStockForm,
+    DraftPurchaseOrdersForm,
+    PurchaseOrderReceiveForm,
+    ReceiveNewStockForm,
+    ReceiveStockForm,
+    WriteOffStockForm,
+)
+from .models import (
+    BinLocation,
+    Category,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderEvent,
+    PurchaseOrderLine,
+    StockLevel,
+    StockMovement,
+    Supplier,
+    TaxClass,
+    Warehouse,
+)
+from .selectors import replenishment_suggestions
+from .services import (
+    ReceiptLine,
+    purchase_order_cancel,
+    purchase_order_close,
+    purchase_order_draft_save,
+    purchase_order_receive,
+    purchase_order_send,
+    purchase_orders_draft_from_suggestions,
+    stock_adjust,
+    stock_backorders_fill,
+    stock_receive_many,
+    stock_write_off,
+)
+
+
+def _add_service_error(form, error: ApplicationError) -> None:
+    field = error.extra.get("field")
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+class ReadOnlyAdminMixin:
+    """View-only in the admin: rows are written by services elsewhere."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TaxClass)
+class TaxClassAdmin(admin.ModelAdmin):
+    list_display = ["name", "rate"]
+    search_fields = ["name"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class StockLevelInline(admin.TabularInline):
+    model = StockLevel
+    fields = ["warehouse", "bin_location", "on_hand", "allocated", "reorder_point", "reorder_quantity", "safety_stock"]
+    readonly_fields = ["warehouse", "bin_location", "on_hand", "allocated"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("warehouse", "bin_location__warehouse")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _available_subquery():
+    return Coalesce(
+        Subquery(
+            StockLevel.objects.filter(product=OuterRef("pk"), warehouse__is_active=True)
+            .order_by()
+            .values("product")
+            .annotate(total=Sum(F("on_hand") - F("allocated")))
+            .values("total"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "sku",
+        "name",
+        "kind",
+        "category",
+        "price",
+        "tax_class",
+        "available",
+        "is_active",
+        "is_backorderable",
+        "restock_lead_days",
+    ]
+    list_select_related = ["category", "tax_class"]
+    list_filter = ["kind", "is_active", "is_backorderable", "category"]
+    search_fields = ["sku", "name", "barcode"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [StockLevelInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(available_quantity=_available_subquery())
+
+    @admin.display(description="available", ordering="available_quantity")
+    def available(self, product):
+        return product.available_quantity if product.tracks_stock else "—"
+
+
+class BinLocationInline(admin.TabularInline):
+    model = BinLocation
+    fields = ["code", "walk_order"]
+    extra = 1
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "priority", "is_active", "bin_count"]
+    search_fields = ["code", "name"]
+    list_filter = ["is_active"]
+    inlines = [BinLocationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(bin_total=Count("bins"))
+
+    @admin.display(description="bins", ordering="bin_total")
+    def bin_count(self, warehouse):
+        return warehouse.bin_total
+
+
+@admin.register(BinLocation)
+class BinLocationAdmin(admin.ModelAdmin):
+    list_display = ["code", "warehouse", "walk_order"]
+    list_select_related = ["warehouse"]
+    list_filter = ["warehouse"]
+    search_fields = ["code", "warehouse__code"]
+    ordering = ["warehouse__priority", "warehouse__code", "walk_order", "code"]
+
+
+class LowStockFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("low", "At or below reorder point"), ("out", "Nothing available")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "low":
+            return queryset.filter(reorder_point__gt=0, on_hand__lte=F("allocated") + F("reorder_point"))
+        if self.value() == "out":
+            return queryset.filter(on_hand__lte=F("allocated"))
+        return queryset
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(admin.ModelAdmin):
+    list_display = [
+        "sku",
+        "product_name",
+        "warehouse",
+        "bin_location",
+        "on_hand",
+        "allocated",
+        "available",
+        "reorder_point",
+        "reorder_quantity",
+        "safety_stock",
+        "low",
+    ]
+    list_select_related = ["product", "warehouse", "bin_location__warehouse"]
+    list_filter = [LowStockFilter, "warehouse", "product__is_backorderable"]
+    search_fields = ["product__sku", "product__name", "product__barcode", "bin_location__code"]
+    ordering = ["product__sku", "warehouse__priority"]
+    fields = [
+        "product",
+        "warehouse",
+        "bin_location",
+        "on_hand",
+        "allocated",
+        "available",
+        "reorder_point",
+        "reorder_quantity",
+        "safety_stock",
+        "movements_link",
+    ]
+    readonly_fields = ["product", "warehouse", "on_hand", "allocated", "available", "movements_link"]
+    actions = ["receive_stock", "adjust_stock", "write_off_stock", "fill_backorders"]
+    change_list_template = "admin/inventory/stocklevel/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "bin_location":
+            level_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            level = StockLevel.objects.filter(pk=level_id).first() if level_id else None
+            queryset = BinLocation.objects.select_related("warehouse")
+            kwargs["queryset"] = queryset.filter(warehouse=level.warehouse_id) if level else queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="SKU", ordering="product__sku")
+    def sku(self, level):
+        return level.product.sku
+
+    @admin.display(description="product", ordering="product__name")
+    def product_name(self, level):
+        return level.product.name
+
+    @admin.display(description="available")
+    def available(self, level):
+        return level.available
+
+    @admin.display(description="low", boolean=True)
+    def low(self, level):
+        return level.reorder_point > 0 and level.available <= level.reorder_point
+
+    @admin.display(description="movements")
+    def movements_link(self, level):
+        if level.pk is None:
+            return "—"
+        url = reverse("admin:inventory_stockmovement_changelist") + f"?stock_level__id__exact={level.pk}"
+        return format_html('<a href="{}">Ledger of this stock level</a>', url)
+
+    # --- actions with a form: the first POST shows the form, the second ("apply") runs the service ---
+
+    def _action_page(self, request, queryset, *, form_class, action, title, submit, run):
+        levels = list(queryset.select_related("product", "warehouse").order_by("product__sku", "warehouse__priority"))
+        if "apply" in request.POST:
+            form = form_class(request.POST, levels=levels)
+            if form.is_valid():
+                try:
+                    message = run(form)
+                except ApplicationError as error:
+                    _add_service_error(form, error)
+                else:
+                    self.message_user(request, message, messages.SUCCESS)
+                    return None
+        else:
+            form = form_class(levels=levels)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "levels": levels,
+            "action": action,
+            "submit": submit,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/inventory/stocklevel/action_form.html", context)
+
+    @admin.action(description="Receive stock", permissions=["change"])
+    def receive_stock(self, request, queryset):
+        def run(form):
+            result = stock_receive_many(
+                lines=[
+                    ReceiptLine(product=level.product, warehouse=level.warehouse, quantity=quantity)
+                    for level, quantity in form.quantities()
+                ],
+                reference=form.cleaned_data["reference"],
+                actor=request.user,
+            )
+            return f"Received: {result.summary()}."
+
+        return self._action_page(
+            request, queryset, form_class=ReceiveStockForm, action="receive_stock", title="Receive stock",
+            submit="Receive", run=run,
+        )  # fmt: skip
+
+    @admin.action(description="Adjust stock with reason", permissions=["change"])
+    def adjust_stock(self, request, queryset):
+        def run(form):
+            reason = form.cleaned_data["reason"]
+            with transaction.atomic():  # all adjustments of one count, or none
+                for level, delta in form.quantities():
+                    stock_adjust(stock_level=level, delta=delta, reason=reason, actor=request.user)
+            return f"Adjusted {len(form.quantities())} stock level(s): {reason}."
+
+        return self._action_page(
+            request, queryset, form_class=AdjustStockForm, action="adjust_stock", title="Adjust stock",
+            submit="Adjust", run=run,
+        )  # fmt: skip
+
+    @admin.action(description="Write off stock", permissions=["change"])
+    def write_off_stock(self, request, queryset):
+        def run(form):
+            reason = form.cleaned_data["reason"]
+            with transaction.atomic():
+                for level, quantity in form.quantities():
+                    stock_write_off(stock_level=level, quantity=quantity, reason=reason, actor=request.user)
+            return f"Wrote off {sum(q for _, q in form.quantities())} unit(s): {reason}."
+
+        return self._action_page(
+            request, queryset, form_class=WriteOffStockForm, action="write_off_stock", title="Write off stock",
+            submit="Write off", run=run,
+        )  # fmt: skip
+
+    @admin.action(description="Give available stock to waiting back-orders", permissions=["change"])
+    def fill_backorders(self, request, queryset):
+        product_ids = set(queryset.values_list("product_id", flat=True))
+        result = stock_backorders_fill(product_ids=product_ids, actor=request.user)
+        if result.completed or result.partly:
+            self.message_user(
+                request,
+                f"Back-orders complete and verified: {', '.join(result.completed) or 'none'}; "
+                f"partly allocated: {', '.join(result.partly) or 'none'}.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, "No back-order could be given more stock.", messages.INFO)
+
+    # --- extra pages ---
+
+    def get_urls(self):
+        urls = super().get_urls()
+        extra = [
+            path("receive/", self.admin_site.admin_view(self.receive_new_view), name="inventory_stocklevel_receive"),
+            path(
+                "replenishment/",
+                self.admin_site.admin_view(self.replenishment_view),
+                name="inventory_stocklevel_replenishment",
+            ),
+        ]
+        return extra + urls
+
+    def receive_new_view(self, request):
+        """Receive a product into any warehouse, creating its stock level when it has none."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = ReceiveNewStockForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = stock_receive_many(
+                    lines=[
+                        ReceiptLine(
+                            product=data["product"],
+                            warehouse=data["warehouse"],
+                            quantity=data["quantity"],
+                            bin_location=data["bin_location"],
+                        )
+                    ],
+                    reference=data["reference"],
+                    actor=request.user,
+                )
+            except ApplicationError as error:
+                _add_service_error(form, error)
+            else:
+                self.message_user(request, f"Received: {result.summary()}.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:inventory_stocklevel_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Receive stock",
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/inventory/stocklevel/receive.html", context)
+
+    def replenishment_view(self, request):
+        """Low stock with reorder suggestions; drafts purchase orders from the chosen ones."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        warehouse_id = request.GET.get("warehouse") or None
+        show_all = request.GET.get("all") == "1"
+        suggestions = replenishment_suggestions(
+            low_only=not show_all, warehouse_id=int(warehouse_id) if warehouse_id and warehouse_id.isdigit() else None
+        )
+        form = DraftPurchaseOrdersForm(request.POST or None, level_ids=[s.level.pk for s in suggestions])
+        if request.method == "POST":
+            if not request.user.has_perm("inventory.add_purchaseorder"):
+                raise PermissionDenied
+            if form.is_valid():
+                try:
+                    created = purchase_orders_draft_from_suggestions(
+                        supplier=form.cleaned_data["supplier"],
+                        stock_level_ids=form.cleaned_data["levels"],
+                        actor=request.user,
+                    )
+                except ApplicationError as error:
+                    _add_service_error(form, error)
+                else:
+                    numbers = ", ".join(po.number for po in created)
+                    self.message_user(request, f"Draft purchase order(s) {numbers} created.", messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:inventory_purchaseorder_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Low stock and replenishment",
+            "opts": self.model._meta,
+            "suggestions": suggestions,
+            "form": form,
+            "warehouses": Warehouse.objects.filter(is_active=True),
+            "warehouse_id": warehouse_id,
+            "show_all": show_all,
+            "can_draft": request.user.has_perm("inventory.add_purchaseorder"),
+        }
+        return TemplateResponse(request, "admin/inventory/stocklevel/replenishment.html", context)
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The ledger: append-only, so nothing here can be added, changed or deleted."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "sku",
+        "warehouse",
+        "on_hand_delta",
+        "allocated_delta",
+        "reason",
+        "reference",
+        "actor",
+    ]
+    list_select_related = ["stock_level__product", "stock_level__warehouse", "actor"]
+    list_filter = ["kind", "stock_level__warehouse"]
+    search_fields = ["reference", "stock_level__product__sku", "reason"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description="SKU", ordering="stock_level__product__sku")
+    def sku(self, movement):
+        return movement.stock_level.product.sku
+
+    @admin.display(description="warehouse")
+    def warehouse(self, movement):
+        return movement.stock_level.warehouse.code
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone"]
+    search_fields = ["name", "email"]
+
+
+class PurchaseOrderLineInline(admin.TabularInline):
+    model = PurchaseOrderLine
+    fields = ["product", "quantity_ordered", "unit_cost", "quantity_received"]
+    readonly_fields = ["quantity_received"]
+    autocomplete_fields = ["product"]
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+    def _is_draft(self, obj):
+        return obj is None or obj.status == PurchaseOrder.Status.DRAFT
+
+    def has_add_permission(self, request, obj=None):
+        return self._is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+class PurchaseOrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = PurchaseOrderEvent
+    fields = ["created_at", "kind", "from_state", "to_state", "actor_label", "note", "data"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "timeline"
+
+
+PO_ACTIONS = {
+    "send": (purchase_order_send, "Send to supplier"),
+    "close": (purchase_order_close, "Close (the rest will not come)"),
+    "cancel": (purchase_order_cancel, "Cancel"),
+}
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "supplier", "warehouse", "status", "expected_on", "line_count", "units", "created_at"]
+    list_select_related = ["supplier", "warehouse"]
+    list_filter = ["status", "warehouse", "supplier"]
+    search_fields = ["number", "supplier__name"]
+    date_hierarchy = "created_at"
+    inlines = [PurchaseOrderLineInline, PurchaseOrderEventInline]
+    readonly_fields = ["number", "status", "created_by", "sent_at", "received_at"]
+    fields = [
+        "number",
+        "status",
+        "supplier",
+        "warehouse",
+        "expected_on",
+        "note",
+        "created_by",
+        "sent_at",
+        "received_at",
+    ]
+    change_form_template = "admin/inventory/purchaseorder/change_form.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                line_total=Count("lines"),
+                units_ordered=Coalesce(Sum("lines__quantity_ordered"), 0),
+                units_received=Coalesce(Sum("lines__quantity_received"), 0),
+            )
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != PurchaseOrder.Status.DRAFT:
+            return [*self.readonly_fields, "supplier", "warehouse", "expected_on", "note"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancel instead: the timeline stays
+
+    @admin.display(description="lines", ordering="line_total")
+    def line_count(self, purchase_order):
+        return purchase_order.line_total
+
+    @admin.display(description="units received / ordered")
+    def units(self, purchase_order):
+        return f"{purchase_order.units_received} / {purchase_order.units_ordered}"
+
+    def save_model(self, request, obj, form, change):
+        if change and obj.status != PurchaseOrder.Status.DRAFT:
+            return  # nothing on a sent purchase order is editable here
+        try:
+            purchase_order_draft_save(purchase_order=obj, actor=request.user)
+        except ApplicationError as error:
+            raise PermissionDenied(error.message) from error
+
+    def get_urls(self):
+        urls = super().get_urls()
+        extra = [
+            path(
+                "<path:object_id>/transition/<str:transition>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="inventory_purchaseorder_transition",
+            ),
+            path(
+                "<path:object_id>/receive/",
+                self.admin_site.admin_view(self.receive_view),
+                name="inventory_purchaseorder_receive",
+            ),
+        ]
+        return extra + urls
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        purchase_order = self.get_object(request, object_id)
+        buttons = []
+        if purchase_order is not None:
+            available = {t.name for t in purchase_order.get_available_user_status_transitions(request.user)}
+            buttons = [(name, label) for name, (_, label) in PO_ACTIONS.items() if name in available]
+            can_receive = bool(available & {"receive_partially", "receive_fully"})
+        else:
+            can_receive = False
+        extra_context = {**(extra_context or {}), "transition_buttons": buttons, "can_receive": can_receive}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _change_url(self, purchase_order):
+        return reverse("admin:inventory_purchaseorder_change", args=[purchase_order.pk])
+
+    def transition_view(self, request, object_id, transition):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        purchase_order = get_object_or_404(PurchaseOrder, pk=object_id)
+        if not self.has_view_permission(request, purchase_order) or transition not in PO_ACTIONS:
+            raise PermissionDenied
+        service, label = PO_ACTIONS[transition]
+        try:
+            service(
+                purchase_order=purchase_order,
+                actor=request.user,
+                note=request.POST.get("note", ""),
+                expected_status=request.POST.get("expected_status") or None,
+            )
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(request, f"{label}: done for {purchase_order}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(purchase_order))
+
+    def receive_view(self, request, object_id):
+        purchase_order = get_object_or_404(PurchaseOrder.objects.select_related("warehouse", "supplier"), pk=object_id)
+        if not self.has_view_permission(request, purchase_order):
+            raise PermissionDenied
+        form = PurchaseOrderReceiveForm(request.POST or None, purchase_order=purchase_order)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = purchase_order_receive(
+                    purchase_order=purchase_order,
+                    quantities=form.quantities(),
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    bin_location=form.cleaned_data["bin_location"],
+                    expected_status=request.POST.get("expected_status") or None,
+                )
+            except ApplicationError as error:
+                _add_service_error(form, error)
+            else:
+                self.message_user(request, f"{purchase_order}: {result.summary()}.", messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(purchase_order))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Receive purchase order {purchase_order}",
+            "opts": self.model._meta,
+            "original": purchase_order,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/inventory/purchaseorder/receive.html", context)

@@ -1,0 +1,58 @@
+"""Everything that changes stock. Each change writes its movement in the same transaction.
+
+Split by subdomain: `ledger` (receipts, adjustments, returns, write-offs), `allocation`
+(promising stock to orders, releasing, dispatching), `backorders` (incoming stock to waiting
+orders, oldest first) and `purchasing` (purchase orders).
+"""
+
+from .allocation import AllocationResult, stock_allocate_order, stock_dispatch, stock_release_order
+from .backorders import BackorderFill, stock_backorders_fill
+from .ledger import (
+    InsufficientStock,
+    ReceiptLine,
+    ReceiptResult,
+    stock_adjust,
+    stock_level_get_or_create,
+    stock_receive,
+    stock_receive_many,
+    stock_return,
+    stock_write_off,
+)
+from .purchasing import (
+    PurchaseLineRequest,
+    purchase_order_cancel,
+    purchase_order_close,
+    purchase_order_create,
+    purchase_order_draft_save,
+    purchase_order_receive,
+    purchase_order_send,
+    purchase_order_transition_run,
+    purchase_orders_draft_from_suggestions,
+)
+
+__all__ = [
+    "AllocationResult",
+    "BackorderFill",
+    "InsufficientStock",
+    "PurchaseLineRequest",
+    "ReceiptLine",
+    "ReceiptResult",
+    "purchase_order_cancel",
+    "purchase_order_close",
+    "purchase_order_create",
+    "purchase_order_draft_save",
+    "purchase_order_receive",
+    "purchase_order_send",
+    "purchase_order_transition_run",
+    "purchase_orders_draft_from_suggestions",
+    "stock_adjust",
+    "stock_allocate_order",
+    "stock_backorders_fill",
+    "stock_dispatch",
+    "stock_level_get_or_create",
+    "stock_receive",
+    "stock_receive_many",
+    "stock_release_order",
+    "stock_return",
+    "stock_write_off",
+]

@@ -1,0 +1,277 @@
+"""The stock ledger: every change of a level writes its movement in the same transaction.
+
+Lock order everywhere in the code base: order rows first, then stock levels in primary-key order.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+
+from orders_site.core.exceptions import ApplicationError
+
+from ..locks import stock_levels_lock
+from ..models import BinLocation, Product, StockLevel, StockMovement, Warehouse
+
+
+class InsufficientStock(ApplicationError):
+    pass
+
+
+def _move(
+    *,
+    stock_level: StockLevel,
+    kind: str,
+    on_hand: int = 0,
+    allocated: int = 0,
+    reason: str = "",
+    reference: str = "",
+    actor=None,
+) -> StockMovement:
+    """Apply a delta with a conditional UPDATE and record it. Refuses to break an invariant.
+
+    The caller holds the level's row lock; the WHERE clause is what keeps the invariant even if a
+    caller forgot (PostgreSQL re-evaluates it against the committed row), and the CheckConstraints
+    are the last line behind both.
+    """
+    # After the change: allocated <= on_hand (so on_hand >= 0 too) and allocated >= 0.
+    conditions = {"on_hand__gte": F("allocated") + (allocated - on_hand)}
+    if allocated < 0:
+        conditions["allocated__gte"] = -allocated
+    updated = StockLevel.objects.filter(pk=stock_level.pk, **conditions).update(
+        on_hand=F("on_hand") + on_hand, allocated=F("allocated") + allocated
+    )
+    if not updated:
+        raise InsufficientStock(
+            f"Not enough stock of {stock_level.product.sku} in {stock_level.warehouse.code} for this change."
+        )
+    stock_level.on_hand += on_hand
+    stock_level.allocated += allocated
+    return StockMovement.objects.create(
+        stock_level=stock_level,
+        kind=kind,
+        on_hand_delta=on_hand,
+        allocated_delta=allocated,
+        reason=reason[:200],
+        reference=reference[:64],
+        actor=actor,
+    )
+
+
+def stock_level_get_or_create(*, product: Product, warehouse: Warehouse) -> StockLevel:
+    """The product's stock level in the warehouse, created empty when there is none (no lock taken)."""
+    level, _ = StockLevel.objects.get_or_create(product=product, warehouse=warehouse)
+    return level
+
+
+def _stock_level_locked(stock_level_id: int) -> StockLevel:
+    return (
+        StockLevel.objects.select_for_update(of=("self",)).select_related("product", "warehouse").get(pk=stock_level_id)
+    )
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    product: Product
+    warehouse: Warehouse
+    quantity: int
+    bin_location: BinLocation | None = None
+
+
+@dataclass
+class ReceiptResult:
+    movements: list[StockMovement] = field(default_factory=list)
+    backorders_completed: list[str] = field(default_factory=list)
+    backorders_partly_filled: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        units = sum(m.on_hand_delta for m in self.movements)
+        text = f"{units} unit(s) added"
+        if self.backorders_completed:
+            text += f"; back-orders now complete and verified: {', '.join(self.backorders_completed)}"
+        if self.backorders_partly_filled:
+            text += f"; back-orders still waiting, partly allocated: {', '.join(self.backorders_partly_filled)}"
+        return text
+
+
+def _validate_incoming(lines: list[ReceiptLine]) -> None:
+    if not lines:
+        raise ApplicationError("Nothing to receive.")
+    for line in lines:
+        if line.quantity <= 0:
+            raise ApplicationError(
+                f"The quantity of {line.product.sku} must be at least 1.", extra={"field": "quantity"}
+            )
+        if not line.product.tracks_stock:
+            raise ApplicationError(f"{line.product.sku} is a service; services have no stock.")
+        if line.bin_location is not None and line.bin_location.warehouse_id != line.warehouse.pk:
+            raise ApplicationError(
+                f"Bin {line.bin_location.code} is not in {line.warehouse.code}.", extra={"field": "bin_location"}
+            )
+
+
+def _stock_in(
+    *,
+    lines: list[ReceiptLine],
+    kind: str,
+    reference: str = "",
+    reason: str = "",
+    actor=None,
+    fill_backorders: bool = True,
+) -> ReceiptResult:
+    """Units come in (receipt, return, positive count); back-orders waiting for them get them first."""
+    from .backorders import backorders_fill, backorders_lock
+
+    _validate_incoming(lines)
+    product_ids = {line.product.pk for line in lines}
+    waiting = backorders_lock(product_ids=product_ids) if fill_backorders else []
+    levels = {}
+    for line in lines:
+        levels[line.product.pk, line.warehouse.pk] = stock_level_get_or_create(
+            product=line.product, warehouse=line.warehouse
+        ).pk
+    locked_product_ids = product_ids | {line.product_id for order in waiting for line in order.lines.all()}
+    locked = {level.pk: level for level in stock_levels_lock(product_ids=locked_product_ids)}
+    result = ReceiptResult()
+    for line in lines:
+        level = locked[levels[line.product.pk, line.warehouse.pk]]
+        if line.bin_location is not None and level.bin_location_id != line.bin_location.pk:
+            StockLevel.objects.filter(pk=level.pk).update(bin_location=line.bin_location)
+            level.bin_location = line.bin_location
+        result.movements.append(
+            _move(stock_level=level, kind=kind, on_hand=line.quantity, reason=reason, reference=reference, actor=actor)
+        )
+    if waiting:
+        filled = backorders_fill(orders=waiting, actor=actor)
+        result.backorders_completed = filled.completed
+        result.backorders_partly_filled = filled.partly
+    return result
+
+
+@transaction.atomic
+def stock_receive_many(
+    *, lines: list[ReceiptLine], reference: str = "", actor=None, fill_backorders: bool = True
+) -> ReceiptResult:
+    """Receive goods into one or more stock levels (creating levels as needed), then give them to
+    back-orders that wait for them, oldest first; each back-order that becomes complete is verified
+    and its customer e-mailed.
+
+    Locks: the waiting back-ordered orders (pk order), then every stock level of their products and
+    of the received products (pk order). Queues: "back-order ready" e-mails, on commit.
+    Raises: ApplicationError (quantity below 1, a service product, a bin of another warehouse).
+    """
+    return _stock_in(
+        lines=lines, kind=StockMovement.Kind.RECEIPT, reference=reference, actor=actor, fill_backorders=fill_backorders
+    )
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    product: Product,
+    warehouse: Warehouse,
+    quantity: int,
+    reference: str = "",
+    actor=None,
+    bin_location: BinLocation | None = None,
+    fill_backorders: bool = True,
+) -> StockMovement:
+    """Add received units to `on_hand` (see `stock_receive_many`, which this calls for one line).
+
+    Locks the back-orders waiting for the product, then its stock levels. Raises ApplicationError.
+    """
+    result = stock_receive_many(
+        lines=[ReceiptLine(product=product, warehouse=warehouse, quantity=quantity, bin_location=bin_location)],
+        reference=reference,
+        actor=actor,
+        fill_backorders=fill_backorders,
+    )
+    return result.movements[0]
+
+
+@transaction.atomic
+def stock_return(
+    *,
+    product: Product,
+    warehouse: Warehouse,
+    quantity: int,
+    reason: str = "",
+    reference: str = "",
+    actor=None,
+    fill_backorders: bool = True,
+) -> StockMovement:
+    """Returned units go back on the shelf (a return authorisation that restocks).
+
+    Back-orders waiting for the product get them first, as with a receipt.
+    Locks: waiting back-orders, then the product's stock levels. Raises ApplicationError.
+    """
+    result = _stock_in(
+        lines=[ReceiptLine(product=product, warehouse=warehouse, quantity=quantity)],
+        kind=StockMovement.Kind.RETURN,
+        reason=reason,
+        reference=reference,
+        actor=actor,
+        fill_backorders=fill_backorders,
+    )
+    return result.movements[0]
+
+
+@transaction.atomic
+def stock_adjust(*, stock_level: StockLevel, delta: int, reason: str, actor=None) -> StockMovement:
+    """Correct `on_hand` after a count. A reason is required; cannot go below what is allocated.
+
+    Found units (a positive delta) go to waiting back-orders first, as with a receipt.
+    Locks: waiting back-orders (positive delta only), then the stock level.
+    Raises: ApplicationError (no reason, zero delta), InsufficientStock (below what is allocated).
+    """
+    if not reason.strip():
+        raise ApplicationError("Say why the stock is adjusted.", extra={"field": "reason"})
+    if delta == 0:
+        raise ApplicationError("An adjustment must change the quantity.", extra={"field": "delta"})
+    if delta > 0:
+        level = StockLevel.objects.select_related("product", "warehouse").get(pk=stock_level.pk)
+        result = _stock_in(
+            lines=[ReceiptLine(product=level.product, warehouse=level.warehouse, quantity=delta)],
+            kind=StockMovement.Kind.ADJUSTMENT,
+            reason=reason.strip(),
+            actor=actor,
+        )
+        return result.movements[0]
+    level = _stock_level_locked(stock_level.pk)
+    if level.on_hand + delta < level.allocated:
+        raise InsufficientStock(
+            f"{level.product.sku} in {level.warehouse.code} has {level.on_hand} on hand of which {level.allocated} "
+            f"are promised to orders; it cannot go down by {-delta}."
+        )
+    return _move(
+        stock_level=level, kind=StockMovement.Kind.ADJUSTMENT, on_hand=delta, reason=reason.strip(), actor=actor
+    )
+
+
+@transaction.atomic
+def stock_write_off(
+    *, stock_level: StockLevel, quantity: int, reason: str, reference: str = "", actor=None
+) -> StockMovement:
+    """Units that can no longer be sold (damaged, expired, lost) leave `on_hand`.
+
+    Locks the stock level. Raises ApplicationError (no reason, quantity below 1) and
+    InsufficientStock (only unpromised units can be written off).
+    """
+    if not reason.strip():
+        raise ApplicationError("Say why the stock is written off.", extra={"field": "reason"})
+    if quantity <= 0:
+        raise ApplicationError("Write off at least 1 unit.", extra={"field": "quantity"})
+    level = _stock_level_locked(stock_level.pk)
+    if quantity > level.available:
+        raise InsufficientStock(
+            f"Only {level.available} unit(s) of {level.product.sku} in {level.warehouse.code} are not promised to "
+            f"orders; {quantity} cannot be written off."
+        )
+    return _move(
+        stock_level=level,
+        kind=StockMovement.Kind.WRITE_OFF,
+        on_hand=-quantity,
+        reason=reason.strip(),
+        reference=reference,
+        actor=actor,
+    )

@@ -1,0 +1,337 @@
+"""Purchase orders: draft -> sent -> partially received -> received (or cancelled).
+
+Every state change goes through `purchase_order_transition_run`, which writes exactly one
+PurchaseOrderEvent in the transaction that made it. Receipts add stock through the ledger.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+
+from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
+from orders_site.core.sequences import sequence_next
+
+from ..models import BinLocation, Product, PurchaseOrder, PurchaseOrderEvent, PurchaseOrderLine, Supplier, Warehouse
+from .ledger import ReceiptLine, ReceiptResult, _stock_in
+
+LABELS = {
+    "send": "send",
+    "receive_partially": "receive part of",
+    "receive_fully": "receive",
+    "close": "close",
+    "cancel": "cancel",
+}
+
+
+@dataclass(frozen=True)
+class PurchaseLineRequest:
+    product: Product
+    quantity: int
+    unit_cost: Decimal | None = None
+
+
+def _actor_label(actor, system: str = "") -> str:
+    return actor.get_username() if actor is not None else (system or "system")
+
+
+def _event(*, purchase_order, kind, actor=None, system="", note="", data=None, from_state="", to_state=""):
+    return PurchaseOrderEvent.objects.create(
+        purchase_order=purchase_order,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        actor_label=_actor_label(actor, system),
+        note=note,
+        data=data or {},
+    )
+
+
+@transaction.atomic
+def purchase_order_transition_run(
+    *,
+    purchase_order: PurchaseOrder,
+    transition: str,
+    actor=None,
+    system: str = "",
+    note: str = "",
+    data: dict | None = None,
+    expected_status: str | None = None,
+    check_permission: bool = True,
+    fields: dict | None = None,
+) -> PurchaseOrder:
+    """Lock the purchase order, check, change state, save, and write exactly one event.
+
+    `expected_status` is the state the person saw: if the row moved on since, the change is
+    refused (two people pressing the same button). Locks the purchase order row.
+    Raises TransitionRefused / PermissionRefused before writing anything.
+    """
+    instance = PurchaseOrder.objects.select_for_update().get(pk=purchase_order.pk)
+    method = getattr(instance, transition, None)
+    if method is None or not hasattr(method, "_django_fsm"):
+        raise TransitionRefused(f"Unknown action “{transition}”.")
+    label = LABELS.get(transition, transition.replace("_", " "))
+    if expected_status is not None and instance.status != expected_status:
+        raise TransitionRefused(
+            f"Purchase order {instance} changed to “{instance.get_status_display()}” since you opened it; "
+            "nothing was done. Reload and try again."
+        )
+    if not can_proceed(method):
+        raise TransitionRefused(
+            f"Cannot {label} purchase order {instance} while it is “{instance.get_status_display()}”."
+        )
+    if check_permission and actor is not None and not has_transition_perm(method, actor):
+        raise PermissionRefused(f"You are not allowed to {label} purchase order {instance}.")
+    from_state = instance.status
+    method()
+    for name, value in (fields or {}).items():
+        setattr(instance, name, value)
+    instance.save()
+    _event(
+        purchase_order=instance,
+        kind=f"purchase_order.{transition}",
+        from_state=from_state,
+        to_state=instance.status,
+        actor=actor,
+        system=system,
+        note=note,
+        data=data,
+    )
+    return instance
+
+
+def _number_next() -> str:
+    return f"PO-{sequence_next(name='purchase_order'):06d}"
+
+
+@transaction.atomic
+def purchase_order_create(
+    *,
+    supplier: Supplier,
+    warehouse: Warehouse,
+    lines: list[PurchaseLineRequest],
+    expected_on: date | None = None,
+    note: str = "",
+    actor=None,
+) -> PurchaseOrder:
+    """A draft purchase order with its lines (one per product). Locks the purchase order number
+    counter. Raises ApplicationError (no lines, a quantity below 1, a product twice, a service)."""
+    if not lines:
+        raise ApplicationError("A purchase order needs at least one line.")
+    seen = set()
+    for line in lines:
+        if line.quantity <= 0:
+            raise ApplicationError(f"Order at least 1 of {line.product.sku}.")
+        if not line.product.tracks_stock:
+            raise ApplicationError(f"{line.product.sku} is a service; it cannot be purchased into stock.")
+        if line.product.pk in seen:
+            raise ApplicationError(f"{line.product.sku} appears twice; put it on one line.")
+        seen.add(line.product.pk)
+    purchase_order = PurchaseOrder.objects.create(
+        number=_number_next(),
+        supplier=supplier,
+        warehouse=warehouse,
+        expected_on=expected_on,
+        note=note.strip(),
+        created_by=actor,
+    )
+    PurchaseOrderLine.objects.bulk_create(
+        [
+            PurchaseOrderLine(
+                purchase_order=purchase_order,
+                product=line.product,
+                quantity_ordered=line.quantity,
+                unit_cost=line.unit_cost,
+            )
+            for line in lines
+        ]
+    )
+    _event(
+        purchase_order=purchase_order,
+        kind="purchase_order.created",
+        to_state=purchase_order.status,
+        actor=actor,
+        data={"lines": {line.product.sku: line.quantity for line in lines}},
+    )
+    return purchase_order
+
+
+@transaction.atomic
+def purchase_order_draft_save(*, purchase_order: PurchaseOrder, actor=None) -> PurchaseOrder:
+    """Save a purchase order entered in the admin. A new one gets its number and a "created" event;
+    an existing one may only change while it is a draft. Locks the row (or the number counter).
+    Raises TransitionRefused when it is no longer a draft."""
+    if purchase_order.pk is None:
+        purchase_order.number = _number_next()
+        purchase_order.created_by = purchase_order.created_by or actor
+        purchase_order.save()
+        _event(
+            purchase_order=purchase_order, kind="purchase_order.created", to_state=purchase_order.status, actor=actor
+        )
+        return purchase_order
+    current = PurchaseOrder.objects.select_for_update().get(pk=purchase_order.pk)
+    if current.status != PurchaseOrder.Status.DRAFT:
+        raise TransitionRefused(f"Purchase order {current} was sent; it can no longer be changed.")
+    purchase_order.save(update_fields=["supplier", "warehouse", "expected_on", "note", "updated_at"])
+    return purchase_order
+
+
+@transaction.atomic
+def purchase_order_send(
+    *, purchase_order: PurchaseOrder, actor=None, note: str = "", expected_status: str | None = None
+) -> PurchaseOrder:
+    """Mark the draft as sent to the supplier. Locks the purchase order.
+    Raises ApplicationError (no lines), TransitionRefused, PermissionRefused."""
+    if not purchase_order.lines.exists():
+        raise ApplicationError(f"Purchase order {purchase_order} has no lines; add what to order first.")
+    return purchase_order_transition_run(
+        purchase_order=purchase_order,
+        transition="send",
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        fields={"sent_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def purchase_order_receive(
+    *,
+    purchase_order: PurchaseOrder,
+    quantities: dict[int, int],
+    actor=None,
+    note: str = "",
+    bin_location: BinLocation | None = None,
+    expected_status: str | None = None,
+) -> ReceiptResult:
+    """Record goods delivered against a sent purchase order: `quantities` maps line ids to units.
+
+    The units go into the purchase order's warehouse through the ledger (reference: the PO number)
+    and to waiting back-orders first, oldest first; the order becomes partially received or
+    received. Locks: the purchase order, then waiting back-orders, then stock levels.
+    Queues: "back-order ready" e-mails. Raises ApplicationError (a quantity below 0 or above what
+    is outstanding, nothing received), TransitionRefused, PermissionRefused.
+    """
+    locked = PurchaseOrder.objects.select_for_update().select_related("warehouse").get(pk=purchase_order.pk)
+    if expected_status is not None and locked.status != expected_status:
+        raise TransitionRefused(
+            f"Purchase order {locked} changed to “{locked.get_status_display()}” since you opened it; "
+            "nothing was done. Reload and try again."
+        )
+    if locked.status not in PurchaseOrder.OPEN:
+        raise TransitionRefused(f"Cannot receive purchase order {locked} while it is “{locked.get_status_display()}”.")
+    if actor is not None and not has_transition_perm(locked.receive_partially, actor):
+        raise PermissionRefused(f"You are not allowed to receive purchase order {locked}.")
+    lines = {line.pk: line for line in locked.lines.select_related("product")}
+    receipts = []
+    for line_id, quantity in quantities.items():
+        line = lines.get(int(line_id))
+        if line is None:
+            raise ApplicationError(f"Line {line_id} is not on purchase order {locked}.")
+        if quantity < 0 or quantity > line.outstanding:
+            raise ApplicationError(
+                f"{line.product.sku}: receive between 0 and {line.outstanding} (still outstanding), not {quantity}.",
+                extra={"field": f"line_{line.pk}"},
+            )
+        if quantity:
+            receipts.append((line, quantity))
+    if not receipts:
+        raise ApplicationError("Enter how many units of at least one line arrived.")
+    result = _stock_in(
+        lines=[
+            ReceiptLine(product=line.product, warehouse=locked.warehouse, quantity=qty, bin_location=bin_location)
+            for line, qty in receipts
+        ],
+        kind="receipt",
+        reference=locked.number,
+        actor=actor,
+    )
+    for line, quantity in receipts:
+        PurchaseOrderLine.objects.filter(pk=line.pk).update(quantity_received=F("quantity_received") + quantity)
+        line.quantity_received += quantity
+    complete = all(line.outstanding == 0 for line in lines.values())
+    purchase_order_transition_run(
+        purchase_order=locked,
+        transition="receive_fully" if complete else "receive_partially",
+        actor=actor,
+        check_permission=False,
+        note=note,
+        fields={"received_at": timezone.now()} if complete else None,
+        data={
+            "received": {line.product.sku: qty for line, qty in receipts},
+            "backorders_completed": result.backorders_completed,
+            "backorders_partly_filled": result.backorders_partly_filled,
+        },
+    )
+    return result
+
+
+@transaction.atomic
+def purchase_order_close(
+    *, purchase_order: PurchaseOrder, actor=None, note: str = "", expected_status: str | None = None
+) -> PurchaseOrder:
+    """The supplier will not deliver the rest: a partially received order becomes received.
+    Locks the purchase order. Raises TransitionRefused, PermissionRefused."""
+    outstanding = {
+        line.product.sku: line.outstanding
+        for line in purchase_order.lines.select_related("product")
+        if line.outstanding
+    }
+    return purchase_order_transition_run(
+        purchase_order=purchase_order,
+        transition="close",
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        fields={"received_at": timezone.now()},
+        data={"not_delivered": outstanding},
+    )
+
+
+@transaction.atomic
+def purchase_order_cancel(
+    *, purchase_order: PurchaseOrder, actor=None, note: str = "", expected_status: str | None = None
+) -> PurchaseOrder:
+    """Cancel a draft or sent purchase order before anything arrived. Locks the purchase order.
+    Raises TransitionRefused, PermissionRefused."""
+    return purchase_order_transition_run(
+        purchase_order=purchase_order, transition="cancel", actor=actor, note=note, expected_status=expected_status
+    )
+
+
+@transaction.atomic
+def purchase_orders_draft_from_suggestions(
+    *, supplier: Supplier, stock_level_ids: list[int], actor=None
+) -> list[PurchaseOrder]:
+    """One draft purchase order per warehouse with the suggested quantities of these stock levels.
+
+    Levels with nothing to suggest are skipped. Locks the purchase order number counter.
+    Raises ApplicationError when nothing is left to order.
+    """
+    from ..selectors import replenishment_suggestions
+
+    suggestions = [
+        s for s in replenishment_suggestions(stock_level_ids=stock_level_ids, low_only=False) if s.suggested_quantity
+    ]
+    if not suggestions:
+        raise ApplicationError("None of the chosen stock levels needs replenishing.")
+    by_warehouse: dict[Warehouse, list] = {}
+    for suggestion in suggestions:
+        by_warehouse.setdefault(suggestion.level.warehouse, []).append(suggestion)
+    created = []
+    for warehouse, items in sorted(by_warehouse.items(), key=lambda kv: kv[0].code):
+        created.append(
+            purchase_order_create(
+                supplier=supplier,
+                warehouse=warehouse,
+                lines=[PurchaseLineRequest(product=s.level.product, quantity=s.suggested_quantity) for s in items],
+                note="Drafted from replenishment suggestions",
+                actor=actor,
+            )
+        )
+    return created

@@ -1,0 +1,22 @@
+"""Verification (SPEC §2 stage 2): checks right after placement, re-checks, releasing holds.
+
+`checks` (stock, pricing, customer), `risk` (the risk rules) and `service` (the public services).
+"""
+
+from .checks import POSTAL_CODE_SHAPES, CheckOutcome, check_customer, check_pricing, check_stock
+from .risk import RISK_RULES, check_risk
+from .service import CHECKS, order_release, order_reverify, order_verify_automatically
+
+__all__ = [
+    "CHECKS",
+    "POSTAL_CODE_SHAPES",
+    "RISK_RULES",
+    "CheckOutcome",
+    "check_customer",
+    "check_pricing",
+    "check_risk",
+    "check_stock",
+    "order_release",
+    "order_reverify",
+    "order_verify_automatically",
+]

@@ -1,0 +1,176 @@
+"""The verification checks on stock, pricing and customer information. Each returns one outcome.
+
+Check names are short and stable ("stock", "pricing", "customer", "risk"): the on-hold queue
+filters on them. The reason goes in `detail`.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from inventory.services import AllocationResult, stock_allocate_order
+
+from ...models import Order, OrderCheck
+from ...pricing import PriceInput, price_order
+from ...selectors import voucher_find_valid
+
+DETAIL_MAX = 300
+
+# Shapes of postal codes people write, after upper-casing. Countries not listed are not checked.
+POSTAL_CODE_SHAPES = {
+    "AT": r"\d{4}",
+    "BE": r"\d{4}",
+    "CH": r"\d{4}",
+    "DE": r"\d{5}",
+    "DK": r"\d{4}",
+    "ES": r"\d{5}",
+    "FR": r"\d{5}",
+    "GB": r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}",
+    "IE": r"[A-Z]\d[\dW]\s?[A-Z\d]{4}",
+    "IT": r"\d{5}",
+    "LU": r"(L-?)?\d{4}",
+    "NL": r"[1-9]\d{3}\s?[A-Z]{2}",
+    "PL": r"\d{2}-\d{3}",
+    "PT": r"\d{4}-\d{3}",
+    "SE": r"\d{3}\s?\d{2}",
+    "US": r"\d{5}(-\d{4})?",
+}
+ADDRESS_REQUIRED = ("full_name", "line1", "postal_code", "city", "country")
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    name: str
+    result: str
+    detail: str = ""
+    backorder: bool = False
+    allocation: AllocationResult | None = field(default=None, compare=False)
+
+    @property
+    def failed(self) -> bool:
+        return self.result == OrderCheck.Result.FAILED
+
+    def as_data(self) -> dict:
+        return {"name": self.name, "result": self.result, "detail": self.detail}
+
+
+def _join(problems: list[str]) -> str:
+    text = "; ".join(problems)
+    return text if len(text) <= DETAIL_MAX else text[: DETAIL_MAX - 1] + "…"
+
+
+def check_stock(order: Order, actor) -> CheckOutcome:
+    """Allocate what the order still needs. Passed: all allocated; warning: the short lines are all
+    back-orderable (the order waits); failed: something is short and cannot be back-ordered."""
+    allocation = stock_allocate_order(order=order, actor=actor)
+    if allocation.complete:
+        detail = allocation.summary() if allocation.strategy else "Nothing to allocate (no physical items)"
+        return CheckOutcome("stock", OrderCheck.Result.PASSED, _join([detail]), allocation=allocation)
+    lines = {line.pk: line for line in order.lines.select_related("product")}
+    short = [(lines[line_id], qty) for line_id, qty in allocation.short_by_line.items()]
+    detail = ", ".join(f"{line.sku} short by {qty}" for line, qty in short)
+    if all(line.product.is_backorderable for line, _ in short):
+        return CheckOutcome(
+            "stock",
+            OrderCheck.Result.WARNING,
+            _join([f"Back-ordered: {detail}"]),
+            backorder=True,
+            allocation=allocation,
+        )
+    not_backorderable = ", ".join(line.sku for line, _ in short if not line.product.is_backorderable)
+    return CheckOutcome(
+        "stock",
+        OrderCheck.Result.FAILED,
+        _join([f"Out of stock: {detail} ({not_backorderable} cannot be back-ordered)"]),
+        allocation=allocation,
+    )
+
+
+def check_pricing(order: Order, actor) -> CheckOutcome:
+    """Posted prices and tax rates against the catalogue, the voucher's validity when the order was
+    placed, and every amount recomputed on the server from the lines."""
+    problems = []
+    lines = list(order.lines.select_related("product__tax_class").order_by("pk"))
+    for line in lines:
+        product = line.product
+        if product is None:
+            continue
+        if product.price != line.unit_price:
+            problems.append(f"{line.sku} posted at {line.unit_price}, catalogue price is {product.price}")
+        if product.tax_class.rate != line.tax_rate:
+            problems.append(f"{line.sku} taxed at {line.tax_rate}, catalogue rate is {product.tax_class.rate}")
+    percent_off = 0
+    if order.voucher_id:
+        voucher = order.voucher
+        percent_off = voucher.percent_off
+        if voucher_find_valid(code=voucher.code, at=order.placed_at) is None:
+            problems.append(f"voucher {voucher.code} is not valid (inactive or outside its dates)")
+        if order.discount_code and order.discount_code.strip().upper() != voucher.code:
+            problems.append(f"discount code {order.discount_code} does not match voucher {voucher.code}")
+    elif order.discount_code:
+        problems.append(f"discount code {order.discount_code} has no voucher")
+    priced = price_order(
+        lines=[
+            PriceInput(unit_price=line.unit_price, tax_rate=line.tax_rate, quantity=line.quantity) for line in lines
+        ],
+        percent_off=percent_off,
+        shipping_fee=order.shipping_total,
+        shipping_tax_rate=order.shipping_tax_rate,
+    )
+    for line, price in zip(lines, priced.lines, strict=True):
+        stored = (line.discount_amount, line.net_amount, line.tax_amount, line.line_total)
+        if stored != (price.discount, price.net, price.tax, price.total):
+            problems.append(
+                f"{line.sku} line amounts do not add up (total {line.line_total}, recomputed {price.total})"
+            )
+    for label, stored, recomputed in (
+        ("subtotal", order.subtotal, priced.subtotal),
+        ("discount", order.discount_total, priced.discount_total),
+        ("tax", order.tax_total, priced.tax_total),
+        ("total", order.total, priced.total),
+    ):
+        if stored != recomputed:
+            problems.append(f"{label} {stored} but the lines add up to {recomputed}")
+    if problems:
+        return CheckOutcome("pricing", OrderCheck.Result.FAILED, _join(problems))
+    return CheckOutcome(
+        "pricing", OrderCheck.Result.PASSED, f"Prices match the catalogue; total {priced.total} recomputed"
+    )
+
+
+def _address_problems(label: str, address) -> list[str]:
+    problems = []
+    missing = [f for f in ADDRESS_REQUIRED if not (getattr(address, f) or "").strip()]
+    if missing:
+        problems.append(f"{label} address lacks {', '.join(m.replace('_', ' ') for m in missing)}")
+    country = (address.country or "").strip().upper()
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        problems.append(f"{label} country {address.country!r} is not a two-letter code")
+    shape = POSTAL_CODE_SHAPES.get(country)
+    postal_code = (address.postal_code or "").strip().upper()
+    if shape and postal_code and not re.fullmatch(shape, postal_code):
+        problems.append(f"{label} postal code {address.postal_code!r} does not look like one from {country}")
+    if (address.line1 or "").strip() and not re.search(r"\w{2,}", address.line1):
+        problems.append(f"{label} address line {address.line1!r} is not plausible")
+    return problems
+
+
+def check_customer(order: Order, actor) -> CheckOutcome:
+    """A valid e-mail address, and complete, plausible billing and delivery addresses whose postal
+    codes have the shape of their country's. A home delivery without an address fails."""
+    problems = []
+    try:
+        validate_email(order.email)
+    except ValidationError:
+        problems.append(f"e-mail address {order.email!r} is not valid")
+    if order.shipping_address is None:
+        if not order.delivery_method.is_pickup:
+            problems.append("no delivery address for a home delivery")
+    else:
+        problems.extend(_address_problems("delivery", order.shipping_address))
+    problems.extend(_address_problems("billing", order.billing_address))
+    if problems:
+        return CheckOutcome("customer", OrderCheck.Result.FAILED, _join(problems))
+    return CheckOutcome("customer", OrderCheck.Result.PASSED, "E-mail and addresses look complete")

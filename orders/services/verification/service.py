@@ -1,0 +1,172 @@
+"""Verification right after placement, staff re-checking a held order, and staff releasing a hold.
+
+`order.checks` holds the results of the latest run (the queue filters on them); every run's
+results are also kept in the data of the event it writes, so the history is on the timeline.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django_fsm import has_transition_perm
+
+from inventory.selectors import backorder_expected_date
+from inventory.services import AllocationResult, stock_allocate_order
+from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
+
+from ...events import event_note
+from ...models import EmailNotification, Order, OrderCheck
+from ..notifications import notification_queue
+from ..transitions import transition_run
+from .checks import CheckOutcome, check_customer, check_pricing, check_stock
+from .risk import check_risk
+
+CHECKS = [check_customer, check_pricing, check_stock, check_risk]
+
+
+def _outcomes_record(order: Order, actor) -> list[CheckOutcome]:
+    outcomes = [check(order, actor) for check in CHECKS]
+    OrderCheck.objects.filter(order=order).delete()
+    OrderCheck.objects.bulk_create(
+        [OrderCheck(order=order, name=o.name, result=o.result, detail=o.detail) for o in outcomes]
+    )
+    return outcomes
+
+
+def _allocation(outcomes: list[CheckOutcome]) -> AllocationResult | None:
+    return next((o.allocation for o in outcomes if o.allocation is not None), None)
+
+
+def _decide(outcomes: list[CheckOutcome]) -> tuple[str, str, dict]:
+    """(transition, note for staff, event data) for a run of checks."""
+    data = {"checks": [o.as_data() for o in outcomes]}
+    allocation = _allocation(outcomes)
+    stock_note = ""
+    if allocation is not None and allocation.strategy:
+        data["allocation"] = allocation.as_data()
+        stock_note = f" {allocation.summary()}"
+    failed = [o for o in outcomes if o.failed]
+    if failed:
+        reasons = [f"{o.name}: {o.detail}" for o in failed]
+        return "hold", "; ".join(reasons) + "." + stock_note, {**data, "reasons": reasons}
+    backordered = [o for o in outcomes if o.backorder]
+    if backordered:
+        reasons = [o.detail for o in backordered]
+        return "backorder", "; ".join(reasons) + "." + stock_note, {**data, "reasons": reasons}
+    return "verify", "All checks passed." + stock_note, data
+
+
+def _expected_text(expected) -> str:
+    today = timezone.localdate()
+    return date_format(expected, "j F" if expected.year == today.year else "j F Y")
+
+
+def _backorder_announce(order: Order) -> None:
+    """Tell the customer when the missing items should be in: a note on their timeline and an e-mail."""
+    expected = backorder_expected_date(order=order)
+    if expected is None:
+        return
+    event = event_note(
+        order=order,
+        kind="order.backorder_expected",
+        system="verification",
+        note=f"Expected to ship around {_expected_text(expected)}",
+        data={"expected_date": expected.isoformat()},
+        customer_visible=True,
+    )
+    notification_queue(order=order, kind=EmailNotification.Kind.ORDER_BACKORDERED, subject_key=f"event:{event.pk}")
+
+
+@transaction.atomic
+def order_verify_automatically(*, order: Order, actor=None) -> Order:
+    """Run every check, store each result, and move the order to verified, backordered or on_hold.
+
+    Locks: the order, and the stock levels of its products. Queues: the back-order e-mail with the
+    expected date (back-ordered orders only). Raises nothing for a failed check: the order goes on
+    hold with the reasons in the event's note and data.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    transition, note, data = _decide(_outcomes_record(order, actor))
+    order = transition_run(
+        model=Order,
+        pk=order.pk,
+        transition=transition,
+        actor=actor,
+        system="verification",
+        check_permission=False,
+        note=note,
+        data=data,
+    )
+    if transition == "backorder":
+        _backorder_announce(order)
+    return order
+
+
+@transaction.atomic
+def order_release(*, order: Order, actor, note: str = "", expected_status: str | None = None) -> Order:
+    """Staff confirm a held (or back-ordered) order: allocate what can be, then verify it.
+
+    A held order whose only shortage is back-orderable goes to backordered instead (the customer
+    is told the expected date). Refused while stock is short and cannot be back-ordered, or while
+    a back-ordered order is still short (the order stays where it is).
+    Locks: the order and its products' stock levels. Raises TransitionRefused, PermissionRefused,
+    ApplicationError.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if expected_status is not None and order.status != expected_status:
+        return transition_run(
+            model=Order, pk=order.pk, transition="verify", actor=actor, expected_status=expected_status
+        )
+    if actor is not None and order.status in Order.CANCELLABLE and not has_transition_perm(order.verify, actor):
+        raise PermissionRefused(f"You are not allowed to verify order {order.number}.")
+    data = {}
+    if order.status in (Order.Status.ON_HOLD, Order.Status.BACKORDERED, Order.Status.PLACED):
+        allocation = stock_allocate_order(order=order, actor=actor)
+        if allocation.strategy:
+            data["allocation"] = allocation.as_data()
+            note = f"{note} ({allocation.summary()})" if note else allocation.summary()
+        if not allocation.complete:
+            short_lines = order.lines.filter(pk__in=allocation.short_by_line).select_related("product")
+            short = sum(allocation.short_by_line.values())
+            if order.status == Order.Status.BACKORDERED or not all(
+                line.product.is_backorderable for line in short_lines
+            ):
+                raise ApplicationError(
+                    f"Order {order.number} is still short of {short} unit(s); it cannot be released yet."
+                )
+            order = transition_run(model=Order, pk=order.pk, transition="backorder", actor=actor, note=note, data=data)
+            _backorder_announce(order)
+            return order
+    return transition_run(model=Order, pk=order.pk, transition="verify", actor=actor, note=note, data=data)
+
+
+@transaction.atomic
+def order_reverify(*, order: Order, actor=None) -> Order:
+    """Run every check again on a held order (after staff fixed the address, say).
+
+    All pass: the order is verified (or back-ordered); a check still fails: it stays on hold and
+    the new results are recorded in an "order.recheck_failed" event. Locks the order and its stock
+    levels. Queues the back-order e-mail when it becomes back-ordered.
+    Raises TransitionRefused when the order is not on hold, PermissionRefused.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Order.Status.ON_HOLD:
+        raise TransitionRefused(f"Order {order.number} is not on hold; there is nothing to re-check.")
+    transition, note, data = _decide(_outcomes_record(order, actor))
+    if transition == "hold":
+        event_note(order=order, kind="order.recheck_failed", actor=actor, note=note, data=data)
+        return order
+    if transition == "backorder":
+        order = transition_run(
+            model=Order,
+            pk=order.pk,
+            transition="backorder",
+            actor=actor,
+            check_permission=False,
+            note=note,
+            data=data,
+        )
+        _backorder_announce(order)
+        return order
+    return transition_run(
+        model=Order, pk=order.pk, transition="verify", actor=actor, note=f"Re-checked: {note}", data=data
+    )

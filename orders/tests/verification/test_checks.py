@@ -1,0 +1,209 @@
+"""The stock, pricing and customer checks, each passing and failing."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from inventory.models import Product
+from inventory.tests.factories import ProductFactory
+from orders.models import Address, DeliveryMethod, Order, Voucher
+from orders.services.verification import check_customer, check_pricing, check_stock
+from orders.tests.factories import address_data
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(order):
+    return Order.objects.select_related("shipping_address", "billing_address", "delivery_method", "voucher").get(
+        pk=order.pk
+    )
+
+
+# --- stock ---------------------------------------------------------------------------------------
+
+
+def test_stock_passes_when_everything_is_allocated(place, catalogue):
+    order = place((catalogue.chair, 1), (catalogue.lamp, 1))
+    outcome = order.checks.get(name="stock")
+    assert outcome.result == "passed"
+    assert (
+        outcome.detail
+        == "Stock allocated from one warehouse that ships the whole order: AMS (1 x CHAIR-1, 1 x LAMP-1)."
+    )
+
+
+def test_stock_passes_for_services_only(place, catalogue):
+    order = place((catalogue.assembly, 1))
+    assert order.checks.get(name="stock").detail == "Nothing to allocate (no physical items)"
+
+
+def test_stock_warns_when_the_shortage_can_be_back_ordered(place, catalogue):
+    Product.objects.filter(pk=catalogue.chair.pk).update(is_backorderable=True)
+    order = place((catalogue.chair, 12))
+    outcome = order.checks.get(name="stock")
+    assert (outcome.result, outcome.detail) == ("warning", "Back-ordered: CHAIR-1 short by 2")
+
+
+def test_stock_fails_when_a_short_line_cannot_be_back_ordered(place, catalogue):
+    Product.objects.filter(pk=catalogue.chair.pk).update(is_backorderable=True)
+    order = place((catalogue.chair, 12), (catalogue.book, 25))
+    outcome = order.checks.get(name="stock")
+    assert outcome.result == "failed"
+    assert outcome.detail == "Out of stock: CHAIR-1 short by 2, BOOK-1 short by 5 (BOOK-1 cannot be back-ordered)"
+
+
+def test_check_stock_called_again_allocates_only_what_is_missing(place, catalogue):
+    order = place((catalogue.chair, 2))
+    outcome = check_stock(fresh(order), None)
+    assert outcome.result == "passed" and outcome.allocation.strategy == ""
+
+
+# --- pricing -------------------------------------------------------------------------------------
+
+
+def test_pricing_passes_for_a_fresh_order(place, catalogue):
+    order = place((catalogue.chair, 2), (catalogue.book, 1))
+    outcome = order.checks.get(name="pricing")
+    assert (outcome.result, outcome.detail) == ("passed", f"Prices match the catalogue; total {order.total} recomputed")
+
+
+def test_pricing_fails_when_the_catalogue_price_changed(place, catalogue):
+    order = place((catalogue.chair, 1))
+    Product.objects.filter(pk=catalogue.chair.pk).update(price=Decimal("159.00"))
+    outcome = check_pricing(fresh(order), None)
+    assert (outcome.name, outcome.result) == ("pricing", "failed")
+    assert outcome.detail == "CHAIR-1 posted at 149.00, catalogue price is 159.00"
+
+
+def test_pricing_fails_when_the_tax_rate_changed(place, catalogue):
+    order = place((catalogue.book, 1))
+    catalogue.reduced.rate = Decimal("0.1000")
+    catalogue.reduced.save()
+    assert "BOOK-1 taxed at 0.0900, catalogue rate is 0.1000" in check_pricing(fresh(order), None).detail
+
+
+def test_pricing_passes_with_a_valid_voucher_and_fails_when_it_is_no_longer_valid(place, catalogue):
+    voucher = Voucher.objects.create(code="WELCOME10", percent_off=Decimal("10"))
+    order = place((catalogue.chair, 1), discount_code="welcome10")
+    assert order.checks.get(name="pricing").result == "passed"
+    assert order.discount_total == Decimal("14.90")
+
+    voucher.is_active = False
+    voucher.save()
+    outcome = check_pricing(fresh(order), None)
+    assert (outcome.result, outcome.detail) == (
+        "failed",
+        "voucher WELCOME10 is not valid (inactive or outside its dates)",
+    )
+
+
+def test_pricing_checks_the_voucher_dates_at_placement(place, catalogue):
+    voucher = Voucher.objects.create(code="SPRING", percent_off=Decimal("5"))
+    order = place((catalogue.chair, 1), discount_code="SPRING")
+    voucher.valid_until = timezone.now() + timedelta(minutes=1)
+    voucher.save()
+    assert check_pricing(fresh(order), None).result == "passed"
+    voucher.valid_until = order.placed_at - timedelta(minutes=1)
+    voucher.save()
+    assert check_pricing(fresh(order), None).result == "failed"
+
+
+def test_pricing_recomputes_the_totals(place, catalogue):
+    order = place((catalogue.chair, 1))
+    Order.objects.filter(pk=order.pk).update(total=Decimal("1.00"), tax_total=Decimal("0.50"))
+    outcome = check_pricing(fresh(order), None)
+    assert outcome.result == "failed"
+    assert outcome.detail == (
+        f"tax 0.50 but the lines add up to {order.tax_total}; total 1.00 but the lines add up to {order.total}"
+    )
+
+
+def test_pricing_recomputes_each_line(place, catalogue):
+    order = place((catalogue.chair, 1))
+    order.lines.update(line_total=Decimal("1.00"))
+    assert (
+        "CHAIR-1 line amounts do not add up (total 1.00, recomputed 180.29)" in check_pricing(fresh(order), None).detail
+    )
+
+
+# --- customer ------------------------------------------------------------------------------------
+
+
+def test_customer_passes_with_a_valid_e_mail_and_complete_addresses(place, catalogue):
+    order = place((catalogue.chair, 1))
+    outcome = order.checks.get(name="customer")
+    assert (outcome.result, outcome.detail) == ("passed", "E-mail and addresses look complete")
+
+
+def test_customer_fails_on_an_invalid_e_mail(place, catalogue):
+    order = place((catalogue.chair, 1))
+    Order.objects.filter(pk=order.pk).update(email="anna@@example")
+    assert check_customer(fresh(order), None).detail == "e-mail address 'anna@@example' is not valid"
+
+
+def test_customer_fails_on_an_incomplete_address(place, catalogue):
+    order = place((catalogue.chair, 1))
+    Address.objects.filter(pk=order.shipping_address_id).update(line1="", city="")
+    outcome = check_customer(fresh(order), None)
+    assert (outcome.result, outcome.detail) == ("failed", "delivery address lacks line1, city")
+
+
+@pytest.mark.parametrize(
+    "country, postal_code, passes",
+    [
+        ("NL", "1016 GV", True),
+        ("NL", "1016GV", True),
+        ("NL", "ABC", False),
+        ("NL", "0123 AB", False),
+        ("DE", "10115", True),
+        ("DE", "1011", False),
+        ("GB", "SW1A 1AA", True),
+        ("GB", "12345", False),
+        ("BE", "1000", True),
+        ("US", "94105-1234", True),
+        ("XX", "anything", True),  # shapes we do not know are not judged
+    ],
+)
+def test_customer_checks_the_postal_code_shape_of_the_country(place, catalogue, country, postal_code, passes):
+    order = place((catalogue.chair, 1))
+    Address.objects.filter(pk__in=[order.shipping_address_id, order.billing_address_id]).update(
+        country=country, postal_code=postal_code
+    )
+    outcome = check_customer(fresh(order), None)
+    assert (outcome.result == "passed") is passes, outcome.detail
+    if not passes:
+        assert f"delivery postal code '{postal_code}' does not look like one from {country}" in outcome.detail
+
+
+def test_customer_fails_on_a_country_that_is_not_a_code(place, catalogue):
+    order = place((catalogue.chair, 1))
+    Address.objects.filter(pk=order.billing_address_id).update(country="N1")
+    assert "billing country 'N1' is not a two-letter code" in check_customer(fresh(order), None).detail
+
+
+def test_customer_fails_on_a_home_delivery_without_address(place, catalogue):
+    order = place((catalogue.chair, 1))
+    Order.objects.filter(pk=order.pk).update(shipping_address=None)
+    assert check_customer(fresh(order), None).detail == "no delivery address for a home delivery"
+
+
+def test_customer_passes_a_pickup_without_delivery_address(place, catalogue):
+    pickup = DeliveryMethod.objects.create(code="pickup", name="Pick up", fee=0, is_pickup=True)
+    order = place((catalogue.chair, 1), delivery_method=pickup, shipping_address=None)
+    assert order.shipping_address is None
+    assert order.checks.get(name="customer").result == "passed"
+
+
+def test_a_held_order_gets_the_reason_in_the_check_detail(place, catalogue):
+    order = place((catalogue.chair, 1), shipping_address=address_data(postal_code="ABC"))
+    assert order.status == Order.Status.ON_HOLD
+    assert order.checks.get(name="customer").detail == "delivery postal code 'ABC' does not look like one from NL"
+
+
+def test_details_are_cut_to_fit_the_column(place, catalogue):
+    products = [ProductFactory(sku=f"SKU-LONG-NAME-{i:03d}", is_backorderable=True) for i in range(30)]
+    order = place(*[(p, 1) for p in products])
+    detail = order.checks.get(name="stock").detail
+    assert len(detail) == 300 and detail.endswith("…")
