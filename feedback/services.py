@@ -60,3 +60,28 @@ def feedback_submit(
         data={"overall_rating": overall_rating, "needs_follow_up": low},
     )
     return feedback
+
+
+@transaction.atomic
+def feedback_follow_up_mark(*, feedback: Feedback, actor, note: str = "") -> Feedback:
+    """Customer service has called the customer back about a low rating: close the follow-up.
+
+    The low-rating flag stays (reports count it); `followed_up_at` records that it was handled.
+    Locks the feedback row. Writes a note on the order's timeline.
+    Raises ApplicationError when the feedback needs no follow-up or was already followed up.
+    """
+    feedback = Feedback.objects.select_for_update(of=("self",)).select_related("request__order").get(pk=feedback.pk)
+    if not feedback.needs_follow_up:
+        raise ApplicationError(f"Feedback on order {feedback.request.order} needs no follow-up.")
+    if feedback.followed_up_at is not None:
+        raise ApplicationError(f"Feedback on order {feedback.request.order} was already followed up.")
+    feedback.followed_up_at = timezone.now()
+    feedback.save(update_fields=["followed_up_at"])
+    event_note(
+        order=feedback.request.order,
+        kind="feedback.followed_up",
+        actor=actor,
+        note=note or f"Followed up on the {feedback.overall_rating}/5 rating",
+        data={"feedback": feedback.pk},
+    )
+    return feedback

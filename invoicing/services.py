@@ -1,5 +1,6 @@
 """Invoices and payments. Invoices read only the order's frozen line snapshots."""
 
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,10 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import EmailNotification, Order
-from orders.pricing import PriceInput, price_order
 from orders.services.notifications import notification_queue
 from orders.services.transitions import transition_run
-from orders_site.core.exceptions import ApplicationError
+from orders_site.core.exceptions import ApplicationError, TransitionRefused
 from orders_site.core.money import ZERO, money
 from orders_site.core.sequences import sequence_next
 
@@ -35,6 +35,18 @@ def _due_date(order: Order, issued_at):
     return (issued_at + timedelta(days=days)).date()
 
 
+def _tax_breakdown(*, order: Order, lines) -> dict[Decimal, dict[str, Decimal]]:
+    """Net and tax per rate from the amounts frozen at placement, never from today's voucher or prices."""
+    breakdown: dict[Decimal, dict[str, Decimal]] = defaultdict(lambda: {"net": ZERO, "tax": ZERO})
+    for line in lines:
+        breakdown[line.tax_rate]["net"] += line.net_amount
+        breakdown[line.tax_rate]["tax"] += line.tax_amount
+    if order.shipping_total:
+        breakdown[order.shipping_tax_rate]["net"] += order.shipping_total
+        breakdown[order.shipping_tax_rate]["tax"] += money(order.shipping_total * order.shipping_tax_rate)
+    return dict(sorted(breakdown.items()))
+
+
 @transaction.atomic
 def invoice_issue(*, order: Order, actor=None) -> Invoice:
     """Issue the invoice of a delivered order with the next gapless number, then capture any card
@@ -48,14 +60,6 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
     if order.invoices.exists():
         raise ApplicationError(f"Order {order.number} already has an invoice.")
     lines = list(order.lines.all())
-    priced = price_order(
-        lines=[
-            PriceInput(unit_price=line.unit_price, tax_rate=line.tax_rate, quantity=line.quantity) for line in lines
-        ],
-        percent_off=order.voucher.percent_off if order.voucher_id else ZERO,
-        shipping_fee=order.shipping_total,
-        shipping_tax_rate=order.shipping_tax_rate,
-    )
     address = order.billing_address
     invoice = Invoice.objects.create(
         order=order,
@@ -74,7 +78,7 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
                 "net": str(v["net"]),
                 "tax": str(v["tax"]),
             }
-            for rate, v in priced.tax_breakdown.items()
+            for rate, v in _tax_breakdown(order=order, lines=lines).items()
         ],
     )
     InvoiceLine.objects.bulk_create(
@@ -111,7 +115,12 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
 
     from .tasks import invoice_pdf_render_task
 
-    invoice_pdf_render_task.delay_on_commit(invoice.pk)
+    def render_after_commit(invoice_id: int = invoice.pk) -> None:
+        invoice_pdf_render_task.delay(invoice_id)
+
+    # Robust: a broker outage must not fail the delivery that committed; invoice_pdf_requeue_missing
+    # (or the first download or e-mail, through invoice_pdf_ensure) renders it later.
+    transaction.on_commit(render_after_commit, robust=True)
     notification_queue(order=order, kind=EmailNotification.Kind.INVOICE, subject_key=f"invoice:{invoice.pk}")
 
     for payment in order.payments.filter(status=Payment.Status.AUTHORIZED).order_by("pk"):
@@ -183,11 +192,22 @@ def payment_capture(*, payment: Payment, invoice: Invoice, actor=None) -> Paymen
 
 
 @transaction.atomic
-def payment_record(*, invoice: Invoice, amount: Decimal, method: str, reference: str = "", actor=None) -> Payment:
+def payment_record(
+    *,
+    invoice: Invoice,
+    amount: Decimal,
+    method: str,
+    reference: str = "",
+    actor=None,
+    expected_amount_paid: Decimal | None = None,
+) -> Payment:
     """Record money received against an issued invoice (bank transfer, cash, card in person...).
 
     Over-payments are accepted and shown on the order's timeline. Locks the invoice.
-    Raises ApplicationError for a non-positive amount or a draft/paid invoice; PermissionRefused.
+    `expected_amount_paid` is what the person saw as paid so far; if another payment was recorded
+    since, this one is refused, so two people entering the same transfer cannot both succeed.
+    Raises ApplicationError for a non-positive amount or a draft/paid invoice; TransitionRefused;
+    PermissionRefused.
     """
     amount = money(amount)
     if amount <= 0:
@@ -196,6 +216,11 @@ def payment_record(*, invoice: Invoice, amount: Decimal, method: str, reference:
     if invoice.status not in (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID):
         raise ApplicationError(
             f"Invoice {invoice} is {invoice.get_status_display().lower()}; no payment can be recorded."
+        )
+    if expected_amount_paid is not None and invoice.amount_paid != money(expected_amount_paid):
+        raise TransitionRefused(
+            f"A payment was recorded on invoice {invoice} since you opened it (paid now: {invoice.amount_paid}); "
+            "nothing was done. Reload and try again."
         )
     payment = Payment.objects.create(
         order_id=invoice.order_id,

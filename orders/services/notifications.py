@@ -3,6 +3,7 @@
 import logging
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..models import EmailNotification, Order
@@ -24,7 +25,13 @@ def notification_queue(*, order: Order, kind: str, subject_key: str = "") -> Ema
     )
     if not created:
         return None
-    notification_send.delay_on_commit(notification.pk)
+
+    # Robust: a broker outage must not fail the request that committed the change (nor the other
+    # on-commit work); the row stays pending and notification_resend_pending sends it later.
+    def send_after_commit(notification_id: int = notification.pk) -> None:
+        notification_send.delay(notification_id)
+
+    transaction.on_commit(send_after_commit, robust=True)
     return notification
 
 
@@ -36,19 +43,27 @@ def notification_deliver(*, notification_id: int) -> bool:
     """
     from ..emails import email_build
 
-    with transaction.atomic():
-        notification = (
-            EmailNotification.objects.select_for_update().select_related("order").filter(pk=notification_id).first()
+    try:
+        with transaction.atomic():
+            notification = (
+                EmailNotification.objects.select_for_update().select_related("order").filter(pk=notification_id).first()
+            )
+            if notification is None or notification.status == EmailNotification.Status.SENT:
+                return False
+            message = email_build(notification=notification)
+            notification.attempts += 1
+            message.send()
+            notification.status = EmailNotification.Status.SENT
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+            notification.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+    except Exception as exc:
+        # The failed attempt was rolled back with everything else; count it after the rollback so
+        # staff see how often it was tried and why it failed.
+        EmailNotification.objects.filter(pk=notification_id).exclude(status=EmailNotification.Status.SENT).update(
+            attempts=F("attempts") + 1, last_error=repr(exc)[:2000]
         )
-        if notification is None or notification.status == EmailNotification.Status.SENT:
-            return False
-        message = email_build(notification=notification)
-        notification.attempts += 1
-        message.send()
-        notification.status = EmailNotification.Status.SENT
-        notification.sent_at = timezone.now()
-        notification.last_error = ""
-        notification.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+        raise
     return True
 
 
@@ -71,3 +86,42 @@ def notification_resend_pending(*, older_than_minutes: int = 10) -> int:
     for notification_id in ids:
         notification_send.delay(notification_id)
     return len(ids)
+
+
+@transaction.atomic
+def notification_resend(*, notification_ids: list[int], actor=None) -> int:
+    """Staff ask for chosen e-mails to go out again (a lost task, a failure that is now fixed).
+
+    Sent e-mails are skipped, so the customer never gets the same one twice; failed ones go back
+    to pending. Locks the chosen outbox rows (in pk order). Queues one send task per row on commit
+    and writes a note on each order's timeline. Returns how many were queued.
+    """
+    from ..events import event_note
+    from ..tasks import notification_send
+
+    notifications = list(
+        EmailNotification.objects.filter(pk__in=notification_ids)
+        .exclude(status=EmailNotification.Status.SENT)
+        .select_related("order")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+    for notification in notifications:
+        if notification.status == EmailNotification.Status.FAILED:
+            notification.status = EmailNotification.Status.PENDING
+            notification.save(update_fields=["status"])
+
+        # Robust, as in notification_queue: a broker outage leaves the row pending for
+        # notification_resend_pending instead of failing the staff member's request.
+        def send_after_commit(notification_id: int = notification.pk) -> None:
+            notification_send.delay(notification_id)
+
+        transaction.on_commit(send_after_commit, robust=True)
+        event_note(
+            order=notification.order,
+            kind="notification.resend",
+            actor=actor,
+            note=f"{notification.get_kind_display()} e-mail to {notification.recipient} queued again",
+            data={"notification": notification.pk, "attempts": notification.attempts},
+        )
+    return len(notifications)

@@ -1,0 +1,272 @@
+"""Invoices and payments in the staff console: read-only records, the PDF, and "Record payment"."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from orders.admin.staff_actions import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    StaffAction,
+    StaffActionsMixin,
+    object_timeline,
+)
+from orders.models import Order
+from orders_site.core.exceptions import ApplicationError, TransitionRefused
+
+from .models import Invoice, InvoiceLine, Payment
+from .services import invoice_pdf_ensure, payment_record
+
+# Card payments at checkout go through the gateway; what staff record is money already received.
+RECORDABLE_METHODS = [(value, label) for value, label in Order.PaymentMethod.choices if value != "card"]
+
+
+class PaymentRecordForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Amount",
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"invalid": "Enter the amount as a number, for example 125.50."},
+    )
+    method = forms.ChoiceField(label="Method", choices=RECORDABLE_METHODS)
+    reference = forms.CharField(
+        label="Reference", max_length=100, required=False, help_text="Bank reference, receipt number…"
+    )
+
+
+def _payment_initial(invoice: Invoice) -> dict:
+    method = invoice.order.payment_method
+    return {
+        "amount": invoice.balance_due,
+        "method": method if method in dict(RECORDABLE_METHODS) else Order.PaymentMethod.BANK_TRANSFER,
+    }
+
+
+def _payment_guard(invoice: Invoice) -> dict[str, str]:
+    return {"expected_amount_paid": str(invoice.amount_paid)}
+
+
+def _payment_record(*, instance, actor, data, guard):
+    try:
+        seen_paid = Decimal(guard["expected_amount_paid"])
+    except InvalidOperation as error:
+        raise TransitionRefused("This form came from an out-of-date page; nothing was done. Reload it.") from error
+    return payment_record(
+        invoice=instance,
+        amount=data["amount"],
+        method=data["method"],
+        reference=data["reference"],
+        actor=actor,
+        expected_amount_paid=seen_paid,
+    )
+
+
+INVOICE_ACTIONS = (
+    StaffAction(
+        name="record_payment",
+        label="Record payment",
+        # Open while the invoice can still be paid, to those who may record payments.
+        transition="mark_paid",
+        run=_payment_record,
+        form_class=PaymentRecordForm,
+        initial=_payment_initial,
+        guard=_payment_guard,
+        help_text="Money received by bank transfer, cash or card in person. Full payment completes the order.",
+        done="Payment recorded: invoice {obj} is now “{status}”.",
+    ),
+)
+
+
+class InvoiceLineInline(ReadOnlyInline, admin.TabularInline):
+    model = InvoiceLine
+    fields = (
+        "sku",
+        "description",
+        "quantity",
+        "unit_price",
+        "tax_rate",
+        "discount_amount",
+        "net_amount",
+        "tax_amount",
+        "line_total",
+    )
+    readonly_fields = fields
+
+
+class PaymentInline(ReadOnlyInline, admin.TabularInline):
+    model = Payment
+    fields = ("created_at", "method", "amount", "status", "reference", "captured_at", "recorded_by")
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by")
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "payment"
+    parameter_name = "payment"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("overdue", "Overdue")]
+
+    def queryset(self, request, queryset):
+        unpaid = queryset.filter(status__in=[Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID])
+        if self.value() == "open":
+            return unpaid
+        if self.value() == "overdue":
+            return unpaid.filter(due_date__lt=timezone.localdate())
+        return queryset
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(StaffActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Invoices are issued by a service at delivery and corrected only by credit note."""
+
+    staff_actions = INVOICE_ACTIONS
+    list_display = ("number", "order", "status", "issued_at", "due_date", "billing_name", "total", "amount_paid")
+    list_filter = ("status", OverdueFilter)
+    list_select_related = ("order",)
+    date_hierarchy = "issued_at"
+    search_fields = ("=number", "=order__number", "order__email", "billing_name")
+    search_help_text = "Invoice or order number (exact), customer e-mail or billing name."
+    show_full_result_count = False
+    inlines = (InvoiceLineInline, PaymentInline)
+    fieldsets = (
+        (None, {"fields": ("number", "order", "status", "issued_at", "due_date", "pdf_link")}),
+        ("Bill to", {"fields": ("billing_name", "billing_address")}),
+        (
+            "Totals",
+            {
+                "fields": (
+                    "currency",
+                    "subtotal",
+                    "discount_total",
+                    "shipping_total",
+                    "tax_total",
+                    "tax_breakdown",
+                    "total",
+                    "amount_paid",
+                    "balance",
+                )
+            },
+        ),
+        ("Timeline", {"fields": ("timeline",)}),
+    )
+    readonly_fields = (
+        "number",
+        "order",
+        "status",
+        "issued_at",
+        "due_date",
+        "pdf_link",
+        "billing_name",
+        "billing_address",
+        "currency",
+        "subtotal",
+        "discount_total",
+        "shipping_total",
+        "tax_total",
+        "tax_breakdown",
+        "total",
+        "amount_paid",
+        "balance",
+        "timeline",
+    )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="invoicing_invoice_pdf",
+            ),
+        ] + super().get_urls()
+
+    def staff_links(self, request, invoice):
+        if invoice.number is None:
+            return []
+        return [("Download PDF", reverse("admin:invoicing_invoice_pdf", args=[invoice.pk]))]
+
+    def pdf_view(self, request, object_id):
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, invoice):
+            raise PermissionDenied
+        try:
+            # Renders and stores the PDF first if the worker has not done it yet.
+            invoice, pdf_bytes = invoice_pdf_ensure(invoice_id=invoice.pk)
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:invoicing_invoice_change", args=[invoice.pk]))
+        response = HttpResponse(pdf_bytes, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+        return response
+
+    @admin.display(description="PDF")
+    def pdf_link(self, invoice):
+        if invoice.number is None:
+            return "— (draft)"
+        url = reverse("admin:invoicing_invoice_pdf", args=[invoice.pk])
+        return format_html('<a href="{}">invoice-{}.pdf</a>', url, invoice.number)
+
+    @admin.display(description="balance due")
+    def balance(self, invoice):
+        return invoice.balance_due
+
+    @admin.display(description="events")
+    def timeline(self, invoice):
+        return object_timeline(invoice)
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("invoice", "sku", "description", "quantity", "unit_price", "tax_rate", "line_total")
+    list_select_related = ("invoice__order",)
+    search_fields = ("=invoice__number", "sku", "description")
+    raw_id_fields = ("invoice",)
+    show_full_result_count = False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Payments are recorded on the invoice page or by the gateway; refunds will be rows of their own."""
+
+    list_display = ("created_at", "order", "invoice_number", "method", "amount", "status", "reference", "recorded_by")
+    list_filter = ("status", "method")
+    list_select_related = ("order", "invoice", "recorded_by")
+    date_hierarchy = "created_at"
+    search_fields = ("=order__number", "=invoice__number", "reference", "gateway_reference")
+    search_help_text = "Order or invoice number (exact), payment or gateway reference."
+    show_full_result_count = False
+    raw_id_fields = ("order", "invoice", "recorded_by")
+    fields = (
+        "order",
+        "invoice",
+        "method",
+        "amount",
+        "status",
+        "reference",
+        "gateway_reference",
+        "captured_at",
+        "recorded_by",
+        "created_at",
+        "timeline",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="invoice", ordering="invoice__number")
+    def invoice_number(self, payment):
+        return payment.invoice.number if payment.invoice_id else "—"
+
+    @admin.display(description="events")
+    def timeline(self, payment):
+        return object_timeline(payment)

@@ -1,0 +1,153 @@
+"""Customers and their addresses, and the settings managers keep: delivery methods, vouchers, risk rules."""
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html_join
+
+from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, Voucher
+
+from .staff_actions import admin_link
+
+
+def orders_using_address(address: Address):
+    return Order.objects.filter(Q(shipping_address=address) | Q(billing_address=address))
+
+
+def address_editable(address: Address) -> bool:
+    """An order's address may be corrected until the order is dispatched (SPEC §2); after that it is
+    what the parcel and the invoice said. Address-book entries (no order uses them) stay editable."""
+    return not orders_using_address(address).exclude(status__in=Order.CANCELLABLE).exists()
+
+
+class AddressInline(admin.TabularInline):
+    model = Address
+    fields = ("full_name", "company", "line1", "line2", "postal_code", "city", "region", "country", "phone")
+    extra = 0
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "email", "company", "phone", "payment_terms", "net_days", "created_at")
+    list_filter = ("payment_terms",)
+    search_fields = ("full_name", "email", "company", "phone")
+    raw_id_fields = ("user",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (AddressInline,)
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    """Address-book entries and the frozen copies on orders. Customer service fixes a held order's
+    address here, then presses Re-check on the order."""
+
+    list_display = ("full_name", "line1", "postal_code", "city", "country", "customer")
+    list_filter = ("country",)
+    list_select_related = ("customer",)
+    search_fields = ("full_name", "company", "line1", "postal_code", "city", "customer__email")
+    autocomplete_fields = ("customer",)
+    fields = (
+        "customer",
+        "full_name",
+        "company",
+        "line1",
+        "line2",
+        "postal_code",
+        "city",
+        "region",
+        "country",
+        "phone",
+        "used_by_orders",
+    )
+    readonly_fields = ("used_by_orders",)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not address_editable(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and orders_using_address(obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description="used by orders")
+    def used_by_orders(self, address):
+        if address.pk is None:
+            return "—"
+        orders = list(orders_using_address(address).order_by("pk")[:20])
+        if not orders:
+            return "— (address book)"
+        return format_html_join(", ", "{} ({})", ((admin_link(o), o.get_status_display()) for o in orders))
+
+    def _order_to_return_to(self, request):
+        order_id = request.GET.get("order", "")
+        return Order.objects.filter(pk=order_id).first() if order_id.isdigit() else None
+
+    def response_change(self, request, obj):
+        # Came from an order page ("Fix this address"): go back there, where Re-check is.
+        order = self._order_to_return_to(request)
+        if order is not None and "_continue" not in request.POST:
+            hint = " Press “Re-check” to verify it again." if order.status == Order.Status.ON_HOLD else ""
+            self.message_user(request, f"Address of order {order.number} saved.{hint}", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+        return super().response_change(request, obj)
+
+
+@admin.register(DeliveryMethod)
+class DeliveryMethodAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "fee", "tax_rate", "min_days", "max_days", "is_pickup", "is_active", "sort_order")
+    list_filter = ("is_active", "is_pickup")
+    search_fields = ("name", "code")
+    prepopulated_fields = {"code": ("name",)}
+
+
+@admin.register(Voucher)
+class VoucherAdmin(admin.ModelAdmin):
+    list_display = ("code", "percent_off", "valid_from", "valid_until", "is_active", "times_used")
+    list_filter = ("is_active",)
+    search_fields = ("code",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(used=Count("orders"))
+
+    @admin.display(description="orders", ordering="used")
+    def times_used(self, voucher):
+        return voucher.used
+
+    def get_readonly_fields(self, request, obj=None):
+        # Orders keep a reference to their voucher and verification and invoicing read its
+        # percentage again: once used, the discount itself must not change (make a new voucher).
+        if obj is not None and obj.orders.exists():
+            return ("code", "percent_off")
+        return ()
+
+
+@admin.register(RiskRules)
+class RiskRulesAdmin(admin.ModelAdmin):
+    """One row of thresholds that verification reads; managers edit it."""
+
+    list_display = (
+        "__str__",
+        "large_order_total",
+        "first_order_total",
+        "velocity_max_orders",
+        "velocity_window_minutes",
+        "duplicate_window_minutes",
+        "hold_country_mismatch",
+        "updated_at",
+    )
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request):
+        # Verification reads the row with pk=1 (RiskRules.current()); a second row would be ignored.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)
+        return HttpResponseRedirect(reverse("admin:orders_riskrules_change", args=[RiskRules.current().pk]))

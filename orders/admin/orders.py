@@ -1,0 +1,385 @@
+"""The order page: queues, the timeline, and the buttons that move an order on."""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from orders.models import Order, OrderCheck, OrderEvent, OrderLine, Shipment
+from orders.services.fulfillment import order_cancel, order_fulfillment_start
+from orders.services.verification import order_release, order_reverify
+from orders_site.core.exceptions import ApplicationError
+
+from .customers import address_editable
+from .forms import NoteForm, ReasonForm
+from .queues import HoldReasonFilter, hold_checks_prefetch, hold_reasons_of
+from .staff_actions import ReadOnlyAdminMixin, ReadOnlyInline, StaffAction, StaffActionsMixin, admin_link
+
+# Each order is its own transaction; a page of the queue at a time keeps a request short.
+BULK_LIMIT = 200
+
+# -- inlines (all read-only: services write these rows) ---------------------------------------------
+
+
+class OrderLineInline(ReadOnlyInline, admin.TabularInline):
+    model = OrderLine
+    fields = (
+        "sku",
+        "name",
+        "kind",
+        "quantity",
+        "unit_price",
+        "tax_rate",
+        "discount_amount",
+        "net_amount",
+        "tax_amount",
+        "line_total",
+        "customisation_notes",
+    )
+    readonly_fields = fields
+
+
+class ShipmentInline(ReadOnlyInline, admin.TabularInline):
+    model = Shipment
+    fields = ("number", "warehouse", "status", "carrier", "tracking_number", "dispatched_at", "delivered_at")
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("warehouse")
+
+
+class OrderCheckInline(ReadOnlyInline, admin.TabularInline):
+    model = OrderCheck
+    fields = ("created_at", "name", "result", "detail")
+    readonly_fields = fields
+    verbose_name = "verification check"
+    verbose_name_plural = "verification checks"
+
+
+class OrderEventInline(ReadOnlyInline, admin.TabularInline):
+    """The full staff timeline. Events are append-only: no add, change or delete here."""
+
+    model = OrderEvent
+    fields = ("created_at", "kind", "from_state", "to_state", "actor_label", "note", "data", "customer_visible")
+    readonly_fields = fields
+    verbose_name = "event"
+    verbose_name_plural = "timeline"
+    ordering = ("created_at", "pk")
+
+
+# -- the buttons -------------------------------------------------------------------------------------
+
+
+def _release(*, instance, actor, data, guard):
+    return order_release(order=instance, actor=actor, note=data["note"], expected_status=guard["expected_status"])
+
+
+def _reverify(*, instance, actor, data, guard):
+    return order_reverify(order=instance, actor=actor)
+
+
+def _start_fulfillment(*, instance, actor, data, guard):
+    return order_fulfillment_start(order=instance, actor=actor, expected_status=guard["expected_status"])
+
+
+def _cancel(*, instance, actor, data, guard):
+    return order_cancel(order=instance, actor=actor, reason=data["reason"], expected_status=guard["expected_status"])
+
+
+ORDER_ACTIONS = (
+    StaffAction(
+        name="reverify",
+        label="Re-check",
+        transition="verify",
+        when=lambda order: order.status == Order.Status.ON_HOLD,
+        # order_reverify checks no permission itself: the button is for those who may verify.
+        permission="orders.verify_order",
+        run=_reverify,
+        help_text="Run every verification check again (after fixing the address, say).",
+        done="Re-checked order {obj}: it is now “{status}”.",
+    ),
+    StaffAction(
+        name="release",
+        label="Release",
+        transition="verify",
+        run=_release,
+        form_class=NoteForm,
+        help_text="Verify the order as it is and send it on to the warehouse.",
+    ),
+    StaffAction(
+        name="start_fulfillment",
+        label="Start fulfilment",
+        transition="start_fulfillment",
+        run=_start_fulfillment,
+        help_text="Create the shipments and put them in the warehouse's picking queue.",
+    ),
+    StaffAction(
+        name="cancel",
+        label="Cancel order",
+        transition="cancel",
+        run=_cancel,
+        form_class=ReasonForm,
+        danger=True,
+        help_text="Releases the stock, cancels unsent parcels and voids card authorisations.",
+    ),
+)
+
+
+# -- the order admin -----------------------------------------------------------------------------------
+
+
+@admin.register(Order)
+class OrderAdmin(StaffActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Orders are placed and changed only by services; this page shows them and offers the buttons."""
+
+    staff_actions = ORDER_ACTIONS
+    list_display = ("number", "placed_at", "customer", "channel", "status", "hold_reasons", "total")
+    list_filter = ("status", "channel", HoldReasonFilter, "payment_method")
+    list_select_related = ("customer",)
+    date_hierarchy = "placed_at"
+    search_fields = ("=number", "email", "customer__email")
+    search_help_text = "Order number (exact) or customer e-mail."
+    show_full_result_count = False
+    ordering = ("-placed_at", "-pk")
+    inlines = (OrderLineInline, ShipmentInline, OrderCheckInline, OrderEventInline)
+    actions = ("recheck_selected", "release_selected", "cancel_selected")
+    fieldsets = (
+        (None, {"fields": ("number", "status", "channel", "customer", "email", "placed_at", "placed_by")}),
+        (
+            "Delivery",
+            {
+                "fields": (
+                    "delivery_method_name",
+                    "shipping_address_card",
+                    "requested_delivery_date",
+                    "delivery_instructions",
+                )
+            },
+        ),
+        (
+            "Billing and payment",
+            {
+                "fields": (
+                    "billing_address_card",
+                    "payment_method",
+                    "payment_reference",
+                    "discount_code",
+                    "invoice_links",
+                )
+            },
+        ),
+        (
+            "Totals",
+            {
+                "fields": (
+                    "currency",
+                    "subtotal",
+                    "discount_total",
+                    "shipping_total",
+                    "shipping_tax_rate",
+                    "tax_total",
+                    "total",
+                )
+            },
+        ),
+    )
+    readonly_fields = (
+        "number",
+        "status",
+        "channel",
+        "customer",
+        "email",
+        "placed_at",
+        "placed_by",
+        "delivery_method_name",
+        "shipping_address_card",
+        "requested_delivery_date",
+        "delivery_instructions",
+        "billing_address_card",
+        "shipping_address_lines",
+        "billing_address_lines",
+        "payment_method",
+        "payment_reference",
+        "discount_code",
+        "invoice_links",
+        "currency",
+        "subtotal",
+        "discount_total",
+        "shipping_total",
+        "shipping_tax_rate",
+        "tax_total",
+        "total",
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("customer", "shipping_address", "billing_address", "placed_by")
+            .prefetch_related(hold_checks_prefetch())
+        )
+
+    # -- columns and fields ---
+
+    @admin.display(description="hold reason")
+    def hold_reasons(self, order):
+        if order.status != Order.Status.ON_HOLD:
+            return ""
+        return format_html_join(
+            ", ", '<span title="{}">{}</span>', ((c.detail, c.name) for c in hold_reasons_of(order))
+        )
+
+    def _address_lines(self, address):
+        if address is None:
+            return "— (picked up)"
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in address.as_lines()))
+
+    def _address_card(self, order, address):
+        if address is None or not address_editable(address):
+            return self._address_lines(address)
+        url = reverse("admin:orders_address_change", args=[address.pk]) + f"?order={order.pk}"
+        return format_html('{}<br><a href="{}">Fix this address</a>', self._address_lines(address), url)
+
+    @admin.display(description="delivery address")
+    def shipping_address_card(self, order):
+        return self._address_card(order, order.shipping_address)
+
+    @admin.display(description="billing address")
+    def billing_address_card(self, order):
+        return self._address_card(order, order.billing_address)
+
+    @admin.display(description="delivery address")
+    def shipping_address_lines(self, order):
+        return self._address_lines(order.shipping_address)
+
+    @admin.display(description="billing address")
+    def billing_address_lines(self, order):
+        return self._address_lines(order.billing_address)
+
+    def get_fieldsets(self, request, obj=None):
+        # Only people who may fix an address get the link to its page.
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm("orders.change_address"):
+            return fieldsets
+        plain = {"shipping_address_card": "shipping_address_lines", "billing_address_card": "billing_address_lines"}
+        return [
+            (title, {**options, "fields": tuple(plain.get(name, name) for name in options["fields"])})
+            for title, options in fieldsets
+        ]
+
+    @admin.display(description="invoices")
+    def invoice_links(self, order):
+        invoices = list(order.invoices.all())
+        if not invoices:
+            return "—"
+        return format_html_join(
+            ", ",
+            "{} ({})",
+            ((admin_link(invoice), invoice.get_status_display()) for invoice in invoices),
+        )
+
+    # -- permissions of the bulk actions ---
+
+    def has_verify_permission(self, request):
+        return request.user.has_perm("orders.verify_order")
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("orders.cancel_order")
+
+    # -- bulk actions for the on-hold queue ---
+
+    def _bulk_report(self, request, orders, run, verb: str) -> None:
+        if len(orders) > BULK_LIMIT:
+            self.message_user(
+                request, f"Choose at most {BULK_LIMIT} orders at a time; nothing was done.", messages.ERROR
+            )
+            return
+        done, refused = [], []
+        for order in orders:
+            try:
+                run(order)
+            except ApplicationError as error:
+                refused.append(f"{order.number}: {error.message}")
+            else:
+                done.append(order.number)
+        if done:
+            self.message_user(request, f"{verb} {len(done)} order(s): {', '.join(done)}.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"Refused for {len(refused)} order(s): " + " · ".join(refused), messages.ERROR)
+
+    def _bulk_with_text(self, request, queryset, *, action_name, title, form_class, field, run, verb, danger=False):
+        """First POST: a confirmation page asking for the note or reason; second POST (`apply`): run."""
+        orders = list(queryset.order_by("pk")[: BULK_LIMIT + 1])
+        if len(orders) > BULK_LIMIT:
+            return self._bulk_report(request, orders, None, verb)
+        if "apply" in request.POST:
+            form = form_class(request.POST)
+            if form.is_valid():
+                text = form.cleaned_data[field]
+                seen = {order.pk: request.POST.get(f"expected_status_{order.pk}", "") for order in orders}
+
+                def run_one(order):
+                    if not seen[order.pk]:
+                        raise ApplicationError("the page was out of date; nothing was done. Try again.")
+                    return run(order, text, seen[order.pk])
+
+                self._bulk_report(request, orders, run_one, verb)
+                return None
+        else:
+            form = form_class()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subtitle": None,
+            "opts": self.opts,
+            "orders": orders,
+            "form": form,
+            "action_name": action_name,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "danger": danger,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/staff_actions/bulk_confirm.html", context)
+
+    @admin.action(description="Re-check selected held orders", permissions=["verify"])
+    def recheck_selected(self, request, queryset):
+        self._bulk_report(
+            request,
+            list(queryset.order_by("pk")[: BULK_LIMIT + 1]),
+            lambda order: order_reverify(order=order, actor=request.user),
+            "Re-checked",
+        )
+
+    @admin.action(description="Release selected orders (with a note)…", permissions=["verify"])
+    def release_selected(self, request, queryset):
+        return self._bulk_with_text(
+            request,
+            queryset,
+            action_name="release_selected",
+            title="Release these orders",
+            form_class=NoteForm,
+            field="note",
+            run=lambda order, note, seen: order_release(
+                order=order, actor=request.user, note=note, expected_status=seen
+            ),
+            verb="Released",
+        )
+
+    @admin.action(description="Cancel selected orders (with a reason)…", permissions=["cancel"])
+    def cancel_selected(self, request, queryset):
+        return self._bulk_with_text(
+            request,
+            queryset,
+            action_name="cancel_selected",
+            title="Cancel these orders",
+            form_class=ReasonForm,
+            field="reason",
+            run=lambda order, reason, seen: order_cancel(
+                order=order, actor=request.user, reason=reason, expected_status=seen
+            ),
+            verb="Cancelled",
+            danger=True,
+        )

@@ -1,0 +1,177 @@
+"""The shipment page: the warehouse's picking, packing and dispatch buttons."""
+
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from orders.models import Shipment, ShipmentLine
+from orders.services import fulfillment
+
+from .forms import DispatchForm, NoteForm
+from .staff_actions import ReadOnlyAdminMixin, ReadOnlyInline, StaffAction, StaffActionsMixin, object_timeline
+
+
+class ShipmentLineInline(ReadOnlyInline, admin.TabularInline):
+    model = ShipmentLine
+    fields = ("sku", "name", "quantity", "customisation_notes")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order_line")
+
+    @admin.display(description="SKU")
+    def sku(self, line):
+        return line.order_line.sku
+
+    @admin.display(description="name")
+    def name(self, line):
+        return line.order_line.name
+
+    @admin.display(description="customisation")
+    def customisation_notes(self, line):
+        return line.order_line.customisation_notes
+
+
+def _step(service):
+    def run(*, instance, actor, data, guard):
+        return service(
+            shipment=instance, actor=actor, note=data.get("note", ""), expected_status=guard["expected_status"]
+        )
+
+    return run
+
+
+def _dispatch(*, instance, actor, data, guard):
+    return fulfillment.shipment_dispatch(
+        shipment=instance,
+        carrier=data["carrier"],
+        service=data["service"],
+        tracking_number=data["tracking_number"],
+        tracking_url=data["tracking_url"],
+        actor=actor,
+        expected_status=guard["expected_status"],
+    )
+
+
+def _dispatch_initial(shipment):
+    return {"carrier": shipment.carrier, "service": shipment.service}
+
+
+SHIPMENT_ACTIONS = (
+    StaffAction(
+        name="start_picking",
+        label="Start picking",
+        transition="start_picking",
+        run=_step(fulfillment.shipment_start_picking),
+    ),
+    StaffAction(name="pack", label="Packed", transition="pack", run=_step(fulfillment.shipment_pack)),
+    StaffAction(
+        name="dispatch",
+        label="Dispatch",
+        transition="dispatch",
+        run=_dispatch,
+        form_class=DispatchForm,
+        initial=_dispatch_initial,
+        help_text="Hand the parcel to the carrier: stock leaves the shelf and the customer is told.",
+    ),
+    StaffAction(
+        name="mark_in_transit",
+        label="Mark in transit",
+        transition="mark_in_transit",
+        run=_step(fulfillment.shipment_mark_in_transit),
+    ),
+    StaffAction(
+        name="deliver",
+        label="Delivered",
+        transition="deliver",
+        run=_step(fulfillment.shipment_deliver),
+        help_text="When the order's last parcel arrives, the invoice is issued and sent.",
+    ),
+    StaffAction(
+        name="fail_delivery",
+        label="Delivery failed",
+        transition="fail_delivery",
+        run=_step(fulfillment.shipment_fail_delivery),
+        form_class=NoteForm,
+    ),
+    StaffAction(
+        name="redispatch",
+        label="Dispatch again",
+        transition="redispatch",
+        run=_step(fulfillment.shipment_redispatch),
+    ),
+    StaffAction(
+        name="return_to_sender",
+        label="Returned to sender",
+        transition="return_to_sender",
+        run=_step(fulfillment.shipment_return_to_sender),
+        form_class=NoteForm,
+        danger=True,
+    ),
+)
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(StaffActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    staff_actions = SHIPMENT_ACTIONS
+    list_display = ("number", "order", "warehouse", "status", "carrier", "tracking_number", "dispatched_at")
+    list_filter = ("status", "warehouse", "carrier")
+    list_select_related = ("order", "warehouse")
+    search_fields = ("=number", "=order__number", "tracking_number")
+    search_help_text = "Shipment number, order number or tracking number."
+    show_full_result_count = False
+    inlines = (ShipmentLineInline,)
+    fieldsets = (
+        (None, {"fields": ("number", "order", "warehouse", "status")}),
+        ("Deliver to", {"fields": ("delivery_method", "ship_to", "delivery_instructions")}),
+        (
+            "Carrier",
+            {"fields": ("carrier", "service", "tracking_number", "tracking_link", "dispatched_at", "delivered_at")},
+        ),
+        ("Timeline", {"fields": ("timeline",)}),
+    )
+    readonly_fields = (
+        "number",
+        "order",
+        "warehouse",
+        "status",
+        "delivery_method",
+        "ship_to",
+        "delivery_instructions",
+        "carrier",
+        "service",
+        "tracking_number",
+        "tracking_link",
+        "dispatched_at",
+        "delivered_at",
+        "timeline",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order__shipping_address", "warehouse")
+
+    @admin.display(description="delivery method")
+    def delivery_method(self, shipment):
+        return shipment.order.delivery_method_name
+
+    @admin.display(description="address")
+    def ship_to(self, shipment):
+        address = shipment.order.shipping_address
+        if address is None:
+            return "Customer picks up"
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in address.as_lines()))
+
+    @admin.display(description="instructions")
+    def delivery_instructions(self, shipment):
+        return shipment.order.delivery_instructions or "—"
+
+    @admin.display(description="tracking URL")
+    def tracking_link(self, shipment):
+        url = shipment.tracking_url
+        if not url.startswith(("https://", "http://")):
+            return url or "—"
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', url, url)
+
+    @admin.display(description="events")
+    def timeline(self, shipment):
+        return object_timeline(shipment)

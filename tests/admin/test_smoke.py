@@ -1,0 +1,180 @@
+"""Every page of the staff console for orders, invoicing, feedback and core opens (CONVENTIONS rule 15)."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from orders.models import Cart, CartLine, RiskRules, Voucher
+
+from .journeys import completed, feedback_given, place, place_held_for_address
+
+pytestmark = pytest.mark.django_db
+
+OUR_APPS = {"orders", "invoicing", "feedback", "core"}
+MODELS = sorted(
+    (model for model in admin.site._registry if model._meta.app_label in OUR_APPS),
+    key=lambda model: model._meta.label,
+)
+
+
+def test_every_model_of_our_apps_is_registered():
+    from django.apps import apps
+
+    ours = {m for label in OUR_APPS for m in apps.get_app_config(label).get_models()}
+    assert ours - set(admin.site._registry) == set()
+
+
+@pytest.fixture
+def world(catalogue, staff_users):
+    """One of everything: a completed order with feedback, a held order, a cart, settings rows."""
+    order = place(catalogue, lines=[(catalogue.chair, 1), (catalogue.book, 1), (catalogue.assembly, 1)])
+    completed(order, warehouse=staff_users["Warehouse"], service=staff_users["Customer service"])
+    feedback_given(order, rating=2, comment="Slow")
+    place_held_for_address(catalogue)
+    shopper = User.objects.create_user("shopper")
+    cart = Cart.objects.create(user=shopper)
+    CartLine.objects.create(cart=cart, product=catalogue.lamp, quantity=2)
+    Voucher.objects.create(code="spring10", percent_off=Decimal("10"))
+    RiskRules.current()
+    return order
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
+def test_changelist_search_change_and_add_pages_open(world, admin_client, model):
+    info = (model._meta.app_label, model._meta.model_name)
+    model_admin = admin.site._registry[model]
+    obj = model._default_manager.order_by("pk").first()
+    assert obj is not None, f"the world has no {model._meta.label}"
+
+    changelist = admin_client.get(reverse("admin:{}_{}_changelist".format(*info)), follow=True)
+    searched = admin_client.get(reverse("admin:{}_{}_changelist".format(*info)), {"q": "0001"}, follow=True)
+    change = admin_client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+
+    assert changelist.status_code == 200
+    assert searched.status_code == 200
+    assert change.status_code == 200
+    request = change.wsgi_request
+    if model_admin.has_add_permission(request):
+        assert admin_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 200
+    else:
+        assert admin_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "model_label", ["orders.Order", "orders.OrderEvent", "orders.Shipment", "invoicing.Invoice", "invoicing.Payment"]
+)
+def test_service_written_rows_cannot_be_deleted(world, admin_client, model_label):
+    from django.apps import apps
+
+    model = apps.get_model(model_label)
+    obj = model._default_manager.order_by("pk").first()
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_delete", args=[obj.pk])
+
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert model._default_manager.filter(pk=obj.pk).exists()
+
+
+def test_order_page_shows_lines_shipments_checks_and_the_timeline(world, admin_client):
+    response = admin_client.get(reverse("admin:orders_order_change", args=[world.pk]))
+
+    text = response.text
+    for expected in ("Oak chair", "Woodworking book", "Assembly service", "order.complete", "payment.capture"):
+        assert expected in text
+    shipment = world.shipments.first()
+    assert reverse("admin:orders_shipment_change", args=[shipment.pk]) in text
+    invoice = world.invoices.get()
+    assert reverse("admin:invoicing_invoice_change", args=[invoice.pk]) in text
+    # Completed: no buttons left, and the order's address can no longer be changed
+    assert "Nothing for you to do here in this state." in text
+    assert "Fix this address" not in text
+    address_page = admin_client.get(reverse("admin:orders_address_change", args=[world.shipping_address_id]))
+    assert 'name="line1"' not in address_page.text
+
+
+def test_order_search_by_number_and_email_and_filters(world, admin_client):
+    changelist = reverse("admin:orders_order_changelist")
+
+    by_number = admin_client.get(changelist, {"q": world.number})
+    by_email = admin_client.get(changelist, {"q": world.email})
+    by_status = admin_client.get(changelist, {"status__exact": "completed", "channel__exact": "web"})
+    by_date = admin_client.get(changelist, {"placed_at__year": world.placed_at.year})
+
+    for response in (by_number, by_email, by_status):
+        assert list(response.context["cl"].result_list) == [world]
+    assert world in by_date.context["cl"].result_list
+
+
+def test_risk_rules_is_one_row_that_managers_edit(world, staff_client):
+    browser = staff_client("Managers")
+    rules = RiskRules.current()
+
+    listing = browser.get(reverse("admin:orders_riskrules_changelist"))
+    response = browser.post(
+        reverse("admin:orders_riskrules_change", args=[rules.pk]),
+        {
+            "large_order_total": "1500.00",
+            "first_order_total": "400.00",
+            "velocity_max_orders": "3",
+            "velocity_window_minutes": "60",
+            "duplicate_window_minutes": "30",
+            "hold_country_mismatch": "on",
+        },
+    )
+
+    assert listing.status_code == 302 and listing["Location"].endswith(f"/{rules.pk}/change/")
+    assert response.status_code == 302
+    assert RiskRules.current().large_order_total == Decimal("1500.00")
+    assert RiskRules.objects.count() == 1
+    assert staff_client("Customer service").get(reverse("admin:orders_riskrules_changelist")).status_code == 403
+
+
+def test_a_used_voucher_keeps_its_discount(catalogue, admin_client):
+    voucher = Voucher.objects.create(code="SPRING10", percent_off=Decimal("10"))
+    unused = Voucher.objects.create(code="FALL5", percent_off=Decimal("5"))
+    place(catalogue, discount_code="SPRING10")
+
+    used_page = admin_client.get(reverse("admin:orders_voucher_change", args=[voucher.pk]))
+    unused_page = admin_client.get(reverse("admin:orders_voucher_change", args=[unused.pk]))
+
+    assert 'name="percent_off"' not in used_page.text
+    assert 'name="percent_off"' in unused_page.text
+
+
+def test_customer_with_address_book_is_added_by_customer_service(staff_client):
+    from orders.models import Customer
+
+    browser = staff_client("Customer service")
+    response = browser.post(
+        reverse("admin:orders_customer_add"),
+        {
+            "full_name": "Jan Jansen",
+            "email": "jan@example.com",
+            "payment_terms": "net",
+            "net_days": "30",
+            "addresses-TOTAL_FORMS": "1",
+            "addresses-INITIAL_FORMS": "0",
+            "addresses-0-full_name": "Jan Jansen",
+            "addresses-0-line1": "Damrak 1",
+            "addresses-0-postal_code": "1012 LG",
+            "addresses-0-city": "Amsterdam",
+            "addresses-0-country": "NL",
+        },
+    )
+
+    assert response.status_code == 302
+    customer = Customer.objects.get(email="jan@example.com")
+    assert [a.city for a in customer.addresses.all()] == ["Amsterdam"]
+
+
+def test_sequences_are_read_only(world, admin_client):
+    from orders_site.core.models import Sequence
+
+    counter = Sequence.objects.create(name="invoice-test", last_value=7)
+    response = admin_client.post(reverse("admin:core_sequence_change", args=[counter.pk]), {"last_value": "0"})
+
+    assert response.status_code == 403
+    counter.refresh_from_db()
+    assert counter.last_value > 0
