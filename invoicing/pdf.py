@@ -2,6 +2,8 @@
 
 import mimetypes
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -18,9 +20,11 @@ class StaticOnlyFetcher(URLFetcher):
         self.roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
 
     def fetch(self, url, headers=None):
-        if not url.startswith("file:"):
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise ValueError(f"Refused to fetch {url}")
-        path = Path(url.removeprefix("file://").removeprefix("file:").split("?")[0]).resolve()
+        # Decode %20 and the like: the project may live in a folder whose name needs escaping.
+        path = Path(url2pathname(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots) or not path.is_file():
             raise ValueError(f"Refused to fetch {url}")
         mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

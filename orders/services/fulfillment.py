@@ -99,7 +99,7 @@ def shipment_dispatch(
     """Hand the parcel to the carrier: stock leaves `on_hand` now, the order becomes (partially) shipped.
 
     Carrier and tracking number are required unless the customer picks the order up.
-    Locks: the shipment, its stock levels, the order. Queues: the "shipped" e-mail.
+    Locks: the order, the shipment, its stock levels. Queues: the "shipped" e-mail.
     Raises: ApplicationError (missing carrier/tracking), TransitionRefused.
     """
     order = shipment.order
@@ -108,6 +108,10 @@ def shipment_dispatch(
             raise ApplicationError("Enter the carrier before dispatching.", extra={"field": "carrier"})
         if not tracking_number.strip():
             raise ApplicationError("Enter the tracking number before dispatching.", extra={"field": "tracking_number"})
+    # The order first, then the parcel, as cancellation locks them: otherwise a cancel and a dispatch
+    # at the same moment deadlock, and two parcels dispatched at once each see the other still packed
+    # and leave the order "partially shipped" for good.
+    Order.objects.select_for_update().get(pk=order.pk)
     shipment = transition_run(
         model=Shipment,
         pk=shipment.pk,

@@ -1,5 +1,6 @@
 """Order placement: one transaction from the customer's request to a placed, checked order."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,7 +10,6 @@ from django.utils import timezone
 
 from inventory.models import Product
 from orders_site.core.exceptions import ApplicationError
-from orders_site.core.sequences import sequence_next
 
 from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine
 from ..pricing import PriceInput, price_order
@@ -18,6 +18,12 @@ from .notifications import notification_queue
 from .transitions import transition_run
 
 MAX_LINE_QUANTITY = 999
+ORDER_NUMBER_OFFSET = 100000
+
+
+def order_number_for(pk: int) -> str:
+    """A short number a customer can read out on the phone: 100001, 100002..."""
+    return str(ORDER_NUMBER_OFFSET + pk)
 
 
 class InvalidOrder(ApplicationError):
@@ -100,7 +106,7 @@ def order_place(
     click, resubmit, two tabs). Card payments are authorised through the gateway before the
     transaction commits; a decline raises and leaves nothing behind.
 
-    Locks: the order-number counter; the stock levels of the ordered products (verification).
+    Locks: the stock levels of the ordered products (verification), in primary-key order.
     Queues: the "order received" e-mail, on commit.
     Raises: InvalidOrder (with extra["field"]), PaymentDeclined.
     """
@@ -120,7 +126,9 @@ def order_place(
     try:
         with transaction.atomic():
             order = Order.objects.create(
-                number=f"{sequence_next(name='order'):06d}",
+                # Order numbers need not be gapless (invoice numbers are): derive them from the
+                # primary key below instead of holding a counter lock for the whole checkout.
+                number=f"new-{uuid.uuid4().hex[:16]}",  # fits max_length=20
                 customer=customer,
                 email=customer.email,
                 channel=channel,
@@ -179,6 +187,7 @@ def order_place(
     order.shipping_total = priced.shipping_net
     order.tax_total = priced.tax_total
     order.total = priced.total
+    order.number = order_number_for(order.pk)
     order.placed_at = timezone.now()
     if payment_method == Order.PaymentMethod.BANK_TRANSFER:
         order.payment_reference = f"RF{order.number}"

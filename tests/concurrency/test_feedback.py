@@ -1,0 +1,38 @@
+"""The feedback form submitted twice at once (a double click on a slow connection) stores one answer."""
+
+from unittest import mock
+
+import pytest
+
+from feedback.models import Feedback
+from feedback.services import feedback_submit
+from invoicing.services import payment_record
+from invoicing.tasks import invoice_pdf_render_task
+from invoicing.tests.journeys import order_to_invoiced
+from orders.tasks import notification_send
+from orders.tests.factories import order_place_for_test
+from orders_site.core.exceptions import ApplicationError
+
+from .threads import run_at_once
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_feedback_submitted_twice_at_once_is_stored_once(catalogue, customer, staff_users):
+    with mock.patch.object(invoice_pdf_render_task, "delay"), mock.patch.object(notification_send, "delay"):
+        order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+        invoice = order_to_invoiced(order=order, actor=staff_users["Warehouse"]).invoices.get()
+        payment_record(invoice=invoice, amount=invoice.total, method="bank_transfer")
+    order.refresh_from_db()
+    feedback_request = order.feedback_request
+
+    def submit():
+        return feedback_submit(feedback_request=feedback_request, overall_rating=5, product_ratings={}, comment="Great")
+
+    outcomes = run_at_once(submit, submit)
+
+    assert sum(o.ok for o in outcomes) == 1
+    (refused,) = [o.error for o in outcomes if not o.ok]
+    assert isinstance(refused, ApplicationError) and "already given" in str(refused)
+    assert Feedback.objects.count() == 1
+    assert order.events.filter(kind="feedback.received").count() == 1
