@@ -12,7 +12,7 @@ from django.utils import timezone
 from orders.models import EmailNotification, Order
 from orders.services.notifications import notification_queue
 from orders.services.transitions import transition_run
-from orders_site.core.exceptions import ApplicationError, TransitionRefused
+from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
 from orders_site.core.money import ZERO, money
 from orders_site.core.sequences import sequence_next
 
@@ -209,6 +209,8 @@ def payment_record(
     Raises ApplicationError for a non-positive amount or a draft/paid invoice; TransitionRefused;
     PermissionRefused.
     """
+    if actor is not None and not (actor.is_staff and actor.has_perm("invoicing.record_payment")):
+        raise PermissionRefused("You are not allowed to record payments.")
     amount = money(amount)
     if amount <= 0:
         raise ApplicationError("Enter an amount above zero.", extra={"field": "amount"})

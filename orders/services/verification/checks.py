@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from inventory.services import AllocationResult, stock_allocate_order
+from orders_site.core.money import ZERO, money
 
 from ...models import Order, OrderCheck
 from ...pricing import PriceInput, price_order
@@ -90,27 +91,33 @@ def check_stock(order: Order, actor) -> CheckOutcome:
 
 def check_pricing(order: Order, actor) -> CheckOutcome:
     """Posted prices and tax rates against the catalogue, the voucher's validity when the order was
-    placed, and every amount recomputed on the server from the lines."""
+    placed, and every amount recomputed on the server from the lines.
+
+    The catalogue and the voucher are compared only right after placement: the prices agreed then
+    hold, so a later price change or a voucher switched off must not fail a re-check of a held
+    order. A re-check recomputes the totals from the frozen line amounts instead.
+    """
     problems = []
     lines = list(order.lines.select_related("product__tax_class").order_by("pk"))
-    for line in lines:
-        product = line.product
-        if product is None:
-            continue
-        if product.price != line.unit_price:
-            problems.append(f"{line.sku} posted at {line.unit_price}, catalogue price is {product.price}")
-        if product.tax_class.rate != line.tax_rate:
-            problems.append(f"{line.sku} taxed at {line.tax_rate}, catalogue rate is {product.tax_class.rate}")
-    percent_off = 0
-    if order.voucher_id:
-        voucher = order.voucher
-        percent_off = voucher.percent_off
-        if voucher_find_valid(code=voucher.code, at=order.placed_at) is None:
-            problems.append(f"voucher {voucher.code} is not valid (inactive or outside its dates)")
-        if order.discount_code and order.discount_code.strip().upper() != voucher.code:
-            problems.append(f"discount code {order.discount_code} does not match voucher {voucher.code}")
-    elif order.discount_code:
-        problems.append(f"discount code {order.discount_code} has no voucher")
+    at_placement = order.status == Order.Status.PLACED
+    if at_placement:
+        for line in lines:
+            product = line.product
+            if product is None:
+                continue
+            if product.price != line.unit_price:
+                problems.append(f"{line.sku} posted at {line.unit_price}, catalogue price is {product.price}")
+            if product.tax_class.rate != line.tax_rate:
+                problems.append(f"{line.sku} taxed at {line.tax_rate}, catalogue rate is {product.tax_class.rate}")
+        if order.voucher_id:
+            voucher = order.voucher
+            if voucher_find_valid(code=voucher.code, at=order.placed_at) is None:
+                problems.append(f"voucher {voucher.code} is not valid (inactive or outside its dates)")
+            if order.discount_code and order.discount_code.strip().upper() != voucher.code:
+                problems.append(f"discount code {order.discount_code} does not match voucher {voucher.code}")
+        elif order.discount_code:
+            problems.append(f"discount code {order.discount_code} has no voucher")
+    percent_off = order.voucher.percent_off if order.voucher_id and at_placement else 0
     priced = price_order(
         lines=[
             PriceInput(unit_price=line.unit_price, tax_rate=line.tax_rate, quantity=line.quantity) for line in lines
@@ -120,16 +127,21 @@ def check_pricing(order: Order, actor) -> CheckOutcome:
         shipping_tax_rate=order.shipping_tax_rate,
     )
     for line, price in zip(lines, priced.lines, strict=True):
-        stored = (line.discount_amount, line.net_amount, line.tax_amount, line.line_total)
-        if stored != (price.discount, price.net, price.tax, price.total):
+        discount = price.discount if at_placement else line.discount_amount
+        net = price.gross - discount
+        expected = (discount, net, money(net * line.tax_rate))
+        if (line.discount_amount, line.net_amount, line.tax_amount) != expected or line.line_total != sum(expected[1:]):
             problems.append(
-                f"{line.sku} line amounts do not add up (total {line.line_total}, recomputed {price.total})"
+                f"{line.sku} line amounts do not add up (total {line.line_total}, recomputed {sum(expected[1:])})"
             )
+    discount_total = sum((line.discount_amount for line in lines), ZERO) if not at_placement else priced.discount_total
+    tax_total = sum((line.tax_amount for line in lines), ZERO) + priced.shipping_tax
+    total = priced.subtotal - discount_total + priced.shipping_net + tax_total
     for label, stored, recomputed in (
         ("subtotal", order.subtotal, priced.subtotal),
-        ("discount", order.discount_total, priced.discount_total),
-        ("tax", order.tax_total, priced.tax_total),
-        ("total", order.total, priced.total),
+        ("discount", order.discount_total, discount_total),
+        ("tax", order.tax_total, tax_total),
+        ("total", order.total, total),
     ):
         if stored != recomputed:
             problems.append(f"{label} {stored} but the lines add up to {recomputed}")

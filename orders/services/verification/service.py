@@ -148,6 +148,8 @@ def order_reverify(*, order: Order, actor=None) -> Order:
     levels. Queues the back-order e-mail when it becomes back-ordered.
     Raises TransitionRefused when the order is not on hold, PermissionRefused.
     """
+    if actor is not None and not (actor.is_staff and actor.has_perm("orders.verify_order")):
+        raise PermissionRefused("You are not allowed to re-check orders.")
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != Order.Status.ON_HOLD:
         raise TransitionRefused(f"Order {order.number} is not on hold; there is nothing to re-check.")

@@ -21,6 +21,12 @@ def fresh(order):
     )
 
 
+def as_just_placed(order):
+    """The order as verification sees it right after placement (the catalogue is compared then)."""
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PLACED)
+    return fresh(order)
+
+
 # --- stock ---------------------------------------------------------------------------------------
 
 
@@ -72,7 +78,7 @@ def test_pricing_passes_for_a_fresh_order(place, catalogue):
 def test_pricing_fails_when_the_catalogue_price_changed(place, catalogue):
     order = place((catalogue.chair, 1))
     Product.objects.filter(pk=catalogue.chair.pk).update(price=Decimal("159.00"))
-    outcome = check_pricing(fresh(order), None)
+    outcome = check_pricing(as_just_placed(order), None)
     assert (outcome.name, outcome.result) == ("pricing", "failed")
     assert outcome.detail == "CHAIR-1 posted at 149.00, catalogue price is 159.00"
 
@@ -81,7 +87,7 @@ def test_pricing_fails_when_the_tax_rate_changed(place, catalogue):
     order = place((catalogue.book, 1))
     catalogue.reduced.rate = Decimal("0.1000")
     catalogue.reduced.save()
-    assert "BOOK-1 taxed at 0.0900, catalogue rate is 0.1000" in check_pricing(fresh(order), None).detail
+    assert "BOOK-1 taxed at 0.0900, catalogue rate is 0.1000" in check_pricing(as_just_placed(order), None).detail
 
 
 def test_pricing_passes_with_a_valid_voucher_and_fails_when_it_is_no_longer_valid(place, catalogue):
@@ -92,7 +98,7 @@ def test_pricing_passes_with_a_valid_voucher_and_fails_when_it_is_no_longer_vali
 
     voucher.is_active = False
     voucher.save()
-    outcome = check_pricing(fresh(order), None)
+    outcome = check_pricing(as_just_placed(order), None)
     assert (outcome.result, outcome.detail) == (
         "failed",
         "voucher WELCOME10 is not valid (inactive or outside its dates)",
@@ -104,10 +110,22 @@ def test_pricing_checks_the_voucher_dates_at_placement(place, catalogue):
     order = place((catalogue.chair, 1), discount_code="SPRING")
     voucher.valid_until = timezone.now() + timedelta(minutes=1)
     voucher.save()
-    assert check_pricing(fresh(order), None).result == "passed"
+    assert check_pricing(as_just_placed(order), None).result == "passed"
     voucher.valid_until = order.placed_at - timedelta(minutes=1)
     voucher.save()
-    assert check_pricing(fresh(order), None).result == "failed"
+    assert check_pricing(as_just_placed(order), None).result == "failed"
+
+
+def test_a_recheck_keeps_the_prices_agreed_at_placement(place, catalogue):
+    # Given a held order with a voucher, whose catalogue price and voucher changed afterwards
+    voucher = Voucher.objects.create(code="WELCOME10", percent_off=Decimal("10"))
+    order = place((catalogue.chair, 1), discount_code="WELCOME10")
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.ON_HOLD)
+    Product.objects.filter(pk=catalogue.chair.pk).update(price=Decimal("159.00"))
+    Voucher.objects.filter(pk=voucher.pk).update(is_active=False, percent_off=Decimal("50"))
+
+    # When customer service re-checks it, pricing still passes on the frozen amounts
+    assert check_pricing(fresh(order), None).result == "passed"
 
 
 def test_pricing_recomputes_the_totals(place, catalogue):
