@@ -1,5 +1,6 @@
 """Carry orders to a state through the services, as people and the system would (CONVENTIONS rule 14)."""
 
+import re
 from decimal import Decimal
 
 from django.urls import reverse
@@ -111,3 +112,21 @@ def errors_in(response) -> list[str]:
 
 def successes_in(response) -> list[str]:
     return [text for level, text in messages_in(response) if level == "success"]
+
+
+def hidden_value(page: str, form_id: str, name: str) -> str:
+    """What the page's button form would post for a hidden or pre-filled field."""
+    form = page.split(f'id="{form_id}"')[1].split("</form>")[0]
+    return re.search(rf'name="{name}"[^>]*value="([^"]*)"', form).group(1)
+
+
+def press_as_page_says(browser, obj, action, **fields):
+    """Open the change page, check the button is there, and post it with what the page showed."""
+    page = browser.get(change_url(obj)).text
+    assert action_url(obj, action) in page, f"no {action} button on {obj}"
+    guard_name = "expected_amount_paid" if action == "record_payment" else "expected_status"
+    guard = {guard_name: hidden_value(page, f"staff-action-{action}", guard_name)}
+    response = press(browser, obj, action, guard=guard, **fields)
+    assert errors_in(response) == []
+    assert len(successes_in(response)) == 1
+    return response

@@ -1,33 +1,13 @@
 """One order from placement to completed, moved only by staff pressing the admin's buttons over HTTP."""
 
-import re
-
 import pytest
 
 from invoicing.models import Invoice
 from orders.models import Order, Shipment
 
-from .journeys import action_url, change_url, errors_in, place, press, successes_in
+from .journeys import change_url, hidden_value, place, press_as_page_says
 
 pytestmark = pytest.mark.django_db
-
-
-def hidden_value(page: str, form_id: str, name: str) -> str:
-    """What the page's button form would post for a hidden or pre-filled field."""
-    form = page.split(f'id="{form_id}"')[1].split("</form>")[0]
-    return re.search(rf'name="{name}"[^>]*value="([^"]*)"', form).group(1)
-
-
-def press_as_page_says(browser, obj, action, **fields):
-    """Open the change page, check the button is there, and post it with what the page showed."""
-    page = browser.get(change_url(obj)).text
-    assert action_url(obj, action) in page, f"no {action} button on {obj}"
-    guard_name = "expected_amount_paid" if action == "record_payment" else "expected_status"
-    guard = {guard_name: hidden_value(page, f"staff-action-{action}", guard_name)}
-    response = press(browser, obj, action, guard=guard, **fields)
-    assert errors_in(response) == []
-    assert len(successes_in(response)) == 1
-    return response
 
 
 def test_staff_carry_an_order_from_placed_to_completed_through_the_admin(
