@@ -1,13 +1,133 @@
-"""The shopping cart: in the session for guests. (A later step keeps signed-in carts in the database.)"""
+"""Where a cart's lines are kept: the session for guests, the database for signed-in customers.
+
+This module only stores and reads lines. The rules (stock limits, quantities, merging at
+sign-in, checkout) live in `orders/services/cart.py`; views never write a cart directly.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.db.models import Sum
+
+from .models import Cart, CartLine
 
 SESSION_KEY = "cart"
+DISCOUNT_SESSION_KEY = "cart_discount_code"
 
 
-def cart_lines_from_session(request) -> dict[str, int]:
-    return dict(request.session.get(SESSION_KEY, {}))
+@dataclass(frozen=True)
+class CartItem:
+    product_id: int
+    quantity: int
+    notes: str = ""
+
+
+class CartStore(Protocol):
+    is_persistent: bool
+
+    def items(self) -> list[CartItem]: ...
+    def get(self, product_id: int) -> CartItem | None: ...
+    def put(self, item: CartItem) -> None: ...
+    def remove(self, product_id: int) -> None: ...
+    def clear(self) -> None: ...
+    def count(self) -> int: ...
+
+
+class SessionCartStore:
+    """A guest's cart: `{"<product id>": {"quantity": n, "notes": "..."}}` in the session (JSON)."""
+
+    is_persistent = False
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    def _raw(self) -> dict:
+        raw = self.session.get(SESSION_KEY) or {}
+        return raw if isinstance(raw, dict) else {}
+
+    def items(self) -> list[CartItem]:
+        items = []
+        for key, value in self._raw().items():
+            try:
+                product_id = int(key)
+                if isinstance(value, dict):
+                    quantity, notes = int(value.get("quantity", 0)), str(value.get("notes", ""))
+                else:  # the first cut stored a bare quantity
+                    quantity, notes = int(value), ""
+            except (TypeError, ValueError):
+                continue
+            if quantity > 0:
+                items.append(CartItem(product_id=product_id, quantity=quantity, notes=notes))
+        return items
+
+    def get(self, product_id: int) -> CartItem | None:
+        return next((item for item in self.items() if item.product_id == product_id), None)
+
+    def put(self, item: CartItem) -> None:
+        raw = self._raw()
+        raw[str(item.product_id)] = {"quantity": item.quantity, "notes": item.notes}
+        self.session[SESSION_KEY] = raw
+
+    def remove(self, product_id: int) -> None:
+        raw = self._raw()
+        if raw.pop(str(product_id), None) is not None:
+            self.session[SESSION_KEY] = raw
+
+    def clear(self) -> None:
+        self.session.pop(SESSION_KEY, None)
+
+    def count(self) -> int:
+        return sum(item.quantity for item in self.items())
+
+
+class DatabaseCartStore:
+    """A signed-in customer's cart, the same on every device they sign in with."""
+
+    is_persistent = True
+
+    def __init__(self, user) -> None:
+        self.user = user
+
+    def _lines(self):
+        return CartLine.objects.filter(cart__user=self.user)
+
+    def items(self) -> list[CartItem]:
+        return [
+            CartItem(product_id=product_id, quantity=quantity, notes=notes)
+            for product_id, quantity, notes in self._lines()
+            .order_by("pk")
+            .values_list("product_id", "quantity", "customisation_notes")
+        ]
+
+    def get(self, product_id: int) -> CartItem | None:
+        row = self._lines().filter(product_id=product_id).values_list("quantity", "customisation_notes").first()
+        return CartItem(product_id=product_id, quantity=row[0], notes=row[1]) if row else None
+
+    def put(self, item: CartItem) -> None:
+        cart, _ = Cart.objects.get_or_create(user=self.user)
+        CartLine.objects.update_or_create(
+            cart=cart,
+            product_id=item.product_id,
+            defaults={"quantity": item.quantity, "customisation_notes": item.notes},
+        )
+
+    def remove(self, product_id: int) -> None:
+        self._lines().filter(product_id=product_id).delete()
+
+    def clear(self) -> None:
+        self._lines().delete()
+
+    def count(self) -> int:
+        return self._lines().aggregate(total=Sum("quantity"))["total"] or 0
+
+
+def cart_store_for(request) -> CartStore:
+    if request.user.is_authenticated:
+        return DatabaseCartStore(request.user)
+    return SessionCartStore(request.session)
 
 
 def cart_item_count(request) -> int:
-    if not hasattr(request, "session"):
+    if not hasattr(request, "session") or not hasattr(request, "user"):
         return 0
-    return sum(cart_lines_from_session(request).values())
+    return cart_store_for(request).count()

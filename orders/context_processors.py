@@ -1,5 +1,25 @@
+from functools import lru_cache
+
+from django.conf import settings
+
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF", "SEK": "kr", "DKK": "kr"}
+
+
 def cart_summary(request):
-    """Number of items in the cart, for the header on every storefront page."""
+    """Shop name, currency and the number of items in the cart, for the header on every page.
+
+    The count is a callable so that pages that do not show it (the admin) do not query for it.
+    """
     from .cart import cart_item_count
 
-    return {"cart_item_count": cart_item_count(request)}
+    @lru_cache(maxsize=1)
+    def count() -> int:
+        return cart_item_count(request)
+
+    return {
+        "cart_item_count": count,
+        "SHOP_NAME": settings.SHOP_NAME,
+        "CURRENCY": settings.CURRENCY,
+        "CURRENCY_SYMBOL": CURRENCY_SYMBOLS.get(settings.CURRENCY, settings.CURRENCY),
+        "PRICES_INCLUDE_TAX": settings.PRICES_INCLUDE_TAX_DISPLAY,
+    }

@@ -2,12 +2,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from orders.views.account import SignInView
+
 admin.site.site_header = "Order console"
 admin.site.site_title = "Order console"
 admin.site.index_title = "Work queues"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The shop's sign-in (e-mail as user name, guest cart merged); the rest of django.contrib.auth as is.
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("orders.urls")),
 ]

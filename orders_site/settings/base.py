@@ -151,6 +151,11 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Guest order lookup (order number + e-mail): failed tries allowed per client address and window.
+GUEST_LOOKUP_MAX_ATTEMPTS = env.int("GUEST_LOOKUP_MAX_ATTEMPTS", default=10)
+GUEST_LOOKUP_WINDOW_SECONDS = env.int("GUEST_LOOKUP_WINDOW_SECONDS", default=900)
 
 # Merchant settings.
 SHOP_NAME = env("SHOP_NAME", default="Demo Shop")

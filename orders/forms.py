@@ -1,0 +1,576 @@
+"""Storefront forms. They only check the shape of what was typed; services decide the rest."""
+
+import re
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import format_html
+
+from orders_site.core.money import money
+
+from .models import DeliveryMethod, Order
+from .selectors import CATALOGUE_SORTS, voucher_find_valid
+from .services.placement import MAX_LINE_QUANTITY, AddressData
+from .services.verification import POSTAL_CODE_SHAPES
+
+COUNTRIES = [
+    ("NL", "Netherlands"),
+    ("BE", "Belgium"),
+    ("LU", "Luxembourg"),
+    ("DE", "Germany"),
+    ("FR", "France"),
+    ("AT", "Austria"),
+    ("DK", "Denmark"),
+    ("ES", "Spain"),
+    ("IT", "Italy"),
+    ("IE", "Ireland"),
+    ("PT", "Portugal"),
+    ("SE", "Sweden"),
+    ("FI", "Finland"),
+    ("PL", "Poland"),
+    ("CZ", "Czechia"),
+    ("GB", "United Kingdom"),
+    ("CH", "Switzerland"),
+    ("NO", "Norway"),
+    ("US", "United States"),
+]
+POSTAL_CODE_EXAMPLES = {"NL": "1016 GV", "BE": "1000", "DE": "10115", "FR": "75001", "GB": "SW1A 1AA", "US": "10001"}
+WEB_PAYMENT_METHODS = [
+    (Order.PaymentMethod.BANK_TRANSFER, "Bank transfer"),
+    (Order.PaymentMethod.CASH_ON_DELIVERY, "Cash on delivery"),
+    (Order.PaymentMethod.CARD, "Card"),
+]
+PAYMENT_HINTS = {
+    Order.PaymentMethod.BANK_TRANSFER: "Transfer the total quoting the payment reference you get with your order.",
+    Order.PaymentMethod.CASH_ON_DELIVERY: "Pay the courier in cash when the parcel arrives.",
+    Order.PaymentMethod.CARD: "Enter your card on the next page; it is charged when we invoice the delivered order.",
+}
+REQUESTED_DATE_MAX_DAYS = 90
+
+
+class StorefrontForm(forms.Form):
+    """Optional fields say so in their label (`show_optional`); everything else is required."""
+
+    optional_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.optional_fields:
+            if name in self.fields:
+                self.fields[name].show_optional = True
+
+
+REQUIRED_MESSAGES = {
+    "Full name": "Enter the full name.",
+    "Street and house number": "Enter the street and house number.",
+    "Postal code": "Enter the postal code.",
+    "City": "Enter the city.",
+    "Order number": "Enter the order number.",
+}
+
+
+def required_message(label: str) -> str:
+    return REQUIRED_MESSAGES.get(label, f"Enter {label[0].lower()}{label[1:]}.")
+
+
+def _text(label: str, *, required: bool = True, max_length: int = 200, autocomplete: str = "", **attrs):
+    widget_attrs = {"autocomplete": autocomplete} if autocomplete else {}
+    widget_attrs.update(attrs)
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.TextInput(attrs=widget_attrs),
+        error_messages={"required": required_message(label)},
+    )
+
+
+def address_fields(*, prefix: str = "", section: str = "shipping") -> dict[str, forms.Field]:
+    """The address fields, named `<prefix>full_name`... with browser autofill hints for `section`."""
+    ac = f"{section} " if section else ""
+    fields = {
+        "full_name": _text("Full name", autocomplete=f"{ac}name"),
+        "company": _text("Company", required=False, autocomplete=f"{ac}organization"),
+        "line1": _text("Street and house number", autocomplete=f"{ac}address-line1"),
+        "line2": _text("Apartment, floor, etc.", required=False, autocomplete=f"{ac}address-line2"),
+        "postal_code": _text("Postal code", max_length=20, autocomplete=f"{ac}postal-code", size="10"),
+        "city": _text("City", max_length=100, autocomplete=f"{ac}address-level2"),
+        "region": _text("Region or state", required=False, max_length=100, autocomplete=f"{ac}address-level1"),
+        "country": forms.ChoiceField(
+            label="Country",
+            choices=COUNTRIES,
+            initial="NL",
+            widget=forms.Select(attrs={"autocomplete": f"{ac}country"}),
+        ),
+        "phone": _text("Phone", required=False, max_length=40, autocomplete=f"{ac}tel", type="tel"),
+    }
+    return {f"{prefix}{name}": field for name, field in fields.items()}
+
+
+ADDRESS_OPTIONAL = ("company", "line2", "region", "phone")
+ADDRESS_REQUIRED = ("full_name", "line1", "postal_code", "city", "country")
+
+
+def postal_code_error(*, country: str, postal_code: str) -> str:
+    shape = POSTAL_CODE_SHAPES.get((country or "").upper())
+    if shape and postal_code and not re.fullmatch(shape, postal_code.strip().upper()):
+        example = POSTAL_CODE_EXAMPLES.get(country.upper())
+        hint = f", for example {example}" if example else ""
+        return f"Enter a postal code as used in {dict(COUNTRIES).get(country, country)}{hint}."
+    return ""
+
+
+def address_data_from(cleaned: dict, *, prefix: str = "") -> AddressData:
+    return AddressData(**{name: cleaned.get(f"{prefix}{name}") or "" for name in AddressData.__dataclass_fields__})
+
+
+# --- Catalogue and cart --------------------------------------------------------------------------
+
+
+class CatalogueFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    category = forms.ChoiceField(label="Category", required=False)
+    sort = forms.ChoiceField(
+        label="Sort by", required=False, choices=[(key, label) for key, (label, _) in CATALOGUE_SORTS.items()]
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "All categories")] + [(c.slug, c.name) for c in categories]
+        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": "Name or SKU"})
+
+
+class AddToCartForm(StorefrontForm):
+    optional_fields = ("notes",)
+
+    product = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    quantity = forms.IntegerField(
+        label="Quantity",
+        min_value=1,
+        max_value=MAX_LINE_QUANTITY,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "size": "4"}),
+        error_messages={"min_value": "Choose at least 1.", "max_value": f"At most {MAX_LINE_QUANTITY} at a time."},
+    )
+    notes = forms.CharField(
+        label="Notes for this item",
+        required=False,
+        max_length=500,
+        help_text="For example the text to engrave, or when to come and assemble.",
+    )
+
+
+class CartLineForm(forms.Form):
+    product = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    quantity = forms.IntegerField(
+        label="Quantity",
+        min_value=0,
+        max_value=MAX_LINE_QUANTITY,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "size": "4"}),
+        error_messages={"min_value": "A quantity cannot be negative.", "max_value": f"At most {MAX_LINE_QUANTITY}."},
+    )
+
+
+class CartRemoveForm(forms.Form):
+    product = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class DiscountCodeForm(StorefrontForm):
+    code = forms.CharField(label="Discount code", required=False, max_length=40)
+
+
+# --- Checkout ------------------------------------------------------------------------------------
+
+
+def delivery_method_label(method: DeliveryMethod):
+    fee = method.fee * (1 + method.tax_rate) if settings.PRICES_INCLUDE_TAX_DISPLAY else method.fee
+    fee_text = "Free" if not method.fee else f"{settings.CURRENCY} {money(fee)}"
+    if method.is_pickup:
+        when = "ready the same day" if method.max_days == 0 else f"ready within {method.max_days} working day(s)"
+    elif method.min_days == method.max_days:
+        when = f"delivered in {method.max_days} working day(s)"
+    else:
+        when = f"delivered in {method.min_days} to {method.max_days} working days"
+    return format_html(
+        '<span class="option-title">{}</span> <span class="option-meta">{}, {}</span>', method.name, fee_text, when
+    )
+
+
+class DeliveryMethodField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return delivery_method_label(obj)
+
+
+class CheckoutForm(StorefrontForm):
+    """Address, delivery and payment. Address fields are required only when they are used."""
+
+    optional_fields = (
+        tuple(f"ship_{n}" for n in ADDRESS_OPTIONAL)
+        + tuple(f"bill_{n}" for n in ADDRESS_OPTIONAL)
+        + ("requested_delivery_date", "delivery_instructions", "discount_code")
+    )
+    CHECKBOXES = ("billing_same", "save_address")
+
+    def __init__(self, *args, addresses=(), is_guest=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_guest = is_guest
+        self.addresses = {str(a.pk): a for a in addresses}
+        fields = {}
+        if is_guest:
+            fields["email"] = forms.EmailField(
+                label="E-mail address",
+                help_text="We send the order confirmation here. You need it to look your order up.",
+                widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+                error_messages={
+                    "required": "Enter your e-mail address.",
+                    "invalid": "Enter an e-mail address like name@example.com.",
+                },
+            )
+        if self.addresses:
+            fields["address_choice"] = forms.ChoiceField(
+                label="Delivery address",
+                choices=[(pk, str(a)) for pk, a in self.addresses.items()] + [("new", "A new address")],
+                widget=forms.RadioSelect,
+                initial=next(iter(self.addresses)),
+                error_messages={"required": "Choose an address.", "invalid_choice": "Choose an address."},
+            )
+        fields.update(address_fields(prefix="ship_", section="shipping"))
+        if not is_guest:
+            fields["save_address"] = forms.BooleanField(
+                label="Save this address in my address book", required=False, initial=True
+            )
+        fields["billing_same"] = forms.BooleanField(
+            label="Send the invoice to this address", required=False, initial=True
+        )
+        fields.update(address_fields(prefix="bill_", section="billing"))
+        fields["delivery_method"] = DeliveryMethodField(
+            label="Delivery",
+            queryset=DeliveryMethod.objects.filter(is_active=True).order_by("sort_order", "fee", "pk"),
+            to_field_name="code",
+            widget=forms.RadioSelect,
+            empty_label=None,
+            error_messages={
+                "required": "Choose how you want to receive your order.",
+                "invalid_choice": "Choose how you want to receive your order.",
+            },
+        )
+        first_method = fields["delivery_method"].queryset.first()
+        fields["delivery_method"].initial = first_method.code if first_method else None
+        fields["requested_delivery_date"] = forms.DateField(
+            label="Preferred delivery date",
+            required=False,
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            help_text="Leave empty for as soon as possible.",
+            error_messages={"invalid": "Enter a date like 2025-06-30."},
+        )
+        fields["delivery_instructions"] = forms.CharField(
+            label="Instructions for delivery",
+            required=False,
+            max_length=500,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text="For example: ring twice, leave with the neighbours at number 12.",
+        )
+        fields["payment_method"] = forms.ChoiceField(
+            label="Payment",
+            choices=WEB_PAYMENT_METHODS,
+            widget=forms.RadioSelect,
+            error_messages={"required": "Choose how you want to pay.", "invalid_choice": "Choose how you want to pay."},
+        )
+        fields["discount_code"] = forms.CharField(label="Discount code", required=False, max_length=40)
+        self.fields.update(fields)
+        for name in ADDRESS_REQUIRED:
+            # Required only when used; clean() says which. The label still reads as required.
+            self.fields[f"ship_{name}"].required = False
+            self.fields[f"bill_{name}"].required = False
+        for name in self.optional_fields:
+            if name in self.fields:
+                self.fields[name].show_optional = True
+
+    @property
+    def uses_new_address(self) -> bool:
+        return not self.addresses or self.data.get(self.add_prefix("address_choice"), "new") == "new"
+
+    def _require_address(self, cleaned: dict, prefix: str) -> None:
+        for name in ADDRESS_REQUIRED:
+            if not (cleaned.get(f"{prefix}{name}") or "").strip():
+                self.add_error(f"{prefix}{name}", required_message(self.fields[f"{prefix}{name}"].label))
+        message = postal_code_error(
+            country=cleaned.get(f"{prefix}country", ""), postal_code=cleaned.get(f"{prefix}postal_code", "")
+        )
+        if message and f"{prefix}postal_code" not in self.errors:
+            self.add_error(f"{prefix}postal_code", message)
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = cleaned.get("address_choice", "new") if self.addresses else "new"
+        if choice == "new":
+            self._require_address(cleaned, "ship_")
+        if not cleaned.get("billing_same"):
+            self._require_address(cleaned, "bill_")
+        method = cleaned.get("delivery_method")
+        if method and method.is_pickup and cleaned.get("payment_method") == Order.PaymentMethod.CASH_ON_DELIVERY:
+            self.add_error(
+                "payment_method", "Cash on delivery is not possible when you pick up; choose another way to pay."
+            )
+        requested = cleaned.get("requested_delivery_date")
+        if method and requested:
+            today = timezone.localdate()
+            earliest = today + timedelta(days=method.min_days)
+            if requested < earliest:
+                self.add_error(
+                    "requested_delivery_date",
+                    f"The earliest date for {method.name.lower()} is {earliest.day} {earliest:%B %Y}.",
+                )
+            elif requested > today + timedelta(days=REQUESTED_DATE_MAX_DAYS):
+                self.add_error(
+                    "requested_delivery_date", f"Choose a date within {REQUESTED_DATE_MAX_DAYS} days from today."
+                )
+        code = (cleaned.get("discount_code") or "").strip().upper()
+        cleaned["discount_code"] = code
+        if code and voucher_find_valid(code=code) is None:
+            self.add_error("discount_code", "This discount code is not valid (any more).")
+        return cleaned
+
+    def saved_address(self):
+        if not self.addresses:
+            return None
+        return self.addresses.get(self.cleaned_data.get("address_choice", "new"))
+
+    def shipping_address_data(self) -> AddressData:
+        saved = self.saved_address()
+        if saved is not None:
+            return AddressData.from_address(saved)
+        return address_data_from(self.cleaned_data, prefix="ship_")
+
+    def billing_address_data(self) -> AddressData:
+        if self.cleaned_data.get("billing_same"):
+            return self.shipping_address_data()
+        return address_data_from(self.cleaned_data, prefix="bill_")
+
+    @classmethod
+    def initial_from_stored(cls, stored: dict) -> dict:
+        """Turn what was posted before (kept in the session) back into initial values for the form."""
+        initial = dict(stored)
+        for name in cls.CHECKBOXES:
+            initial[name] = bool(stored.get(name))
+        return initial
+
+
+class PlaceOrderForm(StorefrontForm):
+    """The review step: the one-time key, and card details when paying by card (never stored)."""
+
+    idempotency_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+
+    def __init__(self, *args, needs_card: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_card:
+            self.fields["card_number"] = forms.CharField(
+                label="Card number",
+                max_length=23,
+                widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+                error_messages={"required": "Enter your card number."},
+            )
+            self.fields["card_expiry"] = forms.RegexField(
+                label="Expiry date (MM/YY)",
+                regex=r"^\s*(0[1-9]|1[0-2])\s*/\s*\d{2}\s*$",
+                widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "inputmode": "numeric", "size": "6"}),
+                error_messages={
+                    "required": "Enter the expiry date.",
+                    "invalid": "Enter the expiry date as MM/YY, like 08/29.",
+                },
+            )
+            self.fields["card_cvc"] = forms.RegexField(
+                label="Security code",
+                regex=r"^\s*\d{3,4}\s*$",
+                widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "size": "5"}),
+                help_text="The 3 or 4 digits on the back of the card.",
+                error_messages={
+                    "required": "Enter the security code.",
+                    "invalid": "Enter the 3 or 4 digit security code.",
+                },
+            )
+
+    def clean_card_number(self):
+        digits = re.sub(r"[\s-]", "", self.cleaned_data["card_number"])
+        if not digits.isdigit() or not 12 <= len(digits) <= 19:
+            raise ValidationError("Enter the card number as it is printed on the card (12 to 19 digits).")
+        return digits
+
+    def clean_card_expiry(self):
+        value = self.cleaned_data["card_expiry"].replace(" ", "")
+        month, year = int(value[:2]), 2000 + int(value[-2:])
+        today = timezone.localdate()
+        if (year, month) < (today.year, today.month):
+            raise ValidationError("This card has expired.")
+        return value
+
+
+# --- Accounts ------------------------------------------------------------------------------------
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.CharField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "The e-mail address or password is not right. Check both and try again.",
+    }
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class SignUpForm(StorefrontForm):
+    optional_fields = ("phone",)
+
+    full_name = _text("Full name", autocomplete="name")
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=150,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="You sign in with it, and we send your order updates here.",
+        error_messages={
+            "required": "Enter your e-mail address.",
+            "invalid": "Enter an e-mail address like name@example.com.",
+        },
+    )
+    phone = _text("Phone", required=False, max_length=40, autocomplete="tel", type="tel")
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+        error_messages={"required": "Choose a password."},
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Type the password again."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords are not the same.")
+        elif password1:
+            from django.contrib.auth import get_user_model
+
+            candidate = get_user_model()(username=cleaned.get("email", ""), email=cleaned.get("email", ""))
+            try:
+                validate_password(password1, user=candidate)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class ProfileForm(StorefrontForm):
+    optional_fields = ("phone",)
+
+    full_name = _text("Full name", autocomplete="name")
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=150,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="You sign in with this address.",
+        error_messages={
+            "required": "Enter your e-mail address.",
+            "invalid": "Enter an e-mail address like name@example.com.",
+        },
+    )
+    phone = _text("Phone", required=False, max_length=40, autocomplete="tel", type="tel")
+
+
+class AddressForm(StorefrontForm):
+    optional_fields = ADDRESS_OPTIONAL
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(address_fields(section=""))
+        for name in self.optional_fields:
+            self.fields[name].show_optional = True
+
+    def clean(self):
+        cleaned = super().clean()
+        message = postal_code_error(country=cleaned.get("country", ""), postal_code=cleaned.get("postal_code", ""))
+        if message and "postal_code" not in self.errors:
+            self.add_error("postal_code", message)
+        return cleaned
+
+    def address_data(self) -> AddressData:
+        return address_data_from(self.cleaned_data)
+
+
+class GuestLookupForm(StorefrontForm):
+    number = _text("Order number", max_length=20, autocomplete="off", inputmode="numeric")
+    email = forms.EmailField(
+        label="E-mail address",
+        help_text="The address you placed the order with.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": "Enter your e-mail address.",
+            "invalid": "Enter an e-mail address like name@example.com.",
+        },
+    )
+
+
+class CancelOrderForm(StorefrontForm):
+    optional_fields = ("reason",)
+
+    reason = forms.CharField(
+        label="Why are you cancelling?",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional; it helps us do better.",
+    )
+
+
+RATING_CHOICES = [(5, "5 – excellent"), (4, "4 – good"), (3, "3 – fair"), (2, "2 – poor"), (1, "1 – very poor")]
+
+
+class FeedbackForm(StorefrontForm):
+    optional_fields = ("comment",)
+
+    overall_rating = forms.TypedChoiceField(
+        label="How was your order overall?",
+        choices=RATING_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a rating from 1 to 5.", "invalid_choice": "Choose a rating from 1 to 5."},
+    )
+    comment = forms.CharField(
+        label="Anything you want to tell us?", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.products = list(products)
+        comment = self.fields.pop("comment")
+        for product in self.products:
+            self.fields[f"product_{product.pk}"] = forms.TypedChoiceField(
+                label=product.name,
+                choices=RATING_CHOICES,
+                coerce=int,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"product_{product.pk}"].show_optional = True
+        self.fields["comment"] = comment
+
+    def product_ratings(self) -> dict[int, int]:
+        return {
+            product.pk: self.cleaned_data[f"product_{product.pk}"]
+            for product in self.products
+            if self.cleaned_data.get(f"product_{product.pk}") not in (None, "")
+        }

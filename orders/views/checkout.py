@@ -1,0 +1,251 @@
+"""Checkout in two steps: details (address, delivery, payment) and review (card, place order).
+
+What was typed is kept in the session between the steps, never a price: the review page and the
+order are priced again from the catalogue. The review form carries a one-time key, made when the
+details are first saved and replaced only once an order was placed with it, so a double click, a
+resubmit after Back, or a second tab all land on the same order.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from invoicing.services import PaymentDeclined
+from orders_site.core.exceptions import ApplicationError
+
+from ..cart import DISCOUNT_SESSION_KEY, cart_store_for
+from ..forms import PAYMENT_HINTS, CheckoutForm, PlaceOrderForm
+from ..models import Order
+from ..selectors import address_list_for_customer, cart_view_build, customer_for_user, order_find_by_idempotency_key
+from ..services.cart import cart_checkout
+from ..services.customers import address_save, customer_for_guest, customer_get_or_create_for_user
+from ..services.placement import InvalidOrder
+from .helpers import guest_order_grant
+
+CHECKOUT_SESSION_KEY = "checkout"
+KEY_SESSION_KEY = "checkout_key"
+PLACED_SESSION_KEY = "checkout_placed"
+PLACED_KEPT = 10
+REVIEW_PAYMENT_HINTS = {
+    **PAYMENT_HINTS,
+    Order.PaymentMethod.CARD: "The amount is reserved on your card now and charged when we invoice the order.",
+}
+# Where a refusal from order_place belongs on the details form.
+PLACEMENT_FIELDS = {
+    "shipping_address": "ship_line1",
+    "delivery_method": "delivery_method",
+    "payment_method": "payment_method",
+    "discount_code": "discount_code",
+}
+
+
+def _checkout_form(request, *, data=None, initial=None) -> CheckoutForm:
+    customer = customer_for_user(user=request.user)
+    return CheckoutForm(
+        data=data,
+        initial=initial,
+        addresses=address_list_for_customer(customer=customer),
+        is_guest=not request.user.is_authenticated,
+    )
+
+
+def _initial(request) -> dict:
+    stored = request.session.get(CHECKOUT_SESSION_KEY)
+    if stored:
+        return CheckoutForm.initial_from_stored(stored)
+    initial = {"discount_code": request.session.get(DISCOUNT_SESSION_KEY, "")}
+    customer = customer_for_user(user=request.user)
+    if customer is not None:
+        initial.update({"ship_full_name": customer.full_name, "ship_phone": customer.phone})
+    return initial
+
+
+def _render_details(request, form, *, cart=None, status=200):
+    if cart is None:
+        cart = cart_view_build(
+            items=cart_store_for(request).items(), discount_code=request.session.get(DISCOUNT_SESSION_KEY, "")
+        )
+    return render(
+        request, "storefront/checkout.html", {"form": form, "cart": cart, "payment_hints": PAYMENT_HINTS}, status=status
+    )
+
+
+def _cart_or_redirect(request):
+    cart = cart_view_build(
+        items=cart_store_for(request).items(), discount_code=request.session.get(DISCOUNT_SESSION_KEY, "")
+    )
+    if cart.is_empty:
+        messages.info(request, "Your cart is empty. Add something before you check out.")
+        return None, redirect("storefront:cart")
+    if cart.problems:
+        messages.warning(request, "Please check your cart: " + " ".join(cart.problems))
+        return None, redirect("storefront:cart")
+    return cart, None
+
+
+def checkout(request):
+    cart, response = _cart_or_redirect(request)
+    if response is not None:
+        return response
+    if request.method != "POST":
+        return _render_details(request, _checkout_form(request, initial=_initial(request)), cart=cart)
+    form = _checkout_form(request, data=request.POST)
+    if not form.is_valid():
+        return _render_details(request, form, cart=cart)
+    stored = {name: value for name, value in request.POST.items() if name in form.fields}
+    if request.user.is_authenticated and form.uses_new_address and form.cleaned_data.get("save_address"):
+        customer = customer_get_or_create_for_user(user=request.user)
+        saved = address_save(customer=customer, data=form.shipping_address_data())
+        stored["address_choice"] = str(saved.pk)
+        stored.pop("save_address", None)
+    request.session[CHECKOUT_SESSION_KEY] = stored
+    if form.cleaned_data["discount_code"]:
+        request.session[DISCOUNT_SESSION_KEY] = form.cleaned_data["discount_code"]
+    else:
+        request.session.pop(DISCOUNT_SESSION_KEY, None)
+    request.session.setdefault(KEY_SESSION_KEY, uuid.uuid4().hex)
+    return redirect("storefront:checkout_review")
+
+
+def _details_or_redirect(request):
+    """The details saved in step one, checked again (a method may have been withdrawn since)."""
+    stored = request.session.get(CHECKOUT_SESSION_KEY)
+    if not stored or not request.session.get(KEY_SESSION_KEY):
+        return None, redirect("storefront:checkout")
+    form = _checkout_form(request, data=stored)
+    if not form.is_valid():
+        messages.warning(request, "Please check your details again.")
+        return None, _render_details(request, form)
+    return form, None
+
+
+def _render_review(request, details: CheckoutForm, place_form: PlaceOrderForm, *, cart=None, status=200):
+    method = details.cleaned_data["delivery_method"]
+    if cart is None:
+        cart = cart_view_build(
+            items=cart_store_for(request).items(),
+            discount_code=details.cleaned_data["discount_code"],
+            delivery_method=method,
+        )
+    return render(
+        request,
+        "storefront/checkout_review.html",
+        {
+            "cart": cart,
+            "details": details,
+            "method": method,
+            "shipping_address": None if method.is_pickup else details.shipping_address_data(),
+            "billing_address": details.billing_address_data(),
+            "email": details.cleaned_data.get("email") or getattr(request.user, "email", ""),
+            "payment_method": dict(Order.PaymentMethod.choices)[details.cleaned_data["payment_method"]],
+            "payment_hint": REVIEW_PAYMENT_HINTS.get(details.cleaned_data["payment_method"], ""),
+            "place_form": place_form,
+            "test_gateway": settings.PAYMENT_GATEWAY.endswith(".TestGateway"),
+        },
+        status=status,
+    )
+
+
+def checkout_review(request):
+    _, response = _cart_or_redirect(request)
+    if response is not None:
+        return response
+    details, response = _details_or_redirect(request)
+    if response is not None:
+        return response
+    place_form = PlaceOrderForm(
+        initial={"idempotency_key": request.session[KEY_SESSION_KEY]},
+        needs_card=details.cleaned_data["payment_method"] == Order.PaymentMethod.CARD,
+    )
+    return _render_review(request, details, place_form)
+
+
+def _remember_placed(request, key: str, order: Order) -> None:
+    placed = request.session.get(PLACED_SESSION_KEY) or {}
+    placed[key] = order.number
+    request.session[PLACED_SESSION_KEY] = dict(list(placed.items())[-PLACED_KEPT:])
+    if order.customer.user_id is None:
+        guest_order_grant(request, number=order.number, email=order.email)
+    request.session.pop(CHECKOUT_SESSION_KEY, None)
+    request.session.pop(DISCOUNT_SESSION_KEY, None)
+    request.session[KEY_SESSION_KEY] = uuid.uuid4().hex
+
+
+def _show_placed(request, order: Order, *, first_time: bool):
+    if first_time:
+        messages.success(request, f"Thank you! We received your order {order.number}.")
+    else:
+        messages.info(request, f"Your order {order.number} was already placed; here it is.")
+    return redirect("storefront:order_detail", number=order.number)
+
+
+@require_POST
+def checkout_place(request):
+    key = request.POST.get("idempotency_key", "")
+    placed = request.session.get(PLACED_SESSION_KEY) or {}
+    if key and key in placed:  # Back and resubmit, or a second tab, after the order was made
+        order = order_find_by_idempotency_key(key=key)
+        if order is not None:
+            return _show_placed(request, order, first_time=False)
+    if not key or key != request.session.get(KEY_SESSION_KEY):
+        messages.warning(request, "This page was out of date. Please check your order and place it again.")
+        return redirect("storefront:checkout_review")
+    order = order_find_by_idempotency_key(key=key)
+    if order is not None:  # the first of two quick clicks finished while this one waited
+        _remember_placed(request, key, order)
+        return _show_placed(request, order, first_time=False)
+
+    _, response = _cart_or_redirect(request)
+    if response is not None:
+        return response
+    details, response = _details_or_redirect(request)
+    if response is not None:
+        return response
+    payment_method = details.cleaned_data["payment_method"]
+    place_form = PlaceOrderForm(request.POST, needs_card=payment_method == Order.PaymentMethod.CARD)
+    if not place_form.is_valid():
+        return _render_review(request, details, place_form)
+    if request.user.is_authenticated:
+        customer = customer_get_or_create_for_user(user=request.user)
+    else:
+        shipping = details.shipping_address_data()
+        customer = customer_for_guest(
+            email=details.cleaned_data["email"], full_name=shipping.full_name, phone=shipping.phone
+        )
+    method = details.cleaned_data["delivery_method"]
+    try:
+        order = cart_checkout(
+            cart=cart_store_for(request),
+            customer=customer,
+            delivery_method=method,
+            payment_method=payment_method,
+            billing_address=details.billing_address_data(),
+            shipping_address=None if method.is_pickup else details.shipping_address_data(),
+            idempotency_key=key,
+            discount_code=details.cleaned_data["discount_code"],
+            requested_delivery_date=details.cleaned_data.get("requested_delivery_date"),
+            delivery_instructions=details.cleaned_data.get("delivery_instructions", ""),
+            card_token=place_form.cleaned_data.get("card_number", ""),
+        )
+    except PaymentDeclined as error:
+        place_form.add_error("card_number", error.message)
+        return _render_review(request, details, place_form)
+    except InvalidOrder as error:
+        order = order_find_by_idempotency_key(key=key)
+        if order is not None:  # the other click won and emptied the cart in between
+            _remember_placed(request, key, order)
+            return _show_placed(request, order, first_time=False)
+        field = error.extra.get("field")
+        if field == "lines":
+            messages.error(request, error.message)
+            return redirect("storefront:cart")
+        details.add_error(PLACEMENT_FIELDS.get(field), error.message)
+        return _render_details(request, details)
+    except ApplicationError as error:
+        place_form.add_error(None, error.message)
+        return _render_review(request, details, place_form)
+    _remember_placed(request, key, order)
+    return _show_placed(request, order, first_time=True)

@@ -1,0 +1,176 @@
+"""The customer's order page and what hangs off it: cancel, invoice PDF, feedback, guest lookup.
+
+Every URL answers 404 for an order the visitor may not see, so order numbers cannot be probed.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from feedback.selectors import feedback_link_for_request
+from feedback.services import feedback_request_create
+from invoicing.services import invoice_pdf_ensure
+from orders_site.core.exceptions import ApplicationError
+
+from ..events import event_customer_message
+from ..forms import CancelOrderForm, GuestLookupForm
+from ..models import Order
+from ..selectors import order_page_for_guest
+from ..services.fulfillment import order_cancel
+from .helpers import guest_order_grant, lookup_url, order_for_request
+
+FEEDBACK_FROM = {
+    Order.Status.DELIVERED,
+    Order.Status.INVOICED,
+    Order.Status.PAID,
+    Order.Status.COMPLETED,
+}
+TRACKABLE_SCHEMES = ("https://", "http://")
+
+
+def _order_or_404(request, number):
+    order = order_for_request(request, number)
+    if order is None:
+        raise Http404("No such order")
+    return order
+
+
+def _can_cancel(request, order) -> bool:
+    """Only the account holder cancels online; guests ask customer service (they have no sign-in)."""
+    return order.is_cancellable and request.user.is_authenticated and order.customer.user_id == request.user.pk
+
+
+def _feedback_state(order):
+    """("link", url) | ("start", None) | ("done", None) | (None, None)"""
+    if order.status not in FEEDBACK_FROM:
+        return None, None
+    feedback_request = getattr(order, "feedback_request", None)
+    if feedback_request is None:
+        return "start", None
+    if feedback_request.responded_at is not None:
+        return "done", None
+    return "link", feedback_link_for_request(request_id=feedback_request.pk)
+
+
+def order_detail(request, number):
+    order = order_for_request(request, number)
+    if order is None:
+        if request.user.is_authenticated:
+            raise Http404("No such order")
+        # Same answer whether or not the order exists: sign in, or look it up with its e-mail.
+        return redirect(lookup_url(number))
+    feedback_state, feedback_url = _feedback_state(order)
+    timeline = [(event, event_customer_message(event)) for event in order.customer_events]
+    shipments = [
+        (shipment, shipment.tracking_url if shipment.tracking_url.startswith(TRACKABLE_SCHEMES) else "")
+        for shipment in order.shipments.all()
+    ]
+    return render(
+        request,
+        "storefront/order_detail.html",
+        {
+            "order": order,
+            "timeline": timeline,
+            "shipments": shipments,
+            "invoices": order.issued_invoices,
+            "can_cancel": _can_cancel(request, order),
+            "is_guest_order": order.customer.user_id is None,
+            "feedback_state": feedback_state,
+            "feedback_url": feedback_url,
+        },
+    )
+
+
+def order_cancel_view(request, number):
+    """GET asks to confirm; POST cancels through the service with the customer as the actor."""
+    order = _order_or_404(request, number)
+    if not (request.user.is_authenticated and order.customer.user_id == request.user.pk):
+        raise Http404("No such order")
+    if not order.is_cancellable:
+        messages.info(request, "This order can no longer be cancelled online. Please contact us.")
+        return redirect("storefront:order_detail", number=order.number)
+    form = CancelOrderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order_cancel(order=order, actor=request.user, reason=form.cleaned_data["reason"])
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Your order {order.number} has been cancelled.")
+        return redirect("storefront:order_detail", number=order.number)
+    return render(request, "storefront/order_cancel.html", {"order": order, "form": form})
+
+
+def invoice_download(request, number, invoice_number):
+    order = _order_or_404(request, number)
+    invoice = next((i for i in order.issued_invoices if i.number == invoice_number), None)
+    if invoice is None:
+        raise Http404("No such invoice")
+    filename = f"invoice-{invoice.number}.pdf"
+    if invoice.pdf:
+        response = FileResponse(
+            invoice.pdf.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename
+        )
+    else:
+        # Normally rendered by the worker at issue; render it now if the worker has not got to it.
+        _, pdf_bytes = invoice_pdf_ensure(invoice_id=invoice.pk)
+        response = HttpResponse(pdf_bytes, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def order_feedback_start(request, number):
+    """A delivered order without a feedback request yet (not paid so far): make one, go to its form."""
+    order = _order_or_404(request, number)
+    if order.status not in FEEDBACK_FROM:
+        raise Http404("Feedback opens once the order is delivered")
+    feedback_request = feedback_request_create(order=order)
+    return redirect(feedback_link_for_request(request_id=feedback_request.pk))
+
+
+def _throttle_key(request) -> str:
+    return f"storefront:guest-lookup:{request.META.get('REMOTE_ADDR', 'unknown')}"
+
+
+def _throttled(request) -> bool:
+    return (cache.get(_throttle_key(request)) or 0) >= settings.GUEST_LOOKUP_MAX_ATTEMPTS
+
+
+def _count_failure(request) -> None:
+    key = _throttle_key(request)
+    window = settings.GUEST_LOOKUP_WINDOW_SECONDS
+    cache.add(key, 0, timeout=window)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+
+
+def order_lookup(request):
+    """Guests find an order by its number and e-mail address. Failed tries are limited per address
+    (a counter in the shared cache), so numbers and addresses cannot be guessed in bulk."""
+    form = GuestLookupForm(request.POST or None, initial={"number": request.GET.get("number", "")[:20]})
+    minutes = max(settings.GUEST_LOOKUP_WINDOW_SECONDS // 60, 1)
+    if request.method == "POST":
+        if _throttled(request):
+            form.is_valid()
+            form.add_error(None, f"Too many tries. Please wait {minutes} minutes and try again, or contact us.")
+            return render(request, "storefront/order_lookup.html", {"form": form}, status=429)
+        if form.is_valid():
+            number, email = form.cleaned_data["number"].strip(), form.cleaned_data["email"]
+            order = order_page_for_guest(number=number, email=email)
+            if order is not None:
+                guest_order_grant(request, number=order.number, email=order.email)
+                return redirect("storefront:order_detail", number=order.number)
+            _count_failure(request)
+            form.add_error(
+                None,
+                "We could not find an order with this number and e-mail address. Check both; orders "
+                "placed while signed in are under My orders after you sign in.",
+            )
+    return render(request, "storefront/order_lookup.html", {"form": form})
