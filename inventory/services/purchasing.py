@@ -11,21 +11,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import has_transition_perm
 
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
 from orders_site.core.sequences import sequence_next
+from orders_site.core.transitions import transition_apply
 
 from ..models import BinLocation, Product, PurchaseOrder, PurchaseOrderEvent, PurchaseOrderLine, Supplier, Warehouse
 from .ledger import ReceiptLine, ReceiptResult, _stock_in
-
-LABELS = {
-    "send": "send",
-    "receive_partially": "receive part of",
-    "receive_fully": "receive",
-    "close": "close",
-    "cancel": "cancel",
-}
 
 
 @dataclass(frozen=True)
@@ -71,27 +64,15 @@ def purchase_order_transition_run(
     refused (two people pressing the same button). Locks the purchase order row.
     Raises TransitionRefused / PermissionRefused before writing anything.
     """
-    instance = PurchaseOrder.objects.select_for_update().get(pk=purchase_order.pk)
-    method = getattr(instance, transition, None)
-    if method is None or not hasattr(method, "_django_fsm"):
-        raise TransitionRefused(f"Unknown action “{transition}”.")
-    label = LABELS.get(transition, transition.replace("_", " "))
-    if expected_status is not None and instance.status != expected_status:
-        raise TransitionRefused(
-            f"Purchase order {instance} changed to “{instance.get_status_display()}” since you opened it; "
-            "nothing was done. Reload and try again."
-        )
-    if not can_proceed(method):
-        raise TransitionRefused(
-            f"Cannot {label} purchase order {instance} while it is “{instance.get_status_display()}”."
-        )
-    if check_permission and actor is not None and not has_transition_perm(method, actor):
-        raise PermissionRefused(f"You are not allowed to {label} purchase order {instance}.")
-    from_state = instance.status
-    method()
-    for name, value in (fields or {}).items():
-        setattr(instance, name, value)
-    instance.save()
+    instance, from_state = transition_apply(
+        model=PurchaseOrder,
+        pk=purchase_order.pk,
+        transition=transition,
+        actor=actor,
+        expected_status=expected_status,
+        check_permission=check_permission,
+        fields=fields,
+    )
     _event(
         purchase_order=instance,
         kind=f"purchase_order.{transition}",

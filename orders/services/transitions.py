@@ -1,24 +1,11 @@
-"""The one function that runs every state change (CONVENTIONS rule 5)."""
+"""The one function that runs every state change of an order and its shipments, invoices and
+payments (CONVENTIONS rule 5): the shared core applies it, this writes it on the order's timeline."""
 
 from django.db import models, transaction
-from django_fsm import can_proceed, has_transition_perm
 
-from orders_site.core.exceptions import PermissionRefused, TransitionRefused
+from orders_site.core.transitions import transition_apply, transition_label, transitions_available
 
 from ..events import event_transition
-
-LABELS = {
-    "start_fulfillment": "start fulfilment",
-    "ship_partially": "mark partially shipped",
-    "mark_in_transit": "mark in transit",
-    "fail_delivery": "record a failed delivery",
-    "return_to_sender": "return to sender",
-    "record_partial_payment": "record a partial payment",
-}
-
-
-def transition_label(name: str) -> str:
-    return LABELS.get(name, name.replace("_", " "))
 
 
 def _order_of(instance):
@@ -51,27 +38,15 @@ def transition_run(
     before writing anything. `fields` are set on the row together with the new state (tracking
     number on dispatch, delivery time on delivery). Returns the saved, locked instance.
     """
-    instance = model.objects.select_for_update().get(pk=pk)
-    method = getattr(instance, transition, None)
-    if method is None or not hasattr(method, "_django_fsm"):
-        raise TransitionRefused(f"Unknown action “{transition}”.")
-    what = f"{instance._meta.verbose_name} {instance}"
-    if expected_status is not None and instance.status != expected_status:
-        raise TransitionRefused(
-            f"{what.capitalize()} changed to “{instance.get_status_display()}” since you opened it; "
-            "nothing was done. Reload and try again."
-        )
-    if not can_proceed(method):
-        raise TransitionRefused(
-            f"Cannot {transition_label(transition)} {what} while it is “{instance.get_status_display()}”."
-        )
-    if check_permission and actor is not None and not has_transition_perm(method, actor):
-        raise PermissionRefused(f"You are not allowed to {transition_label(transition)} {what}.")
-    from_state = instance.status
-    method()
-    for name, value in (fields or {}).items():
-        setattr(instance, name, value)
-    instance.save()
+    instance, from_state = transition_apply(
+        model=model,
+        pk=pk,
+        transition=transition,
+        actor=actor,
+        expected_status=expected_status,
+        check_permission=check_permission,
+        fields=fields,
+    )
     event_transition(
         order=_order_of(instance),
         obj=instance,
@@ -86,11 +61,4 @@ def transition_run(
     return instance
 
 
-def transitions_available(*, instance, user) -> list[str]:
-    """Names of the transitions this person may press now (for the admin buttons)."""
-    names = []
-    for field in instance._meta.concrete_fields:
-        getter = getattr(instance, f"get_available_user_{field.name}_transitions", None)
-        if getter is not None:
-            names.extend(t.name for t in getter(user))
-    return names
+__all__ = ["transition_label", "transition_run", "transitions_available"]

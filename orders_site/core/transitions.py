@@ -1,0 +1,79 @@
+"""Locking, checking and applying one django-fsm transition: the core every state change shares.
+
+Callers add the record of the change in the same transaction: the order timeline
+(orders.services.transitions.transition_run) or a purchase order's own events.
+"""
+
+from django.db import models, transaction
+from django_fsm import can_proceed, has_transition_perm
+
+from .exceptions import PermissionRefused, TransitionRefused
+
+LABELS = {
+    "start_fulfillment": "start fulfilment",
+    "ship_partially": "mark partially shipped",
+    "mark_in_transit": "mark in transit",
+    "fail_delivery": "record a failed delivery",
+    "return_to_sender": "return to sender",
+    "record_partial_payment": "record a partial payment",
+    "receive_partially": "receive part of",
+    "receive_fully": "receive",
+}
+
+
+def transition_label(name: str) -> str:
+    return LABELS.get(name, name.replace("_", " "))
+
+
+def transition_apply(
+    *,
+    model: type[models.Model],
+    pk: int,
+    transition: str,
+    actor=None,
+    expected_status: str | None = None,
+    check_permission: bool = True,
+    fields: dict | None = None,
+) -> tuple[models.Model, str]:
+    """Lock the row, check, change state and save. Returns (the saved instance, the state it left).
+
+    `expected_status` is the state the person saw: if the row moved on since, the change is
+    refused, so two people pressing the same button at once cannot both succeed. Permission is
+    checked for `actor` unless `check_permission=False` (a consequence of a permitted change).
+    `fields` are set together with the new state. Must run inside the caller's transaction.
+    Raises TransitionRefused / PermissionRefused before writing anything.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("transition_apply must run inside a transaction")
+    instance = model.objects.select_for_update().get(pk=pk)
+    method = getattr(instance, transition, None)
+    if method is None or not hasattr(method, "_django_fsm"):
+        raise TransitionRefused(f"Unknown action “{transition}”.")
+    what = f"{instance._meta.verbose_name} {instance}"
+    if expected_status is not None and instance.status != expected_status:
+        raise TransitionRefused(
+            f"{what[0].upper()}{what[1:]} changed to “{instance.get_status_display()}” since you opened it; "
+            "nothing was done. Reload and try again."
+        )
+    if not can_proceed(method):
+        raise TransitionRefused(
+            f"Cannot {transition_label(transition)} {what} while it is “{instance.get_status_display()}”."
+        )
+    if check_permission and actor is not None and not has_transition_perm(method, actor):
+        raise PermissionRefused(f"You are not allowed to {transition_label(transition)} {what}.")
+    from_state = instance.status
+    method()
+    for name, value in (fields or {}).items():
+        setattr(instance, name, value)
+    instance.save()
+    return instance, from_state
+
+
+def transitions_available(*, instance, user) -> list[str]:
+    """Names of the transitions this person may press now (for the admin buttons)."""
+    names = []
+    for field in instance._meta.concrete_fields:
+        getter = getattr(instance, f"get_available_user_{field.name}_transitions", None)
+        if getter is not None:
+            names.extend(t.name for t in getter(user))
+    return names
