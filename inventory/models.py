@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.permissions import staff_permission
-from orders_site.core.models import TimeStampedModel
+from orders_site.core.models import AppendOnlyModel, TimeStampedModel
 
 
 class TaxClass(models.Model):
@@ -156,7 +156,7 @@ MOVEMENT_SHAPES = (
 )
 
 
-class StockMovement(models.Model):
+class StockMovement(AppendOnlyModel):
     """Append-only ledger: levels can always be rebuilt by summing the deltas."""
 
     class Kind(models.TextChoices):
@@ -191,14 +191,6 @@ class StockMovement(models.Model):
     def __str__(self) -> str:
         sku = self.stock_level.product.sku
         return f"{self.get_kind_display()} {sku}: {self.on_hand_delta:+d} on hand, {self.allocated_delta:+d} allocated"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Stock movements are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Stock movements are append-only")
 
 
 class StockAllocation(models.Model):
@@ -324,7 +316,7 @@ class PurchaseOrderLine(models.Model):
         return self.quantity_ordered - self.quantity_received
 
 
-class PurchaseOrderEvent(models.Model):
+class PurchaseOrderEvent(AppendOnlyModel):
     """The purchase order's timeline: one row per transition or receipt. Append-only."""
 
     purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="events")
@@ -344,11 +336,3 @@ class PurchaseOrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purchase_order_id} {self.kind}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Purchase order events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Purchase order events are append-only")

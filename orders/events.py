@@ -1,5 +1,7 @@
 """One small function per kind of event on an order's timeline."""
 
+from orders_site.core.models import actor_label
+
 from .models import OrderEvent
 
 # (object type, state reached) -> what the customer reads on the order page.
@@ -23,12 +25,6 @@ CUSTOMER_MESSAGES = {
 }
 
 
-def _actor_label(actor, system: str) -> str:
-    if actor is not None:
-        return actor.get_username()
-    return system or "system"
-
-
 def event_transition(
     *,
     order,
@@ -50,7 +46,7 @@ def event_transition(
         from_state=from_state,
         to_state=to_state,
         actor=actor,
-        actor_label=_actor_label(actor, system),
+        actor_label=actor_label(actor, system),
         note=note,
         data=data or {},
         customer_visible=(object_type, to_state) in CUSTOMER_MESSAGES,
@@ -72,7 +68,7 @@ def event_note(
         order=order,
         kind=kind,
         actor=actor,
-        actor_label=_actor_label(actor, system),
+        actor_label=actor_label(actor, system),
         note=note,
         data=data or {},
         customer_visible=customer_visible,

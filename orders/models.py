@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from orders_site.core.models import TimeStampedModel
+from orders_site.core.models import AppendOnlyModel, TimeStampedModel
 
 from .permissions import can_cancel, staff_permission
 
@@ -307,7 +307,7 @@ class OrderCheck(models.Model):
         return f"{self.name}: {self.result}"
 
 
-class OrderEvent(models.Model):
+class OrderEvent(AppendOnlyModel):
     """The order's timeline. Append-only; every transition of the order or of its shipments,
     invoices and payments writes exactly one row in the transaction that made the change."""
 
@@ -331,14 +331,6 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Order events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Order events are append-only")
 
 
 class Shipment(ConcurrentTransitionMixin, TimeStampedModel):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_fsm import has_transition_perm
 
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
+from orders_site.core.models import actor_label
 from orders_site.core.sequences import sequence_next
 from orders_site.core.transitions import transition_apply
 
@@ -28,10 +29,6 @@ class PurchaseLineRequest:
     unit_cost: Decimal | None = None
 
 
-def _actor_label(actor, system: str = "") -> str:
-    return actor.get_username() if actor is not None else (system or "system")
-
-
 def _event(*, purchase_order, kind, actor=None, system="", note="", data=None, from_state="", to_state=""):
     return PurchaseOrderEvent.objects.create(
         purchase_order=purchase_order,
@@ -39,7 +36,7 @@ def _event(*, purchase_order, kind, actor=None, system="", note="", data=None, f
         from_state=from_state,
         to_state=to_state,
         actor=actor,
-        actor_label=_actor_label(actor, system),
+        actor_label=actor_label(actor, system),
         note=note,
         data=data or {},
     )
