@@ -1,7 +1,6 @@
 """Storefront forms. They only check the shape of what was typed; services decide the rest."""
 
 import re
-from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -15,7 +14,7 @@ from orders_site.core.money import money
 
 from .models import DeliveryMethod, Order
 from .selectors import CATALOGUE_SORTS, voucher_find_valid
-from .services.placement import MAX_LINE_QUANTITY, AddressData
+from .services.placement import MAX_LINE_QUANTITY, AddressData, delivery_choice_problems
 from .services.verification import POSTAL_CODE_SHAPES
 
 COUNTRIES = [
@@ -50,7 +49,6 @@ PAYMENT_HINTS = {
     Order.PaymentMethod.CASH_ON_DELIVERY: "Pay the courier in cash when the parcel arrives.",
     Order.PaymentMethod.CARD: "Enter your card on the next page; it is charged when we invoice the delivered order.",
 }
-REQUESTED_DATE_MAX_DAYS = 90
 
 
 class StorefrontForm(forms.Form):
@@ -313,23 +311,13 @@ class CheckoutForm(StorefrontForm):
         if not cleaned.get("billing_same"):
             self._require_address(cleaned, "bill_")
         method = cleaned.get("delivery_method")
-        if method and method.is_pickup and cleaned.get("payment_method") == Order.PaymentMethod.CASH_ON_DELIVERY:
-            self.add_error(
-                "payment_method", "Cash on delivery is not possible when you pick up; choose another way to pay."
-            )
-        requested = cleaned.get("requested_delivery_date")
-        if method and requested:
-            today = timezone.localdate()
-            earliest = today + timedelta(days=method.min_days)
-            if requested < earliest:
-                self.add_error(
-                    "requested_delivery_date",
-                    f"The earliest date for {method.name.lower()} is {earliest.day} {earliest:%B %Y}.",
-                )
-            elif requested > today + timedelta(days=REQUESTED_DATE_MAX_DAYS):
-                self.add_error(
-                    "requested_delivery_date", f"Choose a date within {REQUESTED_DATE_MAX_DAYS} days from today."
-                )
+        if method:
+            for field, message in delivery_choice_problems(
+                delivery_method=method,
+                payment_method=cleaned.get("payment_method"),
+                requested_delivery_date=cleaned.get("requested_delivery_date"),
+            ):
+                self.add_error(field, message)
         code = (cleaned.get("discount_code") or "").strip().upper()
         cleaned["discount_code"] = code
         if code and voucher_find_valid(code=code) is None:

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,6 +19,7 @@ from .transitions import transition_run
 
 MAX_LINE_QUANTITY = 999
 ORDER_NUMBER_OFFSET = 100000
+REQUESTED_DATE_MAX_DAYS = 90
 
 
 def order_number_for(pk: int) -> str:
@@ -60,7 +61,39 @@ def _address_copy(data: AddressData) -> Address:
     return Address.objects.create(**fields)
 
 
-def _validate(*, lines, delivery_method, shipping_address, payment_method) -> dict[int, Product]:
+def delivery_choice_problems(
+    *, delivery_method: DeliveryMethod, payment_method: str | None, requested_delivery_date: date | None
+) -> list[tuple[str, str]]:
+    """What is wrong with this combination of delivery method, payment and preferred date.
+
+    Returns (field, message) pairs, empty when the choice is fine. The one place these rules
+    live: order placement refuses with the first problem, the checkout form shows them all.
+    """
+    problems = []
+    if delivery_method.is_pickup and payment_method == Order.PaymentMethod.CASH_ON_DELIVERY:
+        problems.append(
+            ("payment_method", "Cash on delivery is not possible when you pick up; choose another way to pay.")
+        )
+    if requested_delivery_date:
+        today = timezone.localdate()
+        earliest = today + timedelta(days=delivery_method.min_days)
+        if requested_delivery_date < earliest:
+            problems.append(
+                (
+                    "requested_delivery_date",
+                    f"The earliest date for {delivery_method.name.lower()} is {earliest.day} {earliest:%B %Y}.",
+                )
+            )
+        elif requested_delivery_date > today + timedelta(days=REQUESTED_DATE_MAX_DAYS):
+            problems.append(
+                ("requested_delivery_date", f"Choose a date within {REQUESTED_DATE_MAX_DAYS} days from today.")
+            )
+    return problems
+
+
+def _validate(
+    *, lines, delivery_method, shipping_address, payment_method, requested_delivery_date
+) -> dict[int, Product]:
     if not lines:
         raise InvalidOrder("The order has no lines.", extra={"field": "lines"})
     for line in lines:
@@ -79,6 +112,12 @@ def _validate(*, lines, delivery_method, shipping_address, payment_method) -> di
         )
     if payment_method not in Order.PaymentMethod.values:
         raise InvalidOrder("Choose a payment method.", extra={"field": "payment_method"})
+    problems = delivery_choice_problems(
+        delivery_method=delivery_method, payment_method=payment_method, requested_delivery_date=requested_delivery_date
+    )
+    if problems:
+        field, message = problems[0]
+        raise InvalidOrder(message, extra={"field": field})
     return products
 
 
@@ -115,7 +154,11 @@ def order_place(
         if existing is not None:
             return existing
     products = _validate(
-        lines=lines, delivery_method=delivery_method, shipping_address=shipping_address, payment_method=payment_method
+        lines=lines,
+        delivery_method=delivery_method,
+        shipping_address=shipping_address,
+        payment_method=payment_method,
+        requested_delivery_date=requested_delivery_date,
     )
     voucher = None
     if discount_code.strip():

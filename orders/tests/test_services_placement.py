@@ -128,6 +128,80 @@ def test_delivery_needs_an_address(catalogue, customer):
     assert nothing_was_written()
 
 
+def test_cash_on_delivery_is_refused_with_pickup(catalogue, customer):
+    pickup = DeliveryMethodFactory(code="pickup", name="Pick up in Amsterdam", fee=D("0"), is_pickup=True)
+
+    with pytest.raises(InvalidOrder) as refused:
+        order_place_for_test(
+            customer=customer,
+            products_and_quantities=[(catalogue.chair, 1)],
+            delivery_method=pickup,
+            shipping_address=None,
+            payment_method="cash_on_delivery",
+            channel="phone",
+        )
+
+    assert refused.value.extra == {"field": "payment_method"}
+    assert refused.value.message == "Cash on delivery is not possible when you pick up; choose another way to pay."
+    assert not Order.objects.exists()
+    assert nothing_was_written()
+
+
+def test_cash_on_delivery_is_fine_with_delivery(catalogue, customer):
+    order = order_place_for_test(
+        customer=customer, products_and_quantities=[(catalogue.chair, 1)], payment_method="cash_on_delivery"
+    )
+
+    assert order.payment_method == "cash_on_delivery"
+
+
+def test_a_requested_date_before_the_earliest_is_refused(catalogue, customer):
+    express = DeliveryMethodFactory(code="express", name="Express delivery", min_days=2)
+    earliest = timezone.localdate() + timedelta(days=2)
+
+    with pytest.raises(InvalidOrder) as refused:
+        order_place_for_test(
+            customer=customer,
+            products_and_quantities=[(catalogue.chair, 1)],
+            delivery_method=express,
+            requested_delivery_date=earliest - timedelta(days=1),
+            channel="phone",
+        )
+
+    assert refused.value.extra == {"field": "requested_delivery_date"}
+    assert refused.value.message == f"The earliest date for express delivery is {earliest.day} {earliest:%B %Y}."
+    assert not Order.objects.exists()
+    assert nothing_was_written()
+
+
+def test_a_requested_date_too_far_ahead_is_refused(catalogue, customer):
+    with pytest.raises(InvalidOrder) as refused:
+        order_place_for_test(
+            customer=customer,
+            products_and_quantities=[(catalogue.chair, 1)],
+            requested_delivery_date=timezone.localdate() + timedelta(days=91),
+        )
+
+    assert refused.value.extra == {"field": "requested_delivery_date"}
+    assert refused.value.message == "Choose a date within 90 days from today."
+    assert nothing_was_written()
+
+
+@pytest.mark.parametrize("days_ahead", [2, 90], ids=["earliest", "latest"])
+def test_a_requested_date_within_the_window_is_kept(catalogue, customer, days_ahead):
+    express = DeliveryMethodFactory(code="express", name="Express delivery", min_days=2)
+    wanted = timezone.localdate() + timedelta(days=days_ahead)
+
+    order = order_place_for_test(
+        customer=customer,
+        products_and_quantities=[(catalogue.chair, 1)],
+        delivery_method=express,
+        requested_delivery_date=wanted,
+    )
+
+    assert order.requested_delivery_date == wanted
+
+
 BAD_REQUESTS = {
     # what goes wrong: (how the request is spoiled, the field the message stands next to)
     "no-lines": (lambda c, req: req.update(lines=[]), "lines"),

@@ -38,6 +38,7 @@ PLACEMENT_FIELDS = {
     "shipping_address": "ship_line1",
     "delivery_method": "delivery_method",
     "payment_method": "payment_method",
+    "requested_delivery_date": "requested_delivery_date",
     "discount_code": "discount_code",
 }
 
