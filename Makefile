@@ -45,8 +45,8 @@ migrate: setup
 run: migrate
 	$(BIN)/python manage.py seed_demo
 	@if [ -n "$$REDIS_URL" ]; then \
-		echo "REDIS_URL is set: starting a Celery worker"; \
-		$(BIN)/celery -A orders_site worker --loglevel=INFO --concurrency=2 & \
+		echo "REDIS_URL is set: starting a Celery worker (with beat for the re-send jobs)"; \
+		$(BIN)/celery -A orders_site worker --beat --loglevel=INFO --concurrency=2 & \
 		worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
 	else \

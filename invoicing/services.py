@@ -99,7 +99,8 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
         ]
     )
     issued_at = timezone.now()
-    number = f"{settings.INVOICE_NUMBER_PREFIX}{issued_at:%Y}-{sequence_next(name=f'invoice-{issued_at:%Y}'):06d}"
+    year = timezone.localdate(issued_at).year  # the merchant's calendar year, not UTC's
+    number = f"{settings.INVOICE_NUMBER_PREFIX}{year}-{sequence_next(name=f'invoice-{year}'):06d}"
     invoice = transition_run(
         model=Invoice,
         pk=invoice.pk,
@@ -203,7 +204,7 @@ def payment_record(
 ) -> Payment:
     """Record money received against an issued invoice (bank transfer, cash, card in person...).
 
-    Over-payments are accepted and shown on the order's timeline. Locks the invoice.
+    Over-payments are accepted and shown on the order's timeline. Locks the order, then the invoice.
     `expected_amount_paid` is what the person saw as paid so far; if another payment was recorded
     since, this one is refused, so two people entering the same transfer cannot both succeed.
     Raises ApplicationError for a non-positive amount or a draft/paid invoice; TransitionRefused;
@@ -214,6 +215,8 @@ def payment_record(
     amount = money(amount)
     if amount <= 0:
         raise ApplicationError("Enter an amount above zero.", extra={"field": "amount"})
+    # The order row first, then the invoice: the same order every service takes them in.
+    Order.objects.select_for_update().filter(pk=invoice.order_id).first()
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status not in (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID):
         raise ApplicationError(

@@ -96,6 +96,25 @@ def product_display_price(*, product: Product) -> Decimal:
     return money(product.price)
 
 
+def _line_display_price(product: Product, quantity: int) -> Decimal:
+    """Quantity x price as the shop shows it, rounded as the order will be (tax per line, half-up),
+    so the lines add up to the cart's total."""
+    gross = money(product.price * quantity)
+    if settings.PRICES_INCLUDE_TAX_DISPLAY:
+        return gross + money(gross * product.tax_class.rate)
+    return gross
+
+
+def order_amount_due(*, order: Order, invoices) -> Decimal:
+    """What the customer still has to pay: nothing once cancelled or paid; the open balance of the
+    issued invoices once invoiced; else the order total. `invoices`: the order's issued invoices."""
+    if order.status in (Order.Status.CANCELLED, Order.Status.PAID, Order.Status.COMPLETED, Order.Status.DRAFT):
+        return Decimal("0.00")
+    if invoices:
+        return sum((invoice.balance_due for invoice in invoices), Decimal("0.00"))
+    return order.total
+
+
 def _storefront_products() -> QuerySet[Product]:
     return (
         Product.objects.filter(is_active=True)
@@ -242,7 +261,7 @@ def cart_view_build(*, items, discount_code: str = "", delivery_method: Delivery
                 notes=item.notes,
                 availability=availability,
                 unit_price=unit_price,
-                line_price=money(unit_price * item.quantity),
+                line_price=_line_display_price(product, item.quantity),
                 problem=problem,
                 note=note,
             )

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,7 +15,5 @@ urlpatterns = [
     path("", include("orders.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Generated files (invoice PDFs) are never served from MEDIA_URL: they are private, and go out
+# only through views that check who is asking (storefront invoice download, admin).

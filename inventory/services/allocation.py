@@ -189,7 +189,14 @@ def stock_release_order(*, order, actor=None, reason: str = "") -> int:
         if backorders_waiting_exist(product_ids=released_product_ids):
             from ..tasks import stock_backorders_fill_task
 
-            stock_backorders_fill_task.delay_on_commit(sorted(released_product_ids))
+            product_ids = sorted(released_product_ids)
+
+            def fill_backorders_after_commit():
+                stock_backorders_fill_task.delay(product_ids)
+
+            # robust: a broker outage must not turn the committed cancellation into an error; the
+            # beat sweep (stock_backorders_sweep) fills what a lost task left waiting.
+            transaction.on_commit(fill_backorders_after_commit, robust=True)
     return released
 
 

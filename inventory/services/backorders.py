@@ -14,6 +14,13 @@ def _back_ordered():
     return Order.objects.filter(status=Order.Status.BACKORDERED)
 
 
+def backordered_product_ids() -> list[int]:
+    """Products that back-ordered orders are waiting for."""
+    return sorted(
+        set(_back_ordered().filter(lines__product_id__isnull=False).values_list("lines__product_id", flat=True))
+    )
+
+
 def backorders_waiting_exist(*, product_ids: Iterable[int]) -> bool:
     return _back_ordered().filter(lines__product_id__in=set(product_ids)).exists()
 

@@ -161,3 +161,23 @@ def test_a_purchase_order_receipt_completes_two_back_orders(
     ) == [purchase_order.number]
     assert EmailNotification.objects.filter(kind=EmailNotification.Kind.BACKORDER_READY).count() == 2
     ledger_matches_levels()
+
+
+def test_the_beat_sweep_fills_a_back_order_whose_fill_task_was_lost(desk, django_capture_on_commit_callbacks):
+    # Given 2 desks received and promised to an order, and a later order back-ordered for 2
+    stock_receive(product=desk, warehouse=desk.stock_levels.get().warehouse, quantity=2, reference="PO-1")
+    first = place(desk, 2)
+    waiting = place(desk, 2)
+    assert (status(first), status(waiting)) == (Order.Status.VERIFIED, Order.Status.BACKORDERED)
+
+    # When the first order is cancelled but the fill task never runs (lost with the broker)
+    with django_capture_on_commit_callbacks(execute=False):
+        order_cancel(order=first, reason="customer changed their mind")
+    assert status(waiting) == Order.Status.BACKORDERED
+
+    # Then the periodic sweep gives the freed desks to the waiting order, and a second run does nothing
+    from inventory.tasks import stock_backorders_sweep
+
+    assert stock_backorders_sweep() == 1
+    assert status(waiting) == Order.Status.VERIFIED
+    assert stock_backorders_sweep() == 0

@@ -308,3 +308,22 @@ def test_a_broker_outage_at_delivery_does_not_undo_the_delivery_and_the_pdf_foll
     invoice = order.invoices.get()
     assert (invoice.status, invoice.pdf.name) == (Invoice.Status.ISSUED, "")
     assert order.notifications.get(kind="invoice").status == EmailNotification.Status.PENDING
+
+
+def test_invoice_numbers_follow_the_merchants_calendar_year(catalogue, customer, warehouse, settings, monkeypatch):
+    # Given 1 January 00:30 in Amsterdam, which is still 31 December in UTC
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    shipments = order_to_shipped(order=place(catalogue, customer, (catalogue.book, 1)), actor=warehouse)
+    new_year = datetime(2027, 1, 1, 0, 30, tzinfo=ZoneInfo("Europe/Amsterdam")).astimezone(UTC)
+    assert new_year.year == 2026  # timezone.now() is in UTC, as Django gives it
+    monkeypatch.setattr(timezone, "now", lambda: new_year)
+
+    # When the last parcel is delivered then, the invoice opens the new year's series
+    for shipment in shipments:
+        shipment_deliver(shipment=shipment, actor=warehouse)
+
+    invoice = Invoice.objects.get(order=shipments[0].order)
+    assert invoice.number == f"{settings.INVOICE_NUMBER_PREFIX}2027-000001"

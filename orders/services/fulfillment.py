@@ -163,9 +163,10 @@ def shipment_redispatch(
 def shipment_deliver(*, shipment: Shipment, actor=None, note: str = "", expected_status: str | None = None) -> Shipment:
     """Record delivery. When the order's last parcel arrives, the order is delivered and invoiced.
 
-    Locks: the shipment, then the order. Queues (through invoicing): the invoice PDF and e-mail.
-    Raises TransitionRefused.
+    Locks: the order, then the shipment (the same order as dispatch and cancel take them).
+    Queues (through invoicing): the invoice PDF and e-mail. Raises TransitionRefused.
     """
+    order = Order.objects.select_for_update().get(pk=shipment.order_id)
     shipment = transition_run(
         model=Shipment,
         pk=shipment.pk,
@@ -175,7 +176,6 @@ def shipment_deliver(*, shipment: Shipment, actor=None, note: str = "", expected
         expected_status=expected_status,
         fields={"delivered_at": timezone.now()},
     )
-    order = Order.objects.select_for_update().get(pk=shipment.order_id)
     open_shipments = order.shipments.exclude(status__in=[Shipment.Status.DELIVERED, Shipment.Status.CANCELLED])
     if order.status == Order.Status.SHIPPED and not open_shipments.exists():
         order = transition_run(model=Order, pk=order.pk, transition="deliver", actor=actor, check_permission=False)

@@ -18,7 +18,7 @@ from orders_site.core.exceptions import ApplicationError
 from ..events import event_customer_message
 from ..forms import CancelOrderForm, GuestLookupForm
 from ..models import Order
-from ..selectors import order_page_for_guest
+from ..selectors import order_amount_due, order_page_for_guest
 from ..services.fulfillment import order_cancel
 from .helpers import guest_order_grant, lookup_url, order_for_request
 
@@ -76,6 +76,7 @@ def order_detail(request, number):
             "timeline": timeline,
             "shipments": shipments,
             "invoices": order.issued_invoices,
+            "amount_due": order_amount_due(order=order, invoices=order.issued_invoices),
             "can_cancel": _can_cancel(request, order),
             "is_guest_order": order.customer.user_id is None,
             "feedback_state": feedback_state,

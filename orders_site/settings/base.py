@@ -139,6 +139,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "resend-pending-emails": {"task": "orders.tasks.notifications_resend_pending", "schedule": 300.0},
     "requeue-missing-invoice-pdfs": {"task": "invoicing.tasks.invoice_pdfs_requeue_missing", "schedule": 300.0},
+    "fill-waiting-backorders": {"task": "inventory.tasks.stock_backorders_sweep", "schedule": 900.0},
 }
 
 if REDIS_URL:
@@ -147,6 +148,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Login throttling (django-axes): lock an account+address pair after repeated failures.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

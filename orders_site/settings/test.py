@@ -14,4 +14,3 @@ WHITENOISE_AUTOREFRESH = True
 # Several developers (or CI and a developer) may share one PostgreSQL server.
 if env("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
-AXES_ENABLED = env.bool("AXES_ENABLED", default=True)

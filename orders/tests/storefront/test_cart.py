@@ -197,3 +197,16 @@ def test_cart_query_count_does_not_grow_with_lines(client, shop, anna, signed_in
     with CaptureQueriesContext(connection) as at_3n:
         assert len(client.get(reverse("storefront:cart")).context["cart"].lines) == 9
     assert len(at_n) == len(at_3n)
+
+
+def test_cart_lines_add_up_to_the_total_with_tax_rounded_per_line(client, shop):
+    # Given a 6.50 product at 21 %: unit 7.87 with tax, but 3 of them are 19.50 + 4.10 tax = 23.60
+    bulb = ProductFactory(sku="BULB-1", name="LED bulb", price=Decimal("6.50"), tax_class=shop.standard)
+    stock_put(product=bulb, warehouse=shop.main, quantity=50)
+
+    client.post(reverse("storefront:cart_add"), {"product": bulb.pk, "quantity": 3})
+    page = client.get(reverse("storefront:cart")).text
+
+    # Then the line shows what the order will charge, not 3 x 7.87 = 23.61
+    assert "23.60" in page
+    assert "23.61" not in page

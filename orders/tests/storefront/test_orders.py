@@ -242,3 +242,34 @@ def test_guest_order_page_after_checkout_shows_the_order(client, shop):
     response = checkout(client, {**GUEST_DETAILS, "delivery_instructions": "<b>bold</b>"})
     page = client.get(response.url).content.decode()
     assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
+
+
+def test_bank_transfer_asks_only_for_what_is_still_owed(
+    anna_client, anna, shop, staff, django_capture_on_commit_callbacks
+):
+    # Given a bank-transfer order: before the invoice the whole total is asked for
+    from decimal import Decimal
+
+    from invoicing.services import payment_record
+
+    order = place(anna.customer, [(shop.chair, 1)], payment_method="bank_transfer")
+    url = reverse("storefront:order_detail", args=[order.number])
+    assert f"Please transfer €&nbsp;{order.total}" in anna_client.get(url).text
+
+    # When part is paid, only the balance is asked for; once paid in full, nothing
+    order = deliver(order, actor=staff)
+    invoice = order.invoices.get()
+    payment_record(invoice=invoice, amount=Decimal("100.00"), method="bank_transfer", actor=staff)
+    assert f"Please transfer €&nbsp;{invoice.total - Decimal('100.00')}" in anna_client.get(url).text
+    payment_record(invoice=invoice, amount=invoice.total - Decimal("100.00"), method="bank_transfer", actor=staff)
+    assert "Please transfer" not in anna_client.get(url).text
+
+
+def test_a_cancelled_bank_transfer_order_asks_for_no_payment(anna_client, anna, shop):
+    from orders.services.fulfillment import order_cancel
+
+    order = place(anna.customer, [(shop.chair, 1)], payment_method="bank_transfer")
+    order_cancel(order=order, actor=anna.user, reason="changed my mind")
+    page = anna_client.get(reverse("storefront:order_detail", args=[order.number])).text
+    assert "Cancelled" in page
+    assert "Please transfer" not in page
