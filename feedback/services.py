@@ -9,6 +9,10 @@ from orders_site.core.exceptions import ApplicationError
 from .models import LOW_RATING, Feedback, FeedbackRequest, ProductRating
 
 
+class FeedbackAlreadyGiven(ApplicationError):
+    """The link was used before: the answer is stored, nothing more to do."""
+
+
 @transaction.atomic
 def feedback_request_create(*, order) -> FeedbackRequest:
     """Create the order's feedback request (once) and queue the e-mail with its signed link."""
@@ -29,11 +33,12 @@ def feedback_submit(
     """Store the customer's answer. A rating of 2 or less opens a follow-up for customer service.
 
     `product_ratings` maps product id -> 1..5, only for products on the order.
-    Locks the request. Raises ApplicationError if already answered or a rating is out of range.
+    Locks the request. Raises FeedbackAlreadyGiven if already answered, ApplicationError if a rating
+    is out of range.
     """
     feedback_request = FeedbackRequest.objects.select_for_update().get(pk=feedback_request.pk)
     if feedback_request.responded_at is not None:
-        raise ApplicationError("Thank you, this feedback was already given.")
+        raise FeedbackAlreadyGiven("Thank you, this feedback was already given.")
     ratings = [overall_rating, *product_ratings.values()]
     if any(not isinstance(r, int) or not 1 <= r <= 5 for r in ratings):
         raise ApplicationError("Ratings go from 1 to 5 stars.", extra={"field": "overall_rating"})

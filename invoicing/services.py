@@ -149,6 +149,22 @@ def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
 
 
 @transaction.atomic
+def invoice_pdf_mark_failed(*, invoice_id: int, error: str) -> None:
+    """The PDF could not be rendered after every retry: say so on the order's timeline for staff
+    (beat keeps re-queueing it, so fixing the cause is enough)."""
+    from orders.events import event_note
+
+    invoice = Invoice.objects.select_related("order").get(pk=invoice_id)
+    event_note(
+        order=invoice.order,
+        kind="invoice.pdf_failed",
+        system="invoice PDF task",
+        note=f"The PDF of invoice {invoice.number} could not be rendered: {error[:500]}",
+        data={"invoice": invoice.number},
+    )
+
+
+@transaction.atomic
 def payment_authorize(*, order: Order, card_token: str) -> Payment:
     """Authorise the order total on the card at checkout; it is captured when the invoice is issued.
 
@@ -215,6 +231,8 @@ def payment_record(
     amount = money(amount)
     if amount <= 0:
         raise ApplicationError("Enter an amount above zero.", extra={"field": "amount"})
+    if method not in Order.PaymentMethod.values:
+        raise ApplicationError("Choose how the money was paid.", extra={"field": "method"})
     # The order row first, then the invoice: the same order every service takes them in.
     Order.objects.select_for_update().filter(pk=invoice.order_id).first()
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)

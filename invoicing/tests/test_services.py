@@ -327,3 +327,11 @@ def test_invoice_numbers_follow_the_merchants_calendar_year(catalogue, customer,
 
     invoice = Invoice.objects.get(order=shipments[0].order)
     assert invoice.number == f"{settings.INVOICE_NUMBER_PREFIX}2027-000001"
+
+
+def test_a_payment_needs_a_known_method(invoice, service):
+    with pytest.raises(ApplicationError) as refused:
+        payment_record(invoice=invoice, amount=Decimal("10.00"), method="bitcoin", actor=service)
+
+    assert refused.value.extra == {"field": "method"}
+    assert not invoice.payments.exists()

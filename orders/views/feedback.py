@@ -3,7 +3,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from feedback.selectors import feedback_request_from_token
-from feedback.services import feedback_submit
+from feedback.services import FeedbackAlreadyGiven, feedback_submit
 from orders_site.core.exceptions import ApplicationError
 
 from ..forms import FeedbackForm
@@ -40,7 +40,7 @@ def feedback(request, token):
                 comment=form.cleaned_data["comment"],
             )
         except ApplicationError as error:
-            if "already" in error.message:
+            if isinstance(error, FeedbackAlreadyGiven):
                 messages.info(request, error.message)
                 return redirect("storefront:feedback", token=token)
             form.add_error(None, error.message)

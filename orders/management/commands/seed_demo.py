@@ -74,8 +74,10 @@ class Command(BaseCommand):
             rules.velocity_max_orders = max(rules.velocity_max_orders, 20)
             rules.save()
             # Demo customers have no real inbox: the outbox rows are kept, the e-mails are not printed.
+            # All or nothing, so a failure halfway never leaves demo data a rerun would not finish.
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-                self._orders(customer, catalogue)
+                with transaction.atomic():
+                    self._orders(customer, catalogue)
             self.stdout.write("Demo orders created.")
         self._print_credentials()
 
