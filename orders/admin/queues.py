@@ -7,9 +7,9 @@ from orders.models import Order, OrderCheck
 
 
 def order_checks_current() -> QuerySet[OrderCheck]:
-    """Each order's latest result per check. A re-check records new rows; older ones stay as history."""
-    later = OrderCheck.objects.filter(order=OuterRef("order"), name=OuterRef("name"), pk__gt=OuterRef("pk"))
-    return OrderCheck.objects.filter(~Exists(later))
+    """Each order's current check results: every (re-)verification replaces the order's check rows
+    (earlier runs stay in their events' data), so all rows are current."""
+    return OrderCheck.objects.all()
 
 
 def hold_reason_names() -> list[str]:
