@@ -3,6 +3,7 @@
 Every URL answers 404 for an order the visitor may not see, so order numbers cannot be probed.
 """
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -135,7 +136,9 @@ def order_feedback_start(request, number):
 
 
 def _throttle_key(request) -> str:
-    return f"storefront:guest-lookup:{request.META.get('REMOTE_ADDR', 'unknown')}"
+    # The client address as the login throttle sees it (TRUSTED_PROXY_COUNT decides whether
+    # X-Forwarded-For is believed).
+    return f"storefront:guest-lookup:{get_client_ip_address(request) or 'unknown'}"
 
 
 def _throttled(request) -> bool:

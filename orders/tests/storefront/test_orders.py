@@ -212,6 +212,38 @@ def test_guest_lookup_is_throttled_per_client_address(client, shop, settings):
     assert ok.status_code == 302
 
 
+def test_behind_a_trusted_proxy_guests_are_throttled_by_their_own_address(client, shop, settings):
+    # Given the shop behind one TLS proxy: every request comes from the proxy's address
+    settings.GUEST_LOOKUP_MAX_ATTEMPTS = 2
+    settings.AXES_IPWARE_PROXY_COUNT = 0  # what TRUSTED_PROXY_COUNT=1 sets
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    add_to_cart(client, shop.lamp, 1)
+    checkout(client)
+    order = Order.objects.get()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = client.__class__(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for n in range(2):
+        attacker.post(reverse("storefront:order_lookup"), {"number": f"{n}", "email": "guest@example.com"})
+    assert (
+        attacker.post(reverse("storefront:order_lookup"), {"number": "9", "email": "x@example.com"}).status_code == 429
+    )
+
+    # When a real guest looks up their order through the same proxy, they are not locked out
+    guest = client.__class__(**proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    found = guest.post(reverse("storefront:order_lookup"), {"number": order.number, "email": "guest@example.com"})
+    assert found.status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_header_does_not_reset_the_count(client, shop, settings):
+    settings.GUEST_LOOKUP_MAX_ATTEMPTS = 2
+    for n in range(2):
+        forged = client.__class__(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+        forged.post(reverse("storefront:order_lookup"), {"number": f"{n}", "email": "guest@example.com"})
+
+    again = client.__class__(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert again.post(reverse("storefront:order_lookup"), {"number": "7", "email": "x@example.com"}).status_code == 429
+
+
 def test_no_state_changes_on_get(client, anna, shop):
     order = place(anna.customer, [(shop.chair, 1)])
     client.force_login(anna.user)
