@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -45,6 +46,7 @@ from .services import (
     purchase_orders_draft_from_suggestions,
     stock_adjust,
     stock_backorders_fill,
+    stock_level_settings_update,
     stock_receive_many,
     stock_write_off,
 )
@@ -81,8 +83,29 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class StockLevelSettingsFormSet(BaseInlineFormSet):
+    """Saves a changed row through `stock_level_settings_update`: only its settings are written, never
+    `on_hand`/`allocated` as they were when the page was loaded. Rows are not added here (receive stock)."""
+
+    actor = None
+
+    def save_new(self, form, commit=True):
+        raise PermissionDenied("Stock levels are created by receiving stock.")
+
+    def save_existing(self, form, obj, commit=True):
+        return stock_level_settings_update(
+            stock_level=obj,
+            reorder_point=form.cleaned_data["reorder_point"],
+            reorder_quantity=form.cleaned_data["reorder_quantity"],
+            safety_stock=form.cleaned_data["safety_stock"],
+            bin_location=obj.bin_location,
+            actor=self.actor,
+        )
+
+
 class StockLevelInline(admin.TabularInline):
     model = StockLevel
+    formset = StockLevelSettingsFormSet
     fields = ["warehouse", "bin_location", "on_hand", "allocated", "reorder_point", "reorder_quantity", "safety_stock"]
     readonly_fields = ["warehouse", "bin_location", "on_hand", "allocated"]
     extra = 0
@@ -91,6 +114,11 @@ class StockLevelInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("warehouse", "bin_location__warehouse")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a new class per request
+        formset.actor = request.user
+        return formset
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -223,6 +251,30 @@ class StockLevelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # Only the settings: the whole row would write back on_hand/allocated as loaded (a lost update).
+        try:
+            stock_level_settings_update(
+                stock_level=obj,
+                reorder_point=form.cleaned_data["reorder_point"],
+                reorder_quantity=form.cleaned_data["reorder_quantity"],
+                safety_stock=form.cleaned_data["safety_stock"],
+                bin_location=form.cleaned_data["bin_location"],
+                actor=request.user,
+            )
+        except ApplicationError as error:
+            obj._refused = error.message
+
+    def log_change(self, request, obj, message):
+        if not getattr(obj, "_refused", None):
+            return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_refused", None):
+            self.message_user(request, obj._refused, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "bin_location":

@@ -2,7 +2,8 @@
 
 Split by subdomain: `ledger` (receipts, adjustments, returns, write-offs), `allocation`
 (promising stock to orders, releasing, dispatching), `backorders` (incoming stock to waiting
-orders, oldest first) and `purchasing` (purchase orders).
+orders, oldest first), `purchasing` (purchase orders) and `settings` (a level's reorder
+settings and bin, never its quantities, so no movement).
 """
 
 from .allocation import AllocationResult, stock_allocate_order, stock_dispatch, stock_release_order
@@ -29,6 +30,7 @@ from .purchasing import (
     purchase_order_transition_run,
     purchase_orders_draft_from_suggestions,
 )
+from .settings import stock_level_settings_update
 
 __all__ = [
     "AllocationResult",
@@ -50,6 +52,7 @@ __all__ = [
     "stock_backorders_fill",
     "stock_dispatch",
     "stock_level_get_or_create",
+    "stock_level_settings_update",
     "stock_receive",
     "stock_receive_many",
     "stock_release_order",

@@ -5,7 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from inventory.admin import ProductAdmin, StockLevelAdmin
 from inventory.models import BinLocation, PurchaseOrder, StockLevel, StockMovement
+from inventory.selectors import stock_audit_differences
 from inventory.services import (
     PurchaseLineRequest,
     purchase_order_create,
@@ -110,7 +112,89 @@ def test_stock_level_shows_quantities_read_only_and_saves_reorder_settings(admin
 
     assert response.status_code == 302
     level.refresh_from_db()
-    assert (level.bin_location, level.reorder_point, level.on_hand) == (other_bin, 3, 5)
+    assert (level.bin_location, level.reorder_point, level.reorder_quantity, level.safety_stock, level.on_hand) == (
+        other_bin,
+        3,
+        10,
+        2,
+        5,
+    )
+    assert level.movements.count() == 1  # settings are not stock movements
+
+
+def _form_data(response) -> dict:
+    """What the browser would post back from an admin change page: every form as it was rendered."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = "on" if value is True else value
+    return data
+
+
+def _allocate_meanwhile(monkeypatch, admin_class, method, lamp, quantity):
+    """Another clerk's order takes stock after this request has loaded the row, before it saves."""
+    original = getattr(admin_class, method)
+
+    def racing(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        if not getattr(racing, "done", False):
+            racing.done = True
+            stock_allocate_order(order=order_with_lines(lines=[(lamp, quantity)]))
+        return result
+
+    monkeypatch.setattr(admin_class, method, racing)
+
+
+def test_saving_reorder_settings_keeps_stock_allocated_meanwhile(admin_client, stock, monkeypatch):
+    _, lamp, level = stock
+    page = admin_client.get(url("stocklevel_change", level.pk))
+    data = {**_form_data(page), "reorder_point": 3, "reorder_quantity": 10, "safety_stock": 2}
+    _allocate_meanwhile(monkeypatch, StockLevelAdmin, "get_object", lamp, 4)
+
+    response = admin_client.post(url("stocklevel_change", level.pk), data)
+
+    assert response.status_code == 302
+    level.refresh_from_db()
+    assert (level.on_hand, level.allocated) == (5, 4)
+    assert (level.reorder_point, level.reorder_quantity, level.safety_stock) == (3, 10, 2)
+    assert stock_audit_differences() == []
+
+
+def test_saving_reorder_settings_on_the_product_page_keeps_stock_allocated_meanwhile(admin_client, stock, monkeypatch):
+    _, lamp, level = stock
+    page = admin_client.get(url("product_change", lamp.pk))
+    data = _form_data(page)
+    data.update({"stock_levels-0-reorder_point": 4, "stock_levels-0-reorder_quantity": 12})
+    # The inline rows are loaded before the product is saved; the allocation lands in between.
+    _allocate_meanwhile(monkeypatch, ProductAdmin, "save_model", lamp, 3)
+
+    response = admin_client.post(url("product_change", lamp.pk), data)
+
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    level.refresh_from_db()
+    assert (level.on_hand, level.allocated) == (5, 3)
+    assert (level.reorder_point, level.reorder_quantity) == (4, 12)
+    assert stock_audit_differences() == []
+
+
+def test_stock_level_service_refuses_a_bin_of_another_warehouse(stock):
+    from inventory.services import stock_level_settings_update
+    from orders_site.core.exceptions import ApplicationError
+
+    _, _, level = stock
+    elsewhere = BinLocationFactory(warehouse=WarehouseFactory(code="RTM"), code="Z-9")
+    with pytest.raises(ApplicationError, match="Bin Z-9 is not in AMS"):
+        stock_level_settings_update(
+            stock_level=level, reorder_point=1, reorder_quantity=1, safety_stock=0, bin_location=elsewhere
+        )
+    level.refresh_from_db()
+    assert (level.reorder_point, level.bin_location.code) == (0, "A-01-1")
 
 
 def test_stock_levels_cannot_be_added_or_deleted_in_the_admin(admin_client, stock):

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 
 from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, Voucher
+from orders.services.addresses import order_address_update
+from orders_site.core.exceptions import ApplicationError
 
 from .staff_actions import admin_link
 
@@ -85,7 +87,30 @@ class AddressAdmin(admin.ModelAdmin):
         order_id = request.GET.get("order", "")
         return Order.objects.filter(pk=order_id).first() if order_id.isdigit() else None
 
+    def save_model(self, request, obj, form, change):
+        # An order's frozen copy is corrected through the service (checked, locked, on the timeline);
+        # address-book entries save as usual.
+        order = orders_using_address(obj).order_by("pk").first() if change else None
+        if order is None:
+            return super().save_model(request, obj, form, change)
+        try:
+            order_address_update(
+                order=order,
+                address=obj,
+                changes={name: form.cleaned_data[name] for name in form.changed_data},
+                actor=request.user,
+            )
+        except ApplicationError as error:
+            obj._refused = error.message
+
+    def log_change(self, request, obj, message):
+        if not getattr(obj, "_refused", None):
+            return super().log_change(request, obj, message)
+
     def response_change(self, request, obj):
+        if getattr(obj, "_refused", None):
+            self.message_user(request, obj._refused, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
         # Came from an order page ("Fix this address"): go back there, where Re-check is.
         order = self._order_to_return_to(request)
         if order is not None and "_continue" not in request.POST:

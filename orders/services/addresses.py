@@ -1,0 +1,69 @@
+"""Correcting the address an order was placed with (the on-hold queue's "fix the address")."""
+
+from django.db import transaction
+
+from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
+
+from ..events import event_note
+from ..models import Address, Order
+
+# What staff may correct on an order's frozen copy; `customer` stays empty (it is no address-book entry).
+ADDRESS_FIELDS = ("full_name", "company", "line1", "line2", "postal_code", "city", "region", "country", "phone")
+
+
+@transaction.atomic
+def order_address_update(*, order: Order, address: Address, changes: dict, actor, reason: str = "") -> Address:
+    """Correct the order's shipping or billing address until the order is dispatched (SPEC §2).
+
+    Only the fields in `changes` that really differ are written, and one "order.address_changed"
+    event records them with their old and new values. The order stays where it is: re-checking a
+    held order is a separate step (`order_reverify`).
+
+    Locks the order row, then the address row. Queues nothing.
+    Raises PermissionRefused (actor may not change addresses), TransitionRefused (the order is
+    dispatched or further, or cancelled), ApplicationError (not this order's address, a field that
+    is not part of an address), all before writing anything. Changes equal to what is stored write
+    nothing and no event.
+    """
+    if actor is not None and not (actor.is_staff and actor.has_perm("orders.change_address")):
+        raise PermissionRefused("You are not allowed to change addresses.")
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in Order.CANCELLABLE:
+        raise TransitionRefused(
+            f"Order {order.number} is “{order.get_status_display()}”; its address can only be corrected until "
+            "the order is dispatched."
+        )
+    roles = [
+        role
+        for role, address_id in (("shipping", order.shipping_address_id), ("billing", order.billing_address_id))
+        if address_id == address.pk
+    ]
+    if not roles:
+        raise ApplicationError(f"This address is not the shipping or billing address of order {order.number}.")
+    unknown = sorted(set(changes) - set(ADDRESS_FIELDS))
+    if unknown:
+        raise ApplicationError(f"Only the address itself can be corrected on an order, not: {', '.join(unknown)}.")
+    current = Address.objects.select_for_update().get(pk=address.pk)
+    after = {
+        name: (value or "").strip()
+        for name, value in changes.items()
+        if (value or "").strip() != getattr(current, name)
+    }
+    if not after:
+        return current  # nothing to correct, nothing to record
+    before = {name: getattr(current, name) for name in after}
+    Address.objects.filter(pk=current.pk).update(**after)
+    for name, value in after.items():
+        setattr(current, name, value)
+    role = " and ".join(roles)
+    note = f"{role.capitalize()} address corrected: {', '.join(after)}."
+    if reason.strip():
+        note += f" {reason.strip()}"
+    event_note(
+        order=order,
+        kind="order.address_changed",
+        actor=actor,
+        note=note,
+        data={"address": role, "before": before, "after": after},
+    )
+    return current
