@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from orders_site.core.admin import ReadOnlyAdminMixin
 from orders_site.core.exceptions import ApplicationError
 
 from .forms import (
@@ -55,19 +56,6 @@ from .services import (
 def _add_service_error(form, error: ApplicationError) -> None:
     field = error.extra.get("field")
     form.add_error(field if field in form.fields else None, error.message)
-
-
-class ReadOnlyAdminMixin:
-    """View-only in the admin: rows are written by services elsewhere."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TaxClass)

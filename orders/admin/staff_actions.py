@@ -29,6 +29,7 @@ from django.utils.text import capfirst
 
 from orders.models import OrderEvent
 from orders.services.transitions import transitions_available
+from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline  # noqa: F401 (re-exported)
 from orders_site.core.exceptions import ApplicationError, PermissionRefused
 
 DRAFT_SESSION_KEY = "staff_action_drafts"
@@ -214,26 +215,6 @@ class StaffActionsMixin:
             messages.SUCCESS,
         )
         return back
-
-
-class ReadOnlyAdminMixin:
-    """Rows written only by services (or append-only): staff look, never type over them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(ReadOnlyAdminMixin):
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = False
 
 
 def admin_link(obj, text=None) -> str:

@@ -3,14 +3,10 @@ from django.contrib import admin
 from .models import Sequence
 
 
-@admin.register(Sequence)
-class SequenceAdmin(admin.ModelAdmin):
-    """Gapless counters (order and invoice numbers). Read-only: editing one would repeat or skip numbers."""
+class ReadOnlyAdminMixin:
+    """Rows written only by services (or append-only): staff look, never type over them."""
 
-    list_display = ("name", "last_value")
-    search_fields = ("name",)
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -18,3 +14,19 @@ class SequenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin):
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+
+@admin.register(Sequence)
+class SequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Gapless counters (invoice and purchase-order numbers). Read-only: editing one would repeat or
+    skip numbers."""
+
+    list_display = ("name", "last_value")
+    search_fields = ("name",)

@@ -9,18 +9,6 @@ def _postgres_only(require_postgres):
 
 
 @pytest.fixture
-def staff_users(transactional_db):
-    """One user per staff group. A transactional test starts from an emptied database (flush), so the
-    groups the data migration made are created again first."""
-    from django.apps import apps
-    from django.contrib.auth.models import Group, User
-
-    from orders_site.core.staff_groups import staff_groups_apply
-
-    staff_groups_apply(apps)
-    users = {}
-    for group_name in ("Warehouse", "Customer service", "Managers"):
-        user = User.objects.create_user(username=group_name.lower().replace(" ", "_"), password="pw", is_staff=True)
-        user.groups.add(Group.objects.get(name=group_name))
-        users[group_name] = user
-    return users
+def staff_users(transactional_db, staff_users):
+    """The root fixture's users, in a transactional database (it re-creates the flushed groups)."""
+    return staff_users
