@@ -1,6 +1,9 @@
 """Invoices and payments. Invoices read only the order's frozen line snapshots."""
 
+import functools
+import logging
 from collections import defaultdict
+from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
 
@@ -19,6 +22,8 @@ from orders_site.core.sequences import sequence_next
 from .gateways import gateway_get
 from .models import Invoice, InvoiceLine, Payment
 from .pdf import invoice_pdf_render
+
+logger = logging.getLogger(__name__)
 
 
 class PaymentDeclined(ApplicationError):
@@ -53,7 +58,8 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
     authorised at checkout.
 
     Locks: the order, the invoice-number counter (until commit, so numbers never repeat or skip).
-    Queues: the PDF render and the invoice e-mail (with the PDF attached), on commit.
+    Queues, on commit: the PDF render, the invoice e-mail (with the PDF attached), and the capture
+    of each card payment authorised at checkout (the gateway is called outside this transaction).
     Raises: ApplicationError when the order already has an invoice; TransitionRefused.
     """
     order = Order.objects.select_for_update().select_related("billing_address", "customer").get(pk=order.pk)
@@ -124,9 +130,31 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
     transaction.on_commit(render_after_commit, robust=True)
     notification_queue(order=order, kind=EmailNotification.Kind.INVOICE, subject_key=f"invoice:{invoice.pk}")
 
-    for payment in order.payments.filter(status=Payment.Status.AUTHORIZED).order_by("pk"):
-        payment_capture(payment=payment, invoice=invoice, actor=actor)
+    for payment_id in order.payments.filter(status=Payment.Status.AUTHORIZED).values_list("pk", flat=True):
+        _after_commit(payment_capture_task_queue, payment_id)
     return invoice
+
+
+def _after_commit(function, *args) -> None:
+    """Run `function(*args)` once the current transaction commits. Robust: a broker outage must not
+    fail the change that committed; the beat sweeps pick up what was not queued."""
+
+    def run_after_commit():
+        function(*args)
+
+    transaction.on_commit(run_after_commit, robust=True)
+
+
+def payment_capture_task_queue(payment_id: int) -> None:
+    from .tasks import payment_capture_task
+
+    payment_capture_task.delay(payment_id)
+
+
+def payment_void_task_queue(payment_id: int) -> None:
+    from .tasks import payment_void_at_gateway_task
+
+    payment_void_at_gateway_task.delay(payment_id)
 
 
 def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
@@ -164,17 +192,48 @@ def invoice_pdf_mark_failed(*, invoice_id: int, error: str) -> None:
     )
 
 
+_card_holds_taken: ContextVar[list[str] | None] = ContextVar("card_holds_taken", default=None)
+
+
+def card_holds_released_on_failure(function):
+    """Decorate a service (outside its @transaction.atomic) that authorises cards: if it fails after
+    an authorisation, its transaction rolls back, so the gateway is asked to release those holds
+    too, and no card is left held for an order that does not exist."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        holds: list[str] = []
+        token = _card_holds_taken.set(holds)
+        try:
+            return function(*args, **kwargs)
+        except BaseException:
+            for gateway_reference in holds:
+                try:
+                    gateway_get().void(gateway_reference=gateway_reference)
+                except Exception:  # the hold expires at the gateway; the failure above matters more
+                    logger.exception("Could not release card hold %s", gateway_reference)
+            raise
+        finally:
+            _card_holds_taken.reset(token)
+
+    return run
+
+
 @transaction.atomic
 def payment_authorize(*, order: Order, card_token: str) -> Payment:
     """Authorise the order total on the card at checkout; it is captured when the invoice is issued.
 
-    Raises PaymentDeclined before writing anything when the gateway says no.
+    The caller should be decorated with `card_holds_released_on_failure`, so a failure after this
+    call releases the hold. Raises PaymentDeclined before writing anything when the gateway says no.
     """
     result = gateway_get().authorize(
         amount=order.total, currency=order.currency, card_token=card_token, reference=order.number
     )
     if not result.ok:
         raise PaymentDeclined(result.message or "The card was declined.", extra={"field": "card_number"})
+    holds = _card_holds_taken.get()
+    if holds is not None:
+        holds.append(result.reference)
     payment = Payment.objects.create(
         order=order, method=Order.PaymentMethod.CARD, amount=order.total, gateway_reference=result.reference
     )
@@ -187,25 +246,61 @@ def payment_authorize(*, order: Order, card_token: str) -> Payment:
     )
 
 
-@transaction.atomic
-def payment_capture(*, payment: Payment, invoice: Invoice, actor=None) -> Payment:
-    """Capture an authorised card payment against the invoice. Locks the payment and the invoice."""
-    result = gateway_get().capture(gateway_reference=payment.gateway_reference, amount=payment.amount)
-    if not result.ok:
-        transition_run(model=Payment, pk=payment.pk, transition="fail", system="payment gateway", note=result.message)
+def payment_capture(*, payment: Payment, actor=None) -> Payment:
+    """Capture an authorised card payment against its order's issued invoice, and settle it.
+
+    Called by a task after the invoice's transaction committed: the gateway is asked first, outside
+    any transaction, then the answer is recorded in one transaction (order, invoice and payment
+    locked in that order). Safe to repeat: a payment no longer authorised is left alone, and the
+    gateway's capture is idempotent by its reference. A refusal marks the payment failed; the
+    invoice stays open for another way to pay. Raises ApplicationError without an issued invoice.
+    """
+    payment = Payment.objects.get(pk=payment.pk)
+    if payment.status != Payment.Status.AUTHORIZED:
         return payment
-    payment = transition_run(
-        model=Payment,
-        pk=payment.pk,
-        transition="capture",
-        actor=actor,
-        system="payment gateway",
-        check_permission=False,
-        fields={"invoice": invoice, "captured_at": timezone.now()},
-        data={"amount": str(payment.amount)},
-    )
-    _invoice_settle(invoice=invoice, actor=actor)
+    invoice = Invoice.objects.filter(order_id=payment.order_id).exclude(number=None).first()
+    if invoice is None:
+        raise ApplicationError(f"Order {payment.order} has no issued invoice to capture against.")
+    result = gateway_get().capture(gateway_reference=payment.gateway_reference, amount=payment.amount)
+    with transaction.atomic():
+        Order.objects.select_for_update().filter(pk=payment.order_id).first()
+        Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+        if Payment.objects.get(pk=payment.pk).status != Payment.Status.AUTHORIZED:
+            return Payment.objects.get(pk=payment.pk)  # another run recorded it meanwhile
+        if not result.ok:
+            return transition_run(
+                model=Payment, pk=payment.pk, transition="fail", system="payment gateway", note=result.message
+            )
+        payment = transition_run(
+            model=Payment,
+            pk=payment.pk,
+            transition="capture",
+            actor=actor,
+            system="payment gateway",
+            check_permission=False,
+            fields={"invoice": invoice, "captured_at": timezone.now()},
+            data={"amount": str(payment.amount), "gateway_reference": payment.gateway_reference},
+        )
+        _invoice_settle(invoice=invoice, actor=actor)
     return payment
+
+
+def payment_captures_requeue_stale(*, older_than_minutes: int = 10) -> int:
+    """Queue the capture again for card payments still authorised on an invoice issued a while ago
+    (a lost task). Returns how many."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    ids = list(
+        Payment.objects.filter(
+            status=Payment.Status.AUTHORIZED,
+            order__invoices__number__isnull=False,
+            order__invoices__issued_at__lt=cutoff,
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    for payment_id in ids:
+        payment_capture_task_queue(payment_id)
+    return len(ids)
 
 
 @transaction.atomic
@@ -297,14 +392,46 @@ def _invoice_settle(*, invoice: Invoice, actor=None) -> Invoice:
 
 @transaction.atomic
 def payment_void_for_order(*, order: Order, actor=None) -> int:
-    """Void every authorised or pending payment of a cancelled order. Returns how many."""
+    """Void every authorised or pending payment of a cancelled order. Returns how many.
+
+    The payments are voided here; the gateway releases the card hold after commit (a retried task,
+    which reports a final failure on the order's timeline), so a rollback never leaves a released
+    hold recorded as authorised.
+    """
     voided = 0
     for payment in order.payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.AUTHORIZED]).order_by("pk"):
-        if payment.gateway_reference:
-            gateway_get().void(gateway_reference=payment.gateway_reference)
         transition_run(model=Payment, pk=payment.pk, transition="void", actor=actor, check_permission=False)
+        if payment.gateway_reference:
+            _after_commit(payment_void_task_queue, payment.pk)
         voided += 1
     return voided
+
+
+def payment_void_at_gateway(*, payment_id: int) -> bool:
+    """Ask the gateway to release a voided payment's card hold (from its task, after commit).
+    Raises ApplicationError when the gateway says no, so the task retries and finally reports."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status != Payment.Status.VOIDED or not payment.gateway_reference:
+        return False
+    result = gateway_get().void(gateway_reference=payment.gateway_reference)
+    if not result.ok:
+        raise ApplicationError(result.message or "The gateway did not release the card hold.")
+    return True
+
+
+@transaction.atomic
+def payment_gateway_failure_record(*, payment_id: int, operation: str, error: str) -> None:
+    """A gateway call failed on every retry: say so on the order's timeline for staff."""
+    from orders.events import event_note
+
+    payment = Payment.objects.select_related("order").get(pk=payment_id)
+    event_note(
+        order=payment.order,
+        kind=f"payment.{operation}_failed",
+        system="payment gateway",
+        note=f"The gateway could not {operation} payment {payment.gateway_reference}: {error[:500]}",
+        data={"payment": payment.pk, "gateway_reference": payment.gateway_reference},
+    )
 
 
 def invoice_pdf_requeue_missing(*, older_than_minutes: int = 10) -> int:

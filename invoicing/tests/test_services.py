@@ -252,18 +252,44 @@ def test_warehouse_staff_cannot_record_a_payment(invoice, warehouse):
 # --- Cards -------------------------------------------------------------------------------------
 
 
-def test_a_card_authorised_at_checkout_is_captured_when_the_invoice_is_issued(catalogue, customer, warehouse):
+def test_a_card_authorised_at_checkout_is_captured_after_the_invoice_is_issued(
+    catalogue, customer, warehouse, django_capture_on_commit_callbacks
+):
     order = place(catalogue, customer, payment_method="card", card_token="4242 4242 4242 4242")
 
-    order = order_to_invoiced(order=order, actor=warehouse)
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        order = order_to_invoiced(order=order, actor=warehouse)
+    # Nothing is taken from the card inside the delivery's transaction
+    assert order.payments.get().status == Payment.Status.AUTHORIZED
+    assert order.status == Order.Status.INVOICED
 
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in after_commit:
+            callback()
+
+    order.refresh_from_db()
     invoice = order.invoices.get()
     payment = order.payments.get()
     assert (payment.status, payment.invoice, payment.amount) == ("captured", invoice, order.total)
     assert (invoice.status, invoice.amount_paid) == ("paid", order.total)
     assert order.status == Order.Status.COMPLETED
     capture = order.events.get(kind="payment.capture")
-    assert (capture.from_state, capture.to_state) == ("authorized", "captured")
+    assert (capture.from_state, capture.to_state, capture.actor_label) == ("authorized", "captured", "payment gateway")
+
+
+def test_a_capture_task_run_twice_captures_once(catalogue, customer, warehouse, django_capture_on_commit_callbacks):
+    from invoicing.tasks import payment_capture_task
+
+    order = place(catalogue, customer, payment_method="card", card_token="4242 4242 4242 4242")
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_to_invoiced(order=order, actor=warehouse)
+    payment = order.payments.get()
+
+    with mock.patch.object(TestGateway, "capture") as capture:
+        payment_capture_task.delay(payment.pk)
+
+    capture.assert_not_called()
+    assert order.events.filter(kind="payment.capture").count() == 1
 
 
 class CaptureDecliningGateway(TestGateway):
@@ -271,17 +297,38 @@ class CaptureDecliningGateway(TestGateway):
         return GatewayResult(ok=False, message="Authorisation expired")
 
 
-def test_a_capture_the_bank_refuses_leaves_the_invoice_open(catalogue, customer, warehouse, settings):
+def test_a_capture_the_bank_refuses_leaves_the_invoice_open(
+    catalogue, customer, warehouse, settings, django_capture_on_commit_callbacks
+):
     order = place(catalogue, customer, payment_method="card", card_token="4242 4242 4242 4242")
     settings.PAYMENT_GATEWAY = f"{__name__}.CaptureDecliningGateway"
 
-    order = order_to_invoiced(order=order, actor=warehouse)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_to_invoiced(order=order, actor=warehouse)
 
     assert order.payments.get().status == Payment.Status.FAILED
     assert order.events.get(kind="payment.fail").note == "Authorisation expired"
     invoice = order.invoices.get()
     assert (invoice.status, invoice.balance_due) == ("issued", order.total)
     assert order.status == Order.Status.INVOICED
+
+
+def test_a_lost_capture_task_is_queued_again_by_the_beat_sweep(
+    catalogue, customer, warehouse, django_capture_on_commit_callbacks
+):
+    from invoicing.services import payment_captures_requeue_stale
+
+    order = place(catalogue, customer, payment_method="card", card_token="4242 4242 4242 4242")
+    with django_capture_on_commit_callbacks(execute=False):
+        order = order_to_invoiced(order=order, actor=warehouse)
+    assert payment_captures_requeue_stale(older_than_minutes=10) == 0, "not before the grace period"
+
+    Invoice.objects.filter(order=order).update(issued_at=timezone.now() - timezone.timedelta(minutes=11))
+    assert payment_captures_requeue_stale(older_than_minutes=10) == 1
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.COMPLETED
+    assert payment_captures_requeue_stale(older_than_minutes=10) == 0
 
 
 # --- After commit ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inventory.models import Product
+from invoicing.services import card_holds_released_on_failure, payment_authorize
 from orders_site.core.exceptions import ApplicationError
 
 from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine
@@ -121,6 +122,7 @@ def _validate(
     return products
 
 
+@card_holds_released_on_failure
 @transaction.atomic
 def order_place(
     *,
@@ -143,7 +145,8 @@ def order_place(
     Nothing posted is trusted: names, prices and tax rates come from the catalogue and are
     frozen on the lines. A repeated `idempotency_key` returns the order already made (double
     click, resubmit, two tabs). Card payments are authorised through the gateway before the
-    transaction commits; a decline raises and leaves nothing behind.
+    transaction commits; a decline raises and leaves nothing behind, and any later failure
+    releases the card hold at the gateway as the transaction rolls back.
 
     Locks: the stock levels of the ordered products (verification), in primary-key order.
     Queues: the "order received" e-mail, on commit.
@@ -246,8 +249,6 @@ def order_place(
         data={"channel": channel, "total": str(order.total)},
     )
     if payment_method == Order.PaymentMethod.CARD:
-        from invoicing.services import payment_authorize
-
         payment_authorize(order=order, card_token=card_token)
     notification_queue(order=order, kind=EmailNotification.Kind.ORDER_RECEIVED)
 

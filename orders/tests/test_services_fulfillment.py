@@ -229,6 +229,31 @@ def test_cancelling_voids_the_card_authorisation(catalogue, customer, service):
     assert (event.from_state, event.to_state, event.actor) == ("authorized", "voided", service)
 
 
+def test_the_card_hold_is_released_at_the_gateway_only_once_the_cancellation_committed(
+    catalogue, customer, service, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from invoicing.gateways import TestGateway
+
+    order = order_place_for_test(
+        customer=customer,
+        products_and_quantities=[(catalogue.chair, 1)],
+        payment_method="card",
+        card_token="4242424242424242",
+    )
+    reference = Payment.objects.get(order=order).gateway_reference
+
+    with mock.patch.object(TestGateway, "void", autospec=True, return_value=mock.Mock(ok=True)) as void:
+        with django_capture_on_commit_callbacks(execute=False) as after_commit:
+            order_cancel(order=order, actor=service)
+        void.assert_not_called()  # a rollback now would leave the hold as it is recorded
+        for callback in after_commit:
+            callback()
+
+    assert [call.kwargs["gateway_reference"] for call in void.call_args_list] == [reference]
+
+
 def test_cancelling_cancels_the_parcels_not_yet_sent(split_order, warehouse, service, catalogue):
     order = order_fulfillment_start(order=split_order, actor=warehouse)
     amsterdam, rotterdam = order.shipments.order_by("pk")

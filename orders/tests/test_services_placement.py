@@ -321,3 +321,27 @@ def test_the_order_received_email_goes_out_after_commit(
     assert mail.to == [customer.email]
     assert mail.subject == f"We received your order {order.number}"
     assert "Woodworking book" in mail.body
+
+
+def test_a_placement_that_fails_after_the_card_was_authorised_releases_the_hold(catalogue, customer):
+    from unittest import mock
+
+    from invoicing.gateways import TestGateway
+
+    # Given the card is authorised, and then verification fails unexpectedly
+    with (
+        mock.patch.object(TestGateway, "void", autospec=True, return_value=mock.Mock(ok=True)) as void,
+        mock.patch("orders.services.verification.order_verify_automatically", side_effect=RuntimeError("db gone")),
+        pytest.raises(RuntimeError),
+    ):
+        order_place_for_test(
+            customer=customer,
+            products_and_quantities=[(catalogue.chair, 1)],
+            payment_method="card",
+            card_token="4242 4242 4242 4242",
+        )
+
+    # Then no order or payment was saved, and the gateway was asked to release exactly that hold
+    assert not Order.objects.exists() and not Payment.objects.exists()
+    (call,) = void.call_args_list
+    assert call.kwargs["gateway_reference"].startswith("test_")

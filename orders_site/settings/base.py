@@ -139,6 +139,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "resend-pending-emails": {"task": "orders.tasks.notifications_resend_pending", "schedule": 300.0},
     "requeue-missing-invoice-pdfs": {"task": "invoicing.tasks.invoice_pdfs_requeue_missing", "schedule": 300.0},
+    "capture-stale-card-payments": {"task": "invoicing.tasks.payment_captures_requeue_stale", "schedule": 300.0},
     "fill-waiting-backorders": {"task": "inventory.tasks.stock_backorders_sweep", "schedule": 900.0},
 }
 
