@@ -28,3 +28,10 @@ def feedback_request_from_token(*, token: str) -> FeedbackRequest | None:
         .filter(pk=request_id)
         .first()
     )
+
+
+def feedback_open_for(*, order) -> bool:
+    """Customers may rate an order once it was delivered (and later, while it is paid or complete)."""
+    from orders.models import Order
+
+    return order.status in {Order.Status.DELIVERED, Order.Status.INVOICED, Order.Status.PAID, Order.Status.COMPLETED}

@@ -7,6 +7,7 @@ from orders.services.notifications import notification_queue
 from orders_site.core.exceptions import ApplicationError
 
 from .models import LOW_RATING, Feedback, FeedbackRequest, ProductRating
+from .selectors import feedback_open_for
 
 
 class FeedbackAlreadyGiven(ApplicationError):
@@ -15,7 +16,11 @@ class FeedbackAlreadyGiven(ApplicationError):
 
 @transaction.atomic
 def feedback_request_create(*, order) -> FeedbackRequest:
-    """Create the order's feedback request (once) and queue the e-mail with its signed link."""
+    """Create the order's feedback request (once) and queue the e-mail with its signed link.
+
+    Raises ApplicationError before the order was delivered."""
+    if not feedback_open_for(order=order):
+        raise ApplicationError(f"Order {order.number} can be rated once it has been delivered.")
     feedback_request, created = FeedbackRequest.objects.get_or_create(order=order)
     if created:
         notification_queue(

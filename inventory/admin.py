@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -36,7 +36,7 @@ from .models import (
     TaxClass,
     Warehouse,
 )
-from .selectors import replenishment_suggestions
+from .selectors import product_available_quantity, replenishment_suggestions
 from .services import (
     ReceiptLine,
     purchase_order_cancel,
@@ -112,20 +112,6 @@ class StockLevelInline(admin.TabularInline):
         return False
 
 
-def _available_subquery():
-    return Coalesce(
-        Subquery(
-            StockLevel.objects.filter(product=OuterRef("pk"), warehouse__is_active=True)
-            .order_by()
-            .values("product")
-            .annotate(total=Sum(F("on_hand") - F("allocated")))
-            .values("total"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = [
@@ -147,7 +133,7 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [StockLevelInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(available_quantity=_available_subquery())
+        return super().get_queryset(request).annotate(available_quantity=product_available_quantity())
 
     @admin.display(description="available", ordering="available_quantity")
     def available(self, product):

@@ -246,3 +246,16 @@ def replenishment_suggestions(
             )
         )
     return suggestions
+
+
+def product_available_quantity():
+    """Units of a product free to promise across active warehouses, as a subquery expression to
+    annotate a Product queryset with (one value per product, no row multiplication)."""
+    per_product = (
+        StockLevel.objects.filter(product=OuterRef("pk"), warehouse__is_active=True)
+        .order_by()
+        .values("product")
+        .annotate(total=Sum(F("on_hand") - F("allocated")))
+        .values("total")[:1]
+    )
+    return Coalesce(Subquery(per_product, output_field=IntegerField()), 0)

@@ -2,11 +2,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Avg, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inventory.models import Category, Product, StockLevel
+from inventory.models import Category, Product
+from inventory.selectors import product_available_quantity
 from orders_site.core.money import money
 
 from .models import Address, Customer, DeliveryMethod, Order, OrderEvent, Voucher
@@ -78,17 +79,6 @@ def availability_for(*, product: Product, available: int) -> Availability:
     return Availability("unavailable", "Unavailable", False, 0)
 
 
-def _available_quantity():
-    """Units free to promise across active warehouses, as a subquery (no row multiplication)."""
-    per_product = (
-        StockLevel.objects.filter(product=OuterRef("pk"), warehouse__is_active=True)
-        .values("product")
-        .annotate(total=Sum(F("on_hand") - F("allocated")))
-        .values("total")[:1]
-    )
-    return Coalesce(Subquery(per_product), 0)
-
-
 def product_display_price(*, product: Product) -> Decimal:
     """The unit price as the shop shows it: with tax when PRICES_INCLUDE_TAX_DISPLAY is on."""
     if settings.PRICES_INCLUDE_TAX_DISPLAY:
@@ -119,7 +109,7 @@ def _storefront_products() -> QuerySet[Product]:
     return (
         Product.objects.filter(is_active=True)
         .select_related("tax_class", "category")
-        .annotate(available_quantity=_available_quantity())
+        .annotate(available_quantity=product_available_quantity())
     )
 
 
@@ -171,7 +161,7 @@ def product_get_with_availability(*, product_id: int) -> Product | None:
     """Any product (active or not) by id, with `available_quantity` and `availability`."""
     product = (
         Product.objects.select_related("tax_class")
-        .annotate(available_quantity=_available_quantity())
+        .annotate(available_quantity=product_available_quantity())
         .filter(pk=product_id)
         .first()
     )
@@ -243,7 +233,7 @@ def cart_view_build(*, items, discount_code: str = "", delivery_method: Delivery
     items = list(items)
     products = (
         Product.objects.select_related("tax_class")
-        .annotate(available_quantity=_available_quantity())
+        .annotate(available_quantity=product_available_quantity())
         .in_bulk([item.product_id for item in items])
     )
     lines = []

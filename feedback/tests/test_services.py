@@ -149,3 +149,16 @@ def test_only_products_on_the_order_can_be_rated(feedback_request, catalogue):
     assert not Feedback.objects.exists()
     feedback_request.refresh_from_db()
     assert feedback_request.responded_at is None
+
+
+def test_an_order_not_yet_delivered_cannot_be_rated(catalogue, customer):
+    from feedback.models import FeedbackRequest
+    from feedback.services import feedback_request_create
+    from orders.tests.factories import order_place_for_test
+    from orders_site.core.exceptions import ApplicationError
+
+    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+
+    with pytest.raises(ApplicationError, match="once it has been delivered"):
+        feedback_request_create(order=order)
+    assert not FeedbackRequest.objects.exists()

@@ -11,24 +11,17 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from feedback.selectors import feedback_link_for_request
+from feedback.selectors import feedback_link_for_request, feedback_open_for
 from feedback.services import feedback_request_create
 from invoicing.services import invoice_pdf_ensure
 from orders_site.core.exceptions import ApplicationError
 
 from ..events import event_customer_message
 from ..forms import CancelOrderForm, GuestLookupForm
-from ..models import Order
 from ..selectors import order_amount_due, order_page_for_guest
 from ..services.fulfillment import order_cancel
 from .helpers import guest_order_grant, lookup_url, order_for_request
 
-FEEDBACK_FROM = {
-    Order.Status.DELIVERED,
-    Order.Status.INVOICED,
-    Order.Status.PAID,
-    Order.Status.COMPLETED,
-}
 TRACKABLE_SCHEMES = ("https://", "http://")
 
 
@@ -46,7 +39,7 @@ def _can_cancel(request, order) -> bool:
 
 def _feedback_state(order):
     """("link", url) | ("start", None) | ("done", None) | (None, None)"""
-    if order.status not in FEEDBACK_FROM:
+    if not feedback_open_for(order=order):
         return None, None
     feedback_request = getattr(order, "feedback_request", None)
     if feedback_request is None:
@@ -129,7 +122,7 @@ def invoice_download(request, number, invoice_number):
 def order_feedback_start(request, number):
     """A delivered order without a feedback request yet (not paid so far): make one, go to its form."""
     order = _order_or_404(request, number)
-    if order.status not in FEEDBACK_FROM:
+    if not feedback_open_for(order=order):
         raise Http404("Feedback opens once the order is delivered")
     feedback_request = feedback_request_create(order=order)
     return redirect(feedback_link_for_request(request_id=feedback_request.pk))
