@@ -28,8 +28,9 @@ def levels(product):
     return {lv.warehouse.code: (lv.on_hand, lv.allocated) for lv in StockLevel.objects.filter(product=product)}
 
 
-def test_one_order_through_all_six_stages(catalogue, customer, staff_users, mailoutbox,
-                                          django_capture_on_commit_callbacks):
+def test_one_order_through_all_six_stages(
+    catalogue, customer, staff_users, mailoutbox, django_capture_on_commit_callbacks
+):
     warehouse, service = staff_users["Warehouse"], staff_users["Customer service"]
 
     # 1. Placement: 2 chairs (149.00, 21 %), 1 book (24.50, 9 %), assembly (30.00, 21 %), shipping 4.95 (21 %).
@@ -45,7 +46,11 @@ def test_one_order_through_all_six_stages(catalogue, customer, staff_users, mail
     assert order.tax_total == Decimal("72.13")
     assert order.total == Decimal("429.58")
     assert {c.name: c.result for c in order.checks.all()} == {
-        "customer": "passed", "pricing": "passed", "stock": "passed", "risk": "passed"}
+        "customer": "passed",
+        "pricing": "passed",
+        "stock": "passed",
+        "risk": "passed",
+    }
     assert levels(catalogue.chair)["AMS"] == (10, 2)
     assert levels(catalogue.book)["RTM"] == (20, 1)
 
@@ -61,9 +66,14 @@ def test_one_order_through_all_six_stages(catalogue, customer, staff_users, mail
         assert levels(catalogue.chair)["AMS"] == (10, 2), "stock leaves on_hand only at dispatch"
         # 4. Shipping and delivery.
         for shipment in shipments:
-            shipment_dispatch(shipment=shipment, carrier="PostNL", service="Parcel",
-                              tracking_number=f"3S{shipment.pk}", tracking_url="https://track.example/3S",
-                              actor=warehouse)
+            shipment_dispatch(
+                shipment=shipment,
+                carrier="PostNL",
+                service="Parcel",
+                tracking_number=f"3S{shipment.pk}",
+                tracking_url="https://track.example/3S",
+                actor=warehouse,
+            )
         order.refresh_from_db()
         assert order.status == Order.Status.SHIPPED
         assert levels(catalogue.chair)["AMS"] == (8, 0)
@@ -79,9 +89,18 @@ def test_one_order_through_all_six_stages(catalogue, customer, staff_users, mail
     assert invoice.total == order.total
     with invoice.pdf.open("rb") as stored:
         text = pdf_text(stored.read())
-    for expected in (invoice.number, order.number, "Oak chair", "Woodworking book", "Assembly service",
-                     "352.50", "72.13", "429.58",
-                     "Tax 21 % on EUR 332.95 EUR 69.92", "Tax 9 % on EUR 24.50 EUR 2.21"):
+    for expected in (
+        invoice.number,
+        order.number,
+        "Oak chair",
+        "Woodworking book",
+        "Assembly service",
+        "352.50",
+        "72.13",
+        "429.58",
+        "Tax 21 % on EUR 332.95 EUR 69.92",
+        "Tax 9 % on EUR 24.50 EUR 2.21",
+    ):
         assert expected in text, f"{expected!r} missing from the invoice PDF"
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -95,8 +114,12 @@ def test_one_order_through_all_six_stages(catalogue, customer, staff_users, mail
     assert order.status == Order.Status.COMPLETED
     token = feedback_token_for(request_id=order.feedback_request.pk)
     feedback_request = feedback_request_from_token(token=token)
-    feedback_submit(feedback_request=feedback_request, overall_rating=2, comment="Chair arrived scratched",
-                    product_ratings={catalogue.chair.pk: 1, catalogue.book.pk: 5})
+    feedback_submit(
+        feedback_request=feedback_request,
+        overall_rating=2,
+        comment="Chair arrived scratched",
+        product_ratings={catalogue.chair.pk: 1, catalogue.book.pk: 5},
+    )
     feedback = Feedback.objects.get(request__order=order)
     assert feedback.needs_follow_up is True
     assert {r.product.sku: r.rating for r in feedback.product_ratings.all()} == {"CHAIR-1": 1, "BOOK-1": 5}
@@ -105,13 +128,28 @@ def test_one_order_through_all_six_stages(catalogue, customer, staff_users, mail
     timeline = [(e.kind, e.from_state, e.to_state) for e in order.events.all()]
     s1, s2 = (s.pk for s in shipments)
     assert [k for k, *_ in timeline] == [
-        "order.place", "order.verify", "order.start_fulfillment",
-        "shipment.start_picking", "shipment.pack", "shipment.start_picking", "shipment.pack",
-        "shipment.dispatch", "order.ship_partially", "shipment.dispatch", "order.ship",
-        "shipment.deliver", "shipment.deliver", "order.deliver",
-        "invoice.issue", "order.invoice",
-        "payment.capture", "invoice.record_partial_payment",
-        "payment.capture", "invoice.mark_paid", "order.pay", "order.complete",
+        "order.place",
+        "order.verify",
+        "order.start_fulfillment",
+        "shipment.start_picking",
+        "shipment.pack",
+        "shipment.start_picking",
+        "shipment.pack",
+        "shipment.dispatch",
+        "order.ship_partially",
+        "shipment.dispatch",
+        "order.ship",
+        "shipment.deliver",
+        "shipment.deliver",
+        "order.deliver",
+        "invoice.issue",
+        "order.invoice",
+        "payment.capture",
+        "invoice.record_partial_payment",
+        "payment.capture",
+        "invoice.mark_paid",
+        "order.pay",
+        "order.complete",
         "feedback.received",
     ]
     assert ("order.ship", "partially_shipped", "shipped") in timeline
@@ -137,7 +175,7 @@ def test_one_order_through_all_six_stages(catalogue, customer, staff_users, mail
     ]
     assert all(m.to == [customer.email] for m in mailoutbox)
     invoice_mail = mailoutbox[3]
-    (name, content, mimetype), = invoice_mail.attachments
+    ((name, content, mimetype),) = invoice_mail.attachments
     assert name == f"invoice-{invoice.number}.pdf" and mimetype == "application/pdf"
     assert invoice.number in pdf_text(content)
     assert "/feedback/" in mailoutbox[5].body

@@ -68,7 +68,9 @@ def test_an_invoice_pdf_that_keeps_failing_is_reported_on_the_order_timeline(
     # When rendering fails on every retry (worker-like: failures are not raised into this test)
     propagates, app.conf.task_eager_propagates = app.conf.task_eager_propagates, False
     try:
-        with mock.patch("invoicing.services.invoice_pdf_render", side_effect=OSError("font missing")) as render:
+        with mock.patch(
+            "invoicing.services.invoices.invoice_pdf_render", side_effect=OSError("font missing")
+        ) as render:
             result = invoice_pdf_render_task.delay(invoice.pk)
     finally:
         app.conf.task_eager_propagates = propagates

@@ -133,7 +133,7 @@ def test_the_pdf_shows_number_lines_and_totals(invoice, caplog):
 def test_the_pdf_is_rendered_once_and_then_served_from_storage(invoice):
     invoice, first = invoice_pdf_ensure(invoice_id=invoice.pk)
 
-    with mock.patch("invoicing.services.invoice_pdf_render") as render:
+    with mock.patch("invoicing.services.invoices.invoice_pdf_render") as render:
         again, second = invoice_pdf_ensure(invoice_id=invoice.pk)
 
     render.assert_not_called()

@@ -1,0 +1,39 @@
+"""Invoicing services: `invoices` (issue, PDF) and `payments` (gateway, recording, settling)."""
+
+from .invoices import (
+    invoice_issue,
+    invoice_pdf_ensure,
+    invoice_pdf_mark_failed,
+    invoice_pdf_requeue_missing,
+)
+from .payments import (
+    PaymentDeclined,
+    card_holds_released_on_failure,
+    payment_authorize,
+    payment_capture,
+    payment_capture_task_queue,
+    payment_captures_requeue_stale,
+    payment_gateway_failure_record,
+    payment_record,
+    payment_void_at_gateway,
+    payment_void_for_order,
+    payment_void_task_queue,
+)
+
+__all__ = [
+    "PaymentDeclined",
+    "card_holds_released_on_failure",
+    "invoice_issue",
+    "invoice_pdf_ensure",
+    "invoice_pdf_mark_failed",
+    "invoice_pdf_requeue_missing",
+    "payment_authorize",
+    "payment_capture",
+    "payment_capture_task_queue",
+    "payment_captures_requeue_stale",
+    "payment_gateway_failure_record",
+    "payment_record",
+    "payment_void_at_gateway",
+    "payment_void_for_order",
+    "payment_void_task_queue",
+]

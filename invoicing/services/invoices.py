@@ -1,0 +1,172 @@
+"""Invoices: issue with a gapless number, the PDF. Invoices read only the order's frozen line snapshots."""
+
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import EmailNotification, Order
+from orders.services.notifications import notification_queue
+from orders.services.transitions import transition_run
+from orders_site.core.exceptions import ApplicationError
+from orders_site.core.money import ZERO, money
+from orders_site.core.sequences import sequence_next
+
+from ..models import Invoice, InvoiceLine, Payment
+from ..pdf import invoice_pdf_render
+from .payments import _after_commit, payment_capture_task_queue
+
+
+def _due_date(order: Order, issued_at):
+    customer = order.customer
+    days = (
+        customer.net_days
+        if customer.payment_terms == customer.PaymentTerms.NET
+        else settings.DEFAULT_PAYMENT_TERMS_DAYS
+    )
+    return (issued_at + timedelta(days=days)).date()
+
+
+def _tax_breakdown(*, order: Order, lines) -> dict[Decimal, dict[str, Decimal]]:
+    """Net and tax per rate from the amounts frozen at placement, never from today's voucher or prices."""
+    breakdown: dict[Decimal, dict[str, Decimal]] = defaultdict(lambda: {"net": ZERO, "tax": ZERO})
+    for line in lines:
+        breakdown[line.tax_rate]["net"] += line.net_amount
+        breakdown[line.tax_rate]["tax"] += line.tax_amount
+    if order.shipping_total:
+        breakdown[order.shipping_tax_rate]["net"] += order.shipping_total
+        breakdown[order.shipping_tax_rate]["tax"] += money(order.shipping_total * order.shipping_tax_rate)
+    return dict(sorted(breakdown.items()))
+
+
+@transaction.atomic
+def invoice_issue(*, order: Order, actor=None) -> Invoice:
+    """Issue the invoice of a delivered order with the next gapless number, then capture any card
+    authorised at checkout.
+
+    Locks: the order, the invoice-number counter (until commit, so numbers never repeat or skip).
+    Queues, on commit: the PDF render, the invoice e-mail (with the PDF attached), and the capture
+    of each card payment authorised at checkout (the gateway is called outside this transaction).
+    Raises: ApplicationError when the order already has an invoice; TransitionRefused.
+    """
+    order = Order.objects.select_for_update().select_related("billing_address", "customer").get(pk=order.pk)
+    if order.invoices.exists():
+        raise ApplicationError(f"Order {order.number} already has an invoice.")
+    lines = list(order.lines.all())
+    address = order.billing_address
+    invoice = Invoice.objects.create(
+        order=order,
+        currency=order.currency,
+        billing_name=address.full_name,
+        billing_address="\n".join(address.as_lines()[1:]),
+        subtotal=order.subtotal,
+        discount_total=order.discount_total,
+        shipping_total=order.shipping_total,
+        tax_total=order.tax_total,
+        total=order.total,
+        tax_breakdown=[
+            {
+                "rate": str(rate),
+                "percent": f"{rate * 100:.2f}".rstrip("0").rstrip("."),
+                "net": str(v["net"]),
+                "tax": str(v["tax"]),
+            }
+            for rate, v in _tax_breakdown(order=order, lines=lines).items()
+        ],
+    )
+    InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(
+                invoice=invoice,
+                sku=line.sku,
+                description=line.name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                tax_rate=line.tax_rate,
+                discount_amount=line.discount_amount,
+                net_amount=line.net_amount,
+                tax_amount=line.tax_amount,
+                line_total=line.line_total,
+            )
+            for line in lines
+        ]
+    )
+    issued_at = timezone.now()
+    year = timezone.localdate(issued_at).year  # the merchant's calendar year, not UTC's
+    number = f"{settings.INVOICE_NUMBER_PREFIX}{year}-{sequence_next(name=f'invoice-{year}'):06d}"
+    invoice = transition_run(
+        model=Invoice,
+        pk=invoice.pk,
+        transition="issue",
+        actor=actor,
+        check_permission=False,
+        fields={"number": number, "issued_at": issued_at, "due_date": _due_date(order, issued_at)},
+        data={"number": number, "total": str(invoice.total)},
+    )
+    transition_run(
+        model=Order, pk=order.pk, transition="invoice", actor=actor, check_permission=False, data={"invoice": number}
+    )
+
+    from ..tasks import invoice_pdf_render_task
+
+    def render_after_commit(invoice_id: int = invoice.pk) -> None:
+        invoice_pdf_render_task.delay(invoice_id)
+
+    # Robust: a broker outage must not fail the delivery that committed; invoice_pdf_requeue_missing
+    # (or the first download or e-mail, through invoice_pdf_ensure) renders it later.
+    transaction.on_commit(render_after_commit, robust=True)
+    notification_queue(order=order, kind=EmailNotification.Kind.INVOICE, subject_key=f"invoice:{invoice.pk}")
+
+    for payment_id in order.payments.filter(status=Payment.Status.AUTHORIZED).values_list("pk", flat=True):
+        _after_commit(payment_capture_task_queue, payment_id)
+    return invoice
+
+
+def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
+    """The invoice's stored PDF, rendering and storing it first if it is not there yet.
+
+    Locks the invoice row while rendering so two workers never render the same invoice twice.
+    """
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().select_related("order").get(pk=invoice_id)
+        if invoice.number is None:
+            raise ApplicationError("A draft invoice has no PDF.")
+        if invoice.pdf:
+            with invoice.pdf.open("rb") as stored:
+                return invoice, stored.read()
+        pdf_bytes = invoice_pdf_render(invoice=invoice, lines=list(invoice.lines.all()), order=invoice.order)
+        invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(pdf_bytes), save=False)
+        invoice.pdf_rendered_at = timezone.now()
+        invoice.save(update_fields=["pdf", "pdf_rendered_at", "updated_at"])
+    return invoice, pdf_bytes
+
+
+@transaction.atomic
+def invoice_pdf_mark_failed(*, invoice_id: int, error: str) -> None:
+    """The PDF could not be rendered after every retry: say so on the order's timeline for staff
+    (beat keeps re-queueing it, so fixing the cause is enough)."""
+    from orders.events import event_note
+
+    invoice = Invoice.objects.select_related("order").get(pk=invoice_id)
+    event_note(
+        order=invoice.order,
+        kind="invoice.pdf_failed",
+        system="invoice PDF task",
+        note=f"The PDF of invoice {invoice.number} could not be rendered: {error[:500]}",
+        data={"invoice": invoice.number},
+    )
+
+
+def invoice_pdf_requeue_missing(*, older_than_minutes: int = 10) -> int:
+    """Queue the PDF again for issued invoices still without one (a lost task). Returns how many."""
+    from ..tasks import invoice_pdf_render_task
+
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    ids = list(Invoice.objects.filter(number__isnull=False, pdf="", issued_at__lt=cutoff).values_list("pk", flat=True))
+    for invoice_id in ids:
+        invoice_pdf_render_task.delay(invoice_id)
+    return len(ids)
