@@ -1,13 +1,10 @@
-"""The inventory part of the staff console. Quantities change only through the services."""
+"""Stock levels (receive, adjust, write off, low stock, replenishment) and the read-only ledger."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, Sum
-from django.db.models.functions import Coalesce
-from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.db.models import F
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -15,35 +12,22 @@ from django.utils.html import format_html
 from orders_site.core.admin import ReadOnlyAdminMixin
 from orders_site.core.exceptions import ApplicationError
 
-from .forms import (
+from ..forms import (
     AdjustStockForm,
     DraftPurchaseOrdersForm,
-    PurchaseOrderReceiveForm,
     ReceiveNewStockForm,
     ReceiveStockForm,
     WriteOffStockForm,
 )
-from .models import (
+from ..models import (
     BinLocation,
-    Category,
-    Product,
-    PurchaseOrder,
-    PurchaseOrderEvent,
-    PurchaseOrderLine,
     StockLevel,
     StockMovement,
-    Supplier,
-    TaxClass,
     Warehouse,
 )
-from .selectors import product_available_quantity, replenishment_suggestions
-from .services import (
+from ..selectors import replenishment_suggestions
+from ..services import (
     ReceiptLine,
-    purchase_order_cancel,
-    purchase_order_close,
-    purchase_order_draft_save,
-    purchase_order_receive,
-    purchase_order_send,
     purchase_orders_draft_from_suggestions,
     stock_adjust,
     stock_backorders_fill,
@@ -51,123 +35,7 @@ from .services import (
     stock_receive_many,
     stock_write_off,
 )
-
-
-def _add_service_error(form, error: ApplicationError) -> None:
-    field = error.extra.get("field")
-    form.add_error(field if field in form.fields else None, error.message)
-
-
-@admin.register(TaxClass)
-class TaxClassAdmin(admin.ModelAdmin):
-    list_display = ["name", "rate"]
-    search_fields = ["name"]
-
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-class StockLevelSettingsFormSet(BaseInlineFormSet):
-    """Saves a changed row through `stock_level_settings_update`: only its settings are written, never
-    `on_hand`/`allocated` as they were when the page was loaded. Rows are not added here (receive stock)."""
-
-    actor = None
-
-    def save_new(self, form, commit=True):
-        raise PermissionDenied("Stock levels are created by receiving stock.")
-
-    def save_existing(self, form, obj, commit=True):
-        return stock_level_settings_update(
-            stock_level=obj,
-            reorder_point=form.cleaned_data["reorder_point"],
-            reorder_quantity=form.cleaned_data["reorder_quantity"],
-            safety_stock=form.cleaned_data["safety_stock"],
-            bin_location=obj.bin_location,
-            actor=self.actor,
-        )
-
-
-class StockLevelInline(admin.TabularInline):
-    model = StockLevel
-    formset = StockLevelSettingsFormSet
-    fields = ["warehouse", "bin_location", "on_hand", "allocated", "reorder_point", "reorder_quantity", "safety_stock"]
-    readonly_fields = ["warehouse", "bin_location", "on_hand", "allocated"]
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("warehouse", "bin_location__warehouse")
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)  # a new class per request
-        formset.actor = request.user
-        return formset
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = [
-        "sku",
-        "name",
-        "kind",
-        "category",
-        "price",
-        "tax_class",
-        "available",
-        "is_active",
-        "is_backorderable",
-        "restock_lead_days",
-    ]
-    list_select_related = ["category", "tax_class"]
-    list_filter = ["kind", "is_active", "is_backorderable", "category"]
-    search_fields = ["sku", "name", "barcode"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [StockLevelInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(available_quantity=product_available_quantity())
-
-    @admin.display(description="available", ordering="available_quantity")
-    def available(self, product):
-        return product.available_quantity if product.tracks_stock else "—"
-
-
-class BinLocationInline(admin.TabularInline):
-    model = BinLocation
-    fields = ["code", "walk_order"]
-    extra = 1
-
-
-@admin.register(Warehouse)
-class WarehouseAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "priority", "is_active", "bin_count"]
-    search_fields = ["code", "name"]
-    list_filter = ["is_active"]
-    inlines = [BinLocationInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(bin_total=Count("bins"))
-
-    @admin.display(description="bins", ordering="bin_total")
-    def bin_count(self, warehouse):
-        return warehouse.bin_total
-
-
-@admin.register(BinLocation)
-class BinLocationAdmin(admin.ModelAdmin):
-    list_display = ["code", "warehouse", "walk_order"]
-    list_select_related = ["warehouse"]
-    list_filter = ["warehouse"]
-    search_fields = ["code", "warehouse__code"]
-    ordering = ["warehouse__priority", "warehouse__code", "walk_order", "code"]
+from .common import add_service_error
 
 
 class LowStockFilter(admin.SimpleListFilter):
@@ -291,7 +159,7 @@ class StockLevelAdmin(admin.ModelAdmin):
                 try:
                     message = run(form)
                 except ApplicationError as error:
-                    _add_service_error(form, error)
+                    add_service_error(form, error)
                 else:
                     self.message_user(request, message, messages.SUCCESS)
                     return None
@@ -404,7 +272,7 @@ class StockLevelAdmin(admin.ModelAdmin):
                     actor=request.user,
                 )
             except ApplicationError as error:
-                _add_service_error(form, error)
+                add_service_error(form, error)
             else:
                 self.message_user(request, f"Received: {result.summary()}.", messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:inventory_stocklevel_changelist"))
@@ -437,7 +305,7 @@ class StockLevelAdmin(admin.ModelAdmin):
                         actor=request.user,
                     )
                 except ApplicationError as error:
-                    _add_service_error(form, error)
+                    add_service_error(form, error)
                 else:
                     numbers = ", ".join(po.number for po in created)
                     self.message_user(request, f"Draft purchase order(s) {numbers} created.", messages.SUCCESS)
@@ -484,185 +352,3 @@ class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="warehouse")
     def warehouse(self, movement):
         return movement.stock_level.warehouse.code
-
-
-@admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "phone"]
-    search_fields = ["name", "email"]
-
-
-class PurchaseOrderLineInline(admin.TabularInline):
-    model = PurchaseOrderLine
-    fields = ["product", "quantity_ordered", "unit_cost", "quantity_received"]
-    readonly_fields = ["quantity_received"]
-    autocomplete_fields = ["product"]
-    extra = 1
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("product")
-
-    def _is_draft(self, obj):
-        return obj is None or obj.status == PurchaseOrder.Status.DRAFT
-
-    def has_add_permission(self, request, obj=None):
-        return self._is_draft(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._is_draft(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._is_draft(obj) and super().has_delete_permission(request, obj)
-
-
-class PurchaseOrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = PurchaseOrderEvent
-    fields = ["created_at", "kind", "from_state", "to_state", "actor_label", "note", "data"]
-    readonly_fields = fields
-    extra = 0
-    verbose_name_plural = "timeline"
-
-
-PO_ACTIONS = {
-    "send": (purchase_order_send, "Send to supplier"),
-    "close": (purchase_order_close, "Close (the rest will not come)"),
-    "cancel": (purchase_order_cancel, "Cancel"),
-}
-
-
-@admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "supplier", "warehouse", "status", "expected_on", "line_count", "units", "created_at"]
-    list_select_related = ["supplier", "warehouse"]
-    list_filter = ["status", "warehouse", "supplier"]
-    search_fields = ["number", "supplier__name"]
-    date_hierarchy = "created_at"
-    inlines = [PurchaseOrderLineInline, PurchaseOrderEventInline]
-    readonly_fields = ["number", "status", "created_by", "sent_at", "received_at"]
-    fields = [
-        "number",
-        "status",
-        "supplier",
-        "warehouse",
-        "expected_on",
-        "note",
-        "created_by",
-        "sent_at",
-        "received_at",
-    ]
-    change_form_template = "admin/inventory/purchaseorder/change_form.html"
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                line_total=Count("lines"),
-                units_ordered=Coalesce(Sum("lines__quantity_ordered"), 0),
-                units_received=Coalesce(Sum("lines__quantity_received"), 0),
-            )
-        )
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status != PurchaseOrder.Status.DRAFT:
-            return [*self.readonly_fields, "supplier", "warehouse", "expected_on", "note"]
-        return self.readonly_fields
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # cancel instead: the timeline stays
-
-    @admin.display(description="lines", ordering="line_total")
-    def line_count(self, purchase_order):
-        return purchase_order.line_total
-
-    @admin.display(description="units received / ordered")
-    def units(self, purchase_order):
-        return f"{purchase_order.units_received} / {purchase_order.units_ordered}"
-
-    def save_model(self, request, obj, form, change):
-        if change and obj.status != PurchaseOrder.Status.DRAFT:
-            return  # nothing on a sent purchase order is editable here
-        try:
-            purchase_order_draft_save(purchase_order=obj, actor=request.user)
-        except ApplicationError as error:
-            raise PermissionDenied(error.message) from error
-
-    def get_urls(self):
-        urls = super().get_urls()
-        extra = [
-            path(
-                "<path:object_id>/transition/<str:transition>/",
-                self.admin_site.admin_view(self.transition_view),
-                name="inventory_purchaseorder_transition",
-            ),
-            path(
-                "<path:object_id>/receive/",
-                self.admin_site.admin_view(self.receive_view),
-                name="inventory_purchaseorder_receive",
-            ),
-        ]
-        return extra + urls
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        purchase_order = self.get_object(request, object_id)
-        buttons = []
-        if purchase_order is not None:
-            available = {t.name for t in purchase_order.get_available_user_status_transitions(request.user)}
-            buttons = [(name, label) for name, (_, label) in PO_ACTIONS.items() if name in available]
-            can_receive = bool(available & {"receive_partially", "receive_fully"})
-        else:
-            can_receive = False
-        extra_context = {**(extra_context or {}), "transition_buttons": buttons, "can_receive": can_receive}
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def _change_url(self, purchase_order):
-        return reverse("admin:inventory_purchaseorder_change", args=[purchase_order.pk])
-
-    def transition_view(self, request, object_id, transition):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        purchase_order = get_object_or_404(PurchaseOrder, pk=object_id)
-        if not self.has_view_permission(request, purchase_order) or transition not in PO_ACTIONS:
-            raise PermissionDenied
-        service, label = PO_ACTIONS[transition]
-        try:
-            service(
-                purchase_order=purchase_order,
-                actor=request.user,
-                note=request.POST.get("note", ""),
-                expected_status=request.POST.get("expected_status") or None,
-            )
-        except ApplicationError as error:
-            self.message_user(request, error.message, messages.ERROR)
-        else:
-            self.message_user(request, f"{label}: done for {purchase_order}.", messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(purchase_order))
-
-    def receive_view(self, request, object_id):
-        purchase_order = get_object_or_404(PurchaseOrder.objects.select_related("warehouse", "supplier"), pk=object_id)
-        if not self.has_view_permission(request, purchase_order):
-            raise PermissionDenied
-        form = PurchaseOrderReceiveForm(request.POST or None, purchase_order=purchase_order)
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = purchase_order_receive(
-                    purchase_order=purchase_order,
-                    quantities=form.quantities(),
-                    actor=request.user,
-                    note=form.cleaned_data["note"],
-                    bin_location=form.cleaned_data["bin_location"],
-                    expected_status=request.POST.get("expected_status") or None,
-                )
-            except ApplicationError as error:
-                _add_service_error(form, error)
-            else:
-                self.message_user(request, f"{purchase_order}: {result.summary()}.", messages.SUCCESS)
-                return HttpResponseRedirect(self._change_url(purchase_order))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Receive purchase order {purchase_order}",
-            "opts": self.model._meta,
-            "original": purchase_order,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/inventory/purchaseorder/receive.html", context)
