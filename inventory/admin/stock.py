@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from orders_site.core.admin import ReadOnlyAdminMixin
+from orders_site.core.admin import ReadOnlyAdminMixin, SavedThroughServiceMixin
 from orders_site.core.exceptions import ApplicationError
 
 from ..forms import (
@@ -54,7 +54,7 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(admin.ModelAdmin):
+class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
     list_display = [
         "sku",
         "product_name",
@@ -106,17 +106,7 @@ class StockLevelAdmin(admin.ModelAdmin):
                 actor=request.user,
             )
         except ApplicationError as error:
-            obj._refused = error.message
-
-    def log_change(self, request, obj, message):
-        if not getattr(obj, "_refused", None):
-            return super().log_change(request, obj, message)
-
-    def response_change(self, request, obj):
-        if getattr(obj, "_refused", None):
-            self.message_user(request, obj._refused, messages.ERROR)
-            return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
+            self.save_refused(obj, error)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "bin_location":

@@ -8,6 +8,7 @@ from django.utils.html import format_html_join
 
 from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, Voucher
 from orders.services.addresses import order_address_update
+from orders_site.core.admin import SavedThroughServiceMixin
 from orders_site.core.exceptions import ApplicationError
 
 from .staff_actions import admin_link
@@ -40,7 +41,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
+class AddressAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
     """Address-book entries and the frozen copies on orders. Customer service fixes a held order's
     address here, then presses Re-check on the order."""
 
@@ -101,16 +102,11 @@ class AddressAdmin(admin.ModelAdmin):
                 actor=request.user,
             )
         except ApplicationError as error:
-            obj._refused = error.message
-
-    def log_change(self, request, obj, message):
-        if not getattr(obj, "_refused", None):
-            return super().log_change(request, obj, message)
+            self.save_refused(obj, error)
 
     def response_change(self, request, obj):
-        if getattr(obj, "_refused", None):
-            self.message_user(request, obj._refused, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+        if self.save_was_refused(obj):
+            return super().response_change(request, obj)
         # Came from an order page ("Fix this address"): go back there, where Re-check is.
         order = self._order_to_return_to(request)
         if order is not None and "_continue" not in request.POST:

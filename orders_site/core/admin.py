@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 from .models import Sequence
 
@@ -21,6 +22,28 @@ class ReadOnlyInline(ReadOnlyAdminMixin):
     max_num = 0
     can_delete = False
     show_change_link = False
+
+
+class SavedThroughServiceMixin:
+    """For change forms whose `save_model` calls a service: on refusal, call `save_refused(obj, error)`;
+    the page then shows the service's message, writes no history entry and stays on the form."""
+
+    def save_refused(self, obj, error) -> None:
+        obj._save_refused = error.message
+
+    @staticmethod
+    def save_was_refused(obj) -> bool:
+        return bool(getattr(obj, "_save_refused", None))
+
+    def log_change(self, request, obj, message):
+        if not self.save_was_refused(obj):
+            return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if self.save_was_refused(obj):
+            self.message_user(request, obj._save_refused, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
 
 
 @admin.register(Sequence)
