@@ -88,6 +88,19 @@ def _text(label: str, *, required: bool = True, max_length: int = 200, autocompl
     )
 
 
+def _email(help_text: str, *, max_length: int = 254) -> forms.EmailField:
+    return forms.EmailField(
+        label="E-mail address",
+        max_length=max_length,
+        help_text=help_text,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": "Enter your e-mail address.",
+            "invalid": "Enter an e-mail address like name@example.com.",
+        },
+    )
+
+
 def address_fields(*, prefix: str = "", section: str = "shipping") -> dict[str, forms.Field]:
     """The address fields, named `<prefix>full_name`... with browser autofill hints for `section`."""
     ac = f"{section} " if section else ""
@@ -220,15 +233,7 @@ class CheckoutForm(StorefrontForm):
         self.addresses = {str(a.pk): a for a in addresses}
         fields = {}
         if is_guest:
-            fields["email"] = forms.EmailField(
-                label="E-mail address",
-                help_text="We send the order confirmation here. You need it to look your order up.",
-                widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-                error_messages={
-                    "required": "Enter your e-mail address.",
-                    "invalid": "Enter an e-mail address like name@example.com.",
-                },
-            )
+            fields["email"] = _email("We send the order confirmation here. You need it to look your order up.")
         if self.addresses:
             fields["address_choice"] = forms.ChoiceField(
                 label="Delivery address",
@@ -417,21 +422,18 @@ class SignInForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
-class SignUpForm(StorefrontForm):
+class CustomerDetailsForm(StorefrontForm):
+    """Name, e-mail (the sign-in) and phone: what signing up asks and the profile changes."""
+
     optional_fields = ("phone",)
 
     full_name = _text("Full name", autocomplete="name")
-    email = forms.EmailField(
-        label="E-mail address",
-        max_length=150,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="You sign in with it, and we send your order updates here.",
-        error_messages={
-            "required": "Enter your e-mail address.",
-            "invalid": "Enter an e-mail address like name@example.com.",
-        },
-    )
+    email = _email("You sign in with this address.", max_length=150)
     phone = _text("Phone", required=False, max_length=40, autocomplete="tel", type="tel")
+
+
+class SignUpForm(CustomerDetailsForm):
+    email = _email("You sign in with it, and we send your order updates here.", max_length=150)
     password1 = forms.CharField(
         label="Password",
         strip=False,
@@ -462,21 +464,8 @@ class SignUpForm(StorefrontForm):
         return cleaned
 
 
-class ProfileForm(StorefrontForm):
-    optional_fields = ("phone",)
-
-    full_name = _text("Full name", autocomplete="name")
-    email = forms.EmailField(
-        label="E-mail address",
-        max_length=150,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="You sign in with this address.",
-        error_messages={
-            "required": "Enter your e-mail address.",
-            "invalid": "Enter an e-mail address like name@example.com.",
-        },
-    )
-    phone = _text("Phone", required=False, max_length=40, autocomplete="tel", type="tel")
+class ProfileForm(CustomerDetailsForm):
+    pass
 
 
 class AddressForm(StorefrontForm):
@@ -501,15 +490,7 @@ class AddressForm(StorefrontForm):
 
 class GuestLookupForm(StorefrontForm):
     number = _text("Order number", max_length=20, autocomplete="off", inputmode="numeric")
-    email = forms.EmailField(
-        label="E-mail address",
-        help_text="The address you placed the order with.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={
-            "required": "Enter your e-mail address.",
-            "invalid": "Enter an e-mail address like name@example.com.",
-        },
-    )
+    email = _email("The address you placed the order with.")
 
 
 class CancelOrderForm(StorefrontForm):
