@@ -2,7 +2,6 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -29,11 +28,11 @@ from ..selectors import replenishment_suggestions
 from ..services import (
     ReceiptLine,
     purchase_orders_draft_from_suggestions,
-    stock_adjust,
+    stock_adjust_many,
     stock_backorders_fill,
     stock_level_settings_update,
     stock_receive_many,
-    stock_write_off,
+    stock_write_off_many,
 )
 from .common import add_service_error
 
@@ -189,9 +188,7 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
     def adjust_stock(self, request, queryset):
         def run(form):
             reason = form.cleaned_data["reason"]
-            with transaction.atomic():  # all adjustments of one count, or none
-                for level, delta in form.quantities():
-                    stock_adjust(stock_level=level, delta=delta, reason=reason, actor=request.user)
+            stock_adjust_many(adjustments=form.quantities(), reason=reason, actor=request.user)
             return f"Adjusted {len(form.quantities())} stock level(s): {reason}."
 
         return self._action_page(
@@ -203,9 +200,7 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
     def write_off_stock(self, request, queryset):
         def run(form):
             reason = form.cleaned_data["reason"]
-            with transaction.atomic():
-                for level, quantity in form.quantities():
-                    stock_write_off(stock_level=level, quantity=quantity, reason=reason, actor=request.user)
+            stock_write_off_many(write_offs=form.quantities(), reason=reason, actor=request.user)
             return f"Wrote off {sum(q for _, q in form.quantities())} unit(s): {reason}."
 
         return self._action_page(

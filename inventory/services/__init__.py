@@ -13,11 +13,13 @@ from .ledger import (
     ReceiptLine,
     ReceiptResult,
     stock_adjust,
+    stock_adjust_many,
     stock_level_get_or_create,
     stock_receive,
     stock_receive_many,
     stock_return,
     stock_write_off,
+    stock_write_off_many,
 )
 from .purchasing import (
     PurchaseLineRequest,
@@ -48,6 +50,7 @@ __all__ = [
     "purchase_order_transition_run",
     "purchase_orders_draft_from_suggestions",
     "stock_adjust",
+    "stock_adjust_many",
     "stock_allocate_order",
     "stock_backorders_fill",
     "stock_dispatch",
@@ -58,4 +61,5 @@ __all__ = [
     "stock_release_order",
     "stock_return",
     "stock_write_off",
+    "stock_write_off_many",
 ]

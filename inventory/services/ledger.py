@@ -275,3 +275,35 @@ def stock_write_off(
         reference=reference,
         actor=actor,
     )
+
+
+def _lock_for_a_count(*, levels: list[StockLevel], gaining: list[StockLevel]) -> None:
+    """Take every lock a multi-line count needs up front, in the order every service takes them:
+    the back-ordered orders waiting for products that gain stock, then the stock levels by key."""
+    from .backorders import backorders_lock
+
+    if gaining:
+        backorders_lock(product_ids={level.product_id for level in gaining})
+    stock_levels_lock(product_ids={level.product_id for level in levels})
+
+
+@transaction.atomic
+def stock_adjust_many(*, adjustments: list[tuple[StockLevel, int]], reason: str, actor=None) -> list[StockMovement]:
+    """Apply one stock count: every adjustment, or none (a refusal on one line rolls back the rest).
+
+    Locks: waiting back-orders of the products that gain stock, then all their stock levels in
+    primary-key order, before changing anything. Raises what `stock_adjust` raises.
+    """
+    _lock_for_a_count(levels=[level for level, _ in adjustments], gaining=[lv for lv, d in adjustments if d > 0])
+    return [stock_adjust(stock_level=level, delta=delta, reason=reason, actor=actor) for level, delta in adjustments]
+
+
+@transaction.atomic
+def stock_write_off_many(*, write_offs: list[tuple[StockLevel, int]], reason: str, actor=None) -> list[StockMovement]:
+    """Write off several stock levels at once, all or nothing. Locks the stock levels in primary-key
+    order first. Raises what `stock_write_off` raises."""
+    _lock_for_a_count(levels=[level for level, _ in write_offs], gaining=[])
+    return [
+        stock_write_off(stock_level=level, quantity=quantity, reason=reason, actor=actor)
+        for level, quantity in write_offs
+    ]

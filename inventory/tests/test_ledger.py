@@ -188,3 +188,26 @@ def test_deleting_a_staff_user_keeps_their_movements():
 
     movement = StockMovement.objects.get(pk=movement.pk)
     assert (movement.actor, movement.on_hand_delta) == (None, 2)
+
+
+def test_a_count_over_several_levels_is_applied_whole_or_not_at_all(ledger_matches_levels):
+    from inventory.services import stock_adjust_many, stock_write_off_many
+
+    warehouse = WarehouseFactory()
+    chair, lamp = ProductFactory(), ProductFactory()
+    stock_receive(product=chair, warehouse=warehouse, quantity=5)
+    stock_receive(product=lamp, warehouse=warehouse, quantity=3)
+    stock_allocate_order(order=order_with_lines(lines=[(lamp, 3)]))
+    chair_level, lamp_level = level_of(chair, warehouse), level_of(lamp, warehouse)
+
+    # One line cannot be applied (all lamps are promised): nothing of the count is
+    with pytest.raises(InsufficientStock):
+        stock_adjust_many(adjustments=[(chair_level, 2), (lamp_level, -1)], reason="recount")
+    assert (level_of(chair, warehouse).on_hand, level_of(lamp, warehouse).on_hand) == (5, 3)
+
+    stock_adjust_many(adjustments=[(chair_level, 2), (lamp_level, 1)], reason="recount")
+    assert (level_of(chair, warehouse).on_hand, level_of(lamp, warehouse).on_hand) == (7, 4)
+    with pytest.raises(InsufficientStock):
+        stock_write_off_many(write_offs=[(chair_level, 1), (lamp_level, 2)], reason="water damage")
+    assert level_of(chair, warehouse).on_hand == 7
+    ledger_matches_levels()
