@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
-from orders.admin.staff_actions import ReadOnlyAdminMixin, ReadOnlyInline
+from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from orders_site.core.exceptions import ApplicationError
 
 from .models import Feedback, FeedbackRequest, ProductRating

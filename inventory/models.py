@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from orders.permissions import staff_permission
 from orders_site.core.models import AppendOnlyModel, TimeStampedModel
+from orders_site.core.permissions import staff_permission
 
 
 class TaxClass(models.Model):

@@ -11,15 +11,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from orders.admin.staff_actions import (
-    ReadOnlyAdminMixin,
-    ReadOnlyInline,
-    StaffAction,
-    StaffActionsMixin,
-    object_timeline,
-)
 from orders.models import Order
+from orders.selectors import events_for_object
+from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from orders_site.core.exceptions import ApplicationError, TransitionRefused
+from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, timeline_table
 
 from .models import Invoice, InvoiceLine, Payment
 from .services import invoice_pdf_ensure, payment_record
@@ -224,7 +220,7 @@ class InvoiceAdmin(StaffActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="events")
     def timeline(self, invoice):
-        return object_timeline(invoice)
+        return timeline_table(events_for_object(invoice))
 
 
 @admin.register(InvoiceLine)
@@ -269,4 +265,4 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="events")
     def timeline(self, payment):
-        return object_timeline(payment)
+        return timeline_table(events_for_object(payment))

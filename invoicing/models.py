@@ -2,8 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from orders.permissions import staff_permission
 from orders_site.core.models import TimeStampedModel
+from orders_site.core.permissions import staff_permission
 
 RECORD_PAYMENT = staff_permission("invoicing.record_payment")
 

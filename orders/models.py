@@ -4,8 +4,9 @@ from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders_site.core.models import AppendOnlyModel, TimeStampedModel
+from orders_site.core.permissions import staff_permission
 
-from .permissions import can_cancel, staff_permission
+from .permissions import can_cancel
 
 
 class Customer(TimeStampedModel):

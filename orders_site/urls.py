@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from orders.views.account import SignInView
+from storefront.views.account import SignInView
 
 admin.site.site_header = "Order console"
 admin.site.site_title = "Order console"
@@ -12,7 +12,7 @@ urlpatterns = [
     # The shop's sign-in (e-mail as user name, guest cart merged); the rest of django.contrib.auth as is.
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("orders.urls")),
+    path("", include("storefront.urls")),
 ]
 
 # Generated files (invoice PDFs) are never served from MEDIA_URL: they are private, and go out

@@ -12,7 +12,7 @@ from feedback.models import Feedback
 from invoicing.models import Invoice
 from orders.models import Order
 from orders.tests.factories import DeliveryMethodFactory
-from orders.tests.storefront.helpers import add_to_cart, review_key
+from storefront.tests.helpers import add_to_cart, review_key
 from tests.admin.journeys import change_url, hidden_value, press_as_page_says
 from tests.pdf_text import pdf_text
 

@@ -10,8 +10,7 @@ from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, V
 from orders.services.addresses import order_address_update
 from orders_site.core.admin import SavedThroughServiceMixin
 from orders_site.core.exceptions import ApplicationError
-
-from .staff_actions import admin_link
+from orders_site.core.staff_actions import admin_link
 
 
 def orders_using_address(address: Address):

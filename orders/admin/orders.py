@@ -10,12 +10,13 @@ from django.utils.safestring import mark_safe
 from orders.models import Order, OrderCheck, OrderEvent, OrderLine, Shipment
 from orders.services.fulfillment import order_cancel, order_fulfillment_start
 from orders.services.verification import order_release, order_reverify
+from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link
 
 from .customers import address_editable
 from .forms import NoteForm, ReasonForm
 from .queues import HoldReasonFilter, hold_checks_prefetch, hold_reasons_of
-from .staff_actions import ReadOnlyAdminMixin, ReadOnlyInline, StaffAction, StaffActionsMixin, admin_link
 
 # Each order is its own transaction; a page of the queue at a time keeps a request short.
 BULK_LIMIT = 200

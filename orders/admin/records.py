@@ -5,8 +5,7 @@ from django.utils.text import Truncator
 
 from orders.models import Cart, CartLine, EmailNotification, OrderCheck, OrderEvent, OrderLine, ShipmentLine
 from orders.services.notifications import notification_resend
-
-from .staff_actions import ReadOnlyAdminMixin, ReadOnlyInline
+from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
 
 @admin.register(OrderLine)

@@ -6,9 +6,11 @@ from django.utils.safestring import mark_safe
 
 from orders.models import Shipment, ShipmentLine
 from orders.services import fulfillment
+from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, timeline_table
 
+from ..selectors import events_for_object
 from .forms import DispatchForm, NoteForm
-from .staff_actions import ReadOnlyAdminMixin, ReadOnlyInline, StaffAction, StaffActionsMixin, object_timeline
 
 
 class ShipmentLineInline(ReadOnlyInline, admin.TabularInline):
@@ -174,4 +176,4 @@ class ShipmentAdmin(StaffActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="events")
     def timeline(self, shipment):
-        return object_timeline(shipment)
+        return timeline_table(events_for_object(shipment))

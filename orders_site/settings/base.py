@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "orders_site.core",
     "inventory",
     "orders",
+    "storefront",
     "invoicing",
     "feedback",
 ]
@@ -62,7 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "orders.context_processors.cart_summary",
+                "storefront.context_processors.cart_summary",
             ],
         },
     },

@@ -99,7 +99,7 @@ def test_card_checkout_in_a_browser_with_screenshots(new_page, demo_shop, out):
     from orders.models import Order
     from orders.services.customers import address_save, customer_sign_up
     from orders.tests.factories import address_data
-    from orders.tests.storefront.helpers import deliver
+    from storefront.tests.helpers import deliver
 
     page = new_page(viewport={"width": 1200, "height": 820})
     page.goto("/")

@@ -7,9 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inventory.tests.factories import ProductFactory, stock_put
-from orders.cart import SESSION_KEY
 from orders.models import CartLine
 from orders.pricing import PriceInput, price_order
+from storefront.cart import SESSION_KEY
 
 from .helpers import add_to_cart
 
@@ -141,8 +141,8 @@ def test_signed_in_cart_is_kept_in_the_database(anna_client, anna, shop):
 
 
 def test_guest_cart_is_merged_at_sign_in(client, anna, shop):
-    from orders.cart import DatabaseCartStore
-    from orders.services.cart import cart_add
+    from storefront.cart import DatabaseCartStore
+    from storefront.services.cart import cart_add
 
     cart_add(cart=DatabaseCartStore(anna.user), product_id=shop.chair.pk, quantity=1)
     add_to_cart(client, shop.chair, 2)

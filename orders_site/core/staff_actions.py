@@ -27,10 +27,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
-from orders.models import OrderEvent
-from orders.services.transitions import transitions_available
-from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline  # noqa: F401 (re-exported)
-from orders_site.core.exceptions import ApplicationError, PermissionRefused
+from .exceptions import ApplicationError, PermissionRefused
+from .transitions import transitions_available
 
 DRAFT_SESSION_KEY = "staff_action_drafts"
 
@@ -247,8 +245,3 @@ def timeline_table(events) -> str:
         "<tbody>{}</tbody></table>",
         format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
     )
-
-
-def object_timeline(obj) -> str:
-    """The events an object wrote on its order's timeline."""
-    return timeline_table(OrderEvent.objects.filter(object_type=obj._meta.model_name, object_id=obj.pk))

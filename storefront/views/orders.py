@@ -14,12 +14,12 @@ from django.views.decorators.http import require_POST
 from feedback.selectors import feedback_link_for_request, feedback_open_for
 from feedback.services import feedback_request_create
 from invoicing.services import invoice_pdf_ensure
+from orders.events import event_customer_message
+from orders.services.fulfillment import order_cancel
 from orders_site.core.exceptions import ApplicationError
 
-from ..events import event_customer_message
 from ..forms import CancelOrderForm, GuestLookupForm
 from ..selectors import order_amount_due, order_page_for_guest
-from ..services.fulfillment import order_cancel
 from .helpers import guest_order_grant, lookup_url, order_for_request
 
 TRACKABLE_SCHEMES = ("https://", "http://")

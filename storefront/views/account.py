@@ -7,13 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from orders_site.core.exceptions import ApplicationError
-
-from ..cart import DatabaseCartStore, SessionCartStore
-from ..forms import AddressForm, ProfileForm, SignInForm, SignUpForm
-from ..selectors import address_list_for_customer, customer_for_user, order_history_for_customer
-from ..services.cart import cart_merge
-from ..services.customers import (
+from orders.services.customers import (
     SignUpRefused,
     address_delete,
     address_save,
@@ -21,6 +15,12 @@ from ..services.customers import (
     customer_profile_update,
     customer_sign_up,
 )
+from orders_site.core.exceptions import ApplicationError
+
+from ..cart import DatabaseCartStore, SessionCartStore
+from ..forms import AddressForm, ProfileForm, SignInForm, SignUpForm
+from ..selectors import address_list_for_customer, customer_for_user, order_history_for_customer
+from ..services.cart import cart_merge
 from .helpers import paginate, safe_next
 
 ORDERS_PER_PAGE = 10

@@ -11,17 +11,13 @@ from datetime import date
 from django.db import transaction
 
 from inventory.models import Product
+from orders.models import Customer, DeliveryMethod, Order
+from orders.selectors import order_find_by_idempotency_key, voucher_find_valid
+from orders.services.placement import MAX_LINE_QUANTITY, AddressData, InvalidOrder, LineRequest, order_place
 from orders_site.core.exceptions import ApplicationError
 
 from ..cart import DISCOUNT_SESSION_KEY, CartItem, CartStore
-from ..models import Customer, DeliveryMethod, Order
-from ..selectors import (
-    cart_view_build,
-    order_find_by_idempotency_key,
-    product_get_with_availability,
-    voucher_find_valid,
-)
-from .placement import MAX_LINE_QUANTITY, AddressData, InvalidOrder, LineRequest, order_place
+from ..selectors import cart_view_build, product_get_with_availability
 
 
 @dataclass(frozen=True)

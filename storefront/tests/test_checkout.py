@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from inventory.models import StockLevel
 from invoicing.models import Payment
-from orders.cart import SESSION_KEY
 from orders.models import Address, Customer, Order, Voucher
+from storefront.cart import SESSION_KEY
 
 from .helpers import GUEST_DETAILS, add_to_cart, checkout, review_key
 

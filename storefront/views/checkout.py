@@ -14,15 +14,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from invoicing.services import PaymentDeclined
+from orders.models import Order
+from orders.selectors import order_find_by_idempotency_key
+from orders.services.customers import address_save, customer_for_guest, customer_get_or_create_for_user
+from orders.services.placement import InvalidOrder
 from orders_site.core.exceptions import ApplicationError
 
 from ..cart import DISCOUNT_SESSION_KEY, cart_store_for
 from ..forms import PAYMENT_HINTS, CheckoutForm, PlaceOrderForm
-from ..models import Order
-from ..selectors import address_list_for_customer, cart_view_build, customer_for_user, order_find_by_idempotency_key
+from ..selectors import address_list_for_customer, cart_view_build, customer_for_user
 from ..services.cart import cart_checkout
-from ..services.customers import address_save, customer_for_guest, customer_get_or_create_for_user
-from ..services.placement import InvalidOrder
 from .helpers import guest_order_grant
 
 CHECKOUT_SESSION_KEY = "checkout"

@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 
+from orders.models import DeliveryMethod, Order
+from orders.selectors import voucher_find_valid
+from orders.services.placement import MAX_LINE_QUANTITY, AddressData, delivery_choice_problems
+from orders.services.verification import POSTAL_CODE_SHAPES
 from orders_site.core.money import money
 
-from .models import DeliveryMethod, Order
-from .selectors import CATALOGUE_SORTS, voucher_find_valid
-from .services.placement import MAX_LINE_QUANTITY, AddressData, delivery_choice_problems
-from .services.verification import POSTAL_CODE_SHAPES
+from .selectors import CATALOGUE_SORTS
 
 COUNTRIES = [
     ("NL", "Netherlands"),

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from django.db.models import Sum
 
-from .models import Cart, CartLine
+from orders.models import Cart, CartLine
 
 SESSION_KEY = "cart"
 DISCOUNT_SESSION_KEY = "cart_discount_code"

@@ -1,0 +1,319 @@
+"""Reads for the customer pages: the catalogue with availability and ratings, the cart, order pages."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Avg, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from inventory.models import Category, Product
+from inventory.selectors import product_available_quantity
+from orders.models import Address, Customer, DeliveryMethod, Order, OrderEvent, Voucher
+from orders.pricing import PricedOrder, PriceInput, price_order
+from orders.selectors import voucher_find_valid
+from orders_site.core.money import money
+
+
+def order_list_for_customer(*, user) -> QuerySet[Order]:
+    return Order.objects.filter(customer__user=user).exclude(status=Order.Status.DRAFT).order_by("-placed_at", "-pk")
+
+
+# --- Storefront reads: catalogue, availability, cart, account, order pages ---------------------------------
+
+LOW_STOCK_THRESHOLD = 5
+CATALOGUE_SORTS = {
+    "name": ("Name, A to Z", ("name", "pk")),
+    "price": ("Price, low to high", ("price", "name", "pk")),
+    "-price": ("Price, high to low", ("-price", "name", "pk")),
+    "newest": ("Newest first", ("-created_at", "-pk")),
+}
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What the shop can honestly promise for a product right now."""
+
+    code: str  # in_stock | low_stock | backorder | unavailable | service
+    label: str
+    can_buy: bool
+    max_quantity: int | None  # None: no stock limit (services, back-orderable products)
+
+
+def availability_for(*, product: Product, available: int) -> Availability:
+    if not product.is_active:
+        return Availability("unavailable", "No longer sold", False, 0)
+    if not product.tracks_stock:
+        return Availability("service", "Available, booked with your order", True, None)
+    available = max(available, 0)
+    if product.is_backorderable:
+        if available > LOW_STOCK_THRESHOLD:
+            return Availability("in_stock", "In stock", True, None)
+        if available > 0:
+            return Availability("low_stock", f"Only {available} left, more on back-order", True, None)
+        return Availability(
+            "backorder",
+            f"Available on back-order, ships in about {product.restock_lead_days} days",
+            True,
+            None,
+        )
+    if available > LOW_STOCK_THRESHOLD:
+        return Availability("in_stock", "In stock", True, available)
+    if available > 0:
+        return Availability("low_stock", f"Only {available} left", True, available)
+    return Availability("unavailable", "Unavailable", False, 0)
+
+
+def product_display_price(*, product: Product) -> Decimal:
+    """The unit price as the shop shows it: with tax when PRICES_INCLUDE_TAX_DISPLAY is on."""
+    if settings.PRICES_INCLUDE_TAX_DISPLAY:
+        return money(product.price * (1 + product.tax_class.rate))
+    return money(product.price)
+
+
+def _line_display_price(product: Product, quantity: int) -> Decimal:
+    """Quantity x price as the shop shows it, rounded as the order will be (tax per line, half-up),
+    so the lines add up to the cart's total."""
+    gross = money(product.price * quantity)
+    if settings.PRICES_INCLUDE_TAX_DISPLAY:
+        return gross + money(gross * product.tax_class.rate)
+    return gross
+
+
+def order_amount_due(*, order: Order, invoices) -> Decimal:
+    """What the customer still has to pay: nothing once cancelled or paid; the open balance of the
+    issued invoices once invoiced; else the order total. `invoices`: the order's issued invoices."""
+    if order.status in (Order.Status.CANCELLED, Order.Status.PAID, Order.Status.COMPLETED, Order.Status.DRAFT):
+        return Decimal("0.00")
+    if invoices:
+        return sum((invoice.balance_due for invoice in invoices), Decimal("0.00"))
+    return order.total
+
+
+def _storefront_products() -> QuerySet[Product]:
+    return (
+        Product.objects.filter(is_active=True)
+        .select_related("tax_class", "category")
+        .annotate(available_quantity=product_available_quantity())
+    )
+
+
+def product_search(*, query: str = "", category_slug: str = "", sort: str = "name") -> QuerySet[Product]:
+    """Active products matching a name/SKU search and a category, sorted as the customer chose.
+
+    Each product carries `available_quantity`; tax class and category come in the same query.
+    """
+    products = _storefront_products()
+    query = (query or "").strip()
+    if query:
+        products = products.filter(Q(name__icontains=query) | Q(sku__icontains=query))
+    if category_slug:
+        products = products.filter(category__slug=category_slug)
+    ordering = CATALOGUE_SORTS.get(sort, CATALOGUE_SORTS["name"])[1]
+    return products.order_by(*ordering)
+
+
+def product_decorate(products) -> list[Product]:
+    """Attach `display_price` and `availability` for the templates (no queries)."""
+    products = list(products)
+    for product in products:
+        product.display_price = product_display_price(product=product)
+        product.tax_percent = product.tax_class.rate * 100
+        product.availability = availability_for(product=product, available=product.available_quantity)
+    return products
+
+
+def product_get_for_storefront(*, slug: str) -> Product | None:
+    """One active product with availability and its customers' average rating."""
+    from feedback.models import ProductRating
+
+    ratings = ProductRating.objects.filter(product=OuterRef("pk")).values("product")
+    product = (
+        _storefront_products()
+        .filter(slug=slug)
+        .annotate(
+            rating_average=Subquery(ratings.annotate(value=Avg("rating")).values("value")[:1]),
+            rating_count=Coalesce(Subquery(ratings.annotate(value=Count("pk")).values("value")[:1]), 0),
+        )
+        .first()
+    )
+    if product is not None:
+        product_decorate([product])
+    return product
+
+
+def product_get_with_availability(*, product_id: int) -> Product | None:
+    """Any product (active or not) by id, with `available_quantity` and `availability`."""
+    product = (
+        Product.objects.select_related("tax_class")
+        .annotate(available_quantity=product_available_quantity())
+        .filter(pk=product_id)
+        .first()
+    )
+    if product is not None:
+        product_decorate([product])
+    return product
+
+
+def category_list_for_storefront() -> QuerySet[Category]:
+    return Category.objects.filter(products__is_active=True).distinct().order_by("name")
+
+
+def delivery_method_list_active() -> list[DeliveryMethod]:
+    return list(DeliveryMethod.objects.filter(is_active=True).order_by("sort_order", "fee", "pk"))
+
+
+@dataclass
+class CartLineView:
+    product: Product
+    quantity: int
+    notes: str
+    availability: Availability
+    unit_price: Decimal  # as displayed (with or without tax, see PRICES_INCLUDE_TAX_DISPLAY)
+    line_price: Decimal  # quantity x unit price, before discount, as displayed
+    problem: str = ""  # blocks checkout: the quantity cannot be had
+    note: str = ""  # good to know: part of it ships later
+
+
+@dataclass
+class CartView:
+    lines: list[CartLineView]
+    priced: PricedOrder
+    voucher: Voucher | None
+    discount_code: str
+    delivery_method: DeliveryMethod | None
+    shipping_is_estimate: bool
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{line.product.name}: {line.problem}" for line in self.lines if line.problem]
+
+
+def _line_problem(product: Product, availability: Availability, quantity: int) -> tuple[str, str]:
+    if not availability.can_buy:
+        return ("It is no longer sold; please remove it." if not product.is_active else "It is sold out."), ""
+    if availability.max_quantity is not None and quantity > availability.max_quantity:
+        return f"Only {availability.max_quantity} left; lower the quantity.", ""
+    available = max(product.available_quantity, 0)
+    if product.tracks_stock and product.is_backorderable and quantity > available:
+        now = f"{available} ship now, the rest" if available else "It"
+        return "", f"{now} ships in about {product.restock_lead_days} days."
+    return "", ""
+
+
+def cart_view_build(*, items, discount_code: str = "", delivery_method: DeliveryMethod | None = None) -> CartView:
+    """Price the cart the way the order will be priced (`price_order`), with availability per line.
+
+    Without a chosen delivery method, shipping is estimated with the cheapest home delivery.
+    Two queries for the products and the voucher, whatever the number of lines.
+    """
+    items = list(items)
+    products = (
+        Product.objects.select_related("tax_class")
+        .annotate(available_quantity=product_available_quantity())
+        .in_bulk([item.product_id for item in items])
+    )
+    lines = []
+    for item in items:
+        product = products.get(item.product_id)
+        if product is None:
+            continue  # deleted from the catalogue since it was added
+        availability = availability_for(product=product, available=product.available_quantity)
+        unit_price = product_display_price(product=product)
+        problem, note = _line_problem(product, availability, item.quantity)
+        lines.append(
+            CartLineView(
+                product=product,
+                quantity=item.quantity,
+                notes=item.notes,
+                availability=availability,
+                unit_price=unit_price,
+                line_price=_line_display_price(product, item.quantity),
+                problem=problem,
+                note=note,
+            )
+        )
+    voucher = voucher_find_valid(code=discount_code) if discount_code else None
+    shipping_is_estimate = delivery_method is None
+    if delivery_method is None:
+        home = [m for m in delivery_method_list_active() if not m.is_pickup]
+        delivery_method = home[0] if home else None
+    has_physical = any(line.product.tracks_stock for line in lines)
+    priced = price_order(
+        lines=[
+            PriceInput(unit_price=line.product.price, tax_rate=line.product.tax_class.rate, quantity=line.quantity)
+            for line in lines
+        ],
+        percent_off=voucher.percent_off if voucher else Decimal(0),
+        shipping_fee=delivery_method.fee if delivery_method and lines and has_physical else Decimal(0),
+        shipping_tax_rate=delivery_method.tax_rate if delivery_method else Decimal(0),
+    )
+    return CartView(
+        lines=lines,
+        priced=priced,
+        voucher=voucher,
+        discount_code=(discount_code or "").strip().upper(),
+        delivery_method=delivery_method,
+        shipping_is_estimate=shipping_is_estimate,
+    )
+
+
+def customer_for_user(*, user) -> Customer | None:
+    if not user.is_authenticated:
+        return None
+    return Customer.objects.filter(user=user).first()
+
+
+def address_list_for_customer(*, customer: Customer | None) -> list[Address]:
+    if customer is None:
+        return []
+    return list(customer.addresses.order_by("pk"))
+
+
+def order_history_for_customer(*, user) -> QuerySet[Order]:
+    """The customer's orders, newest first, with the number of items; one query per page."""
+    return order_list_for_customer(user=user).annotate(item_count=Coalesce(Sum("lines__quantity"), 0))
+
+
+def _order_page_queryset() -> QuerySet[Order]:
+    from invoicing.models import Invoice
+
+    return (
+        Order.objects.exclude(status=Order.Status.DRAFT)
+        .select_related("shipping_address", "billing_address", "delivery_method", "customer", "feedback_request")
+        .prefetch_related(
+            "lines",
+            "shipments",
+            Prefetch(
+                "invoices", queryset=Invoice.objects.exclude(number=None).order_by("pk"), to_attr="issued_invoices"
+            ),
+            Prefetch(
+                "events",
+                queryset=OrderEvent.objects.filter(customer_visible=True).order_by("created_at", "pk"),
+                to_attr="customer_events",
+            ),
+        )
+    )
+
+
+def order_page_for_customer(*, user, number: str) -> Order | None:
+    """Everything the order page shows, for the signed-in customer who owns the order; else None."""
+    if not user.is_authenticated:
+        return None
+    return _order_page_queryset().filter(customer__user=user, number=number).first()
+
+
+def order_page_for_guest(*, number: str, email: str) -> Order | None:
+    """The same, for a guest order, found by its number and the e-mail address it was placed with."""
+    number, email = (number or "").strip(), (email or "").strip()
+    if not number or not email:
+        return None
+    return _order_page_queryset().filter(number=number, email__iexact=email, customer__user__isnull=True).first()
