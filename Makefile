@@ -59,9 +59,11 @@ test: setup browser
 worker: setup
 	$(BIN)/celery -A orders_site worker --loglevel=INFO
 
+# ruff, then the layer contract (.importlinter): a wrong import arrow fails here.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff format .

@@ -77,3 +77,15 @@ def staff_users(db):
         user.groups.add(Group.objects.get(name=group_name))
         users[group_name] = user
     return users
+
+
+@pytest.fixture
+def ledger_matches_levels():
+    """Call at the end of a test: every level equals the sum of its movements and its open allocations."""
+    from inventory.selectors import stock_audit_differences
+
+    def check():
+        differences = stock_audit_differences()
+        assert differences == [], [d.describe() for d in differences]
+
+    return check

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from orders.models import Order
+
 from .models import FeedbackRequest
 
 SALT = "feedback-request"
@@ -32,6 +34,4 @@ def feedback_request_from_token(*, token: str) -> FeedbackRequest | None:
 
 def feedback_open_for(*, order) -> bool:
     """Customers may rate an order once it was delivered (and later, while it is paid or complete)."""
-    from orders.models import Order
-
     return order.status in {Order.Status.DELIVERED, Order.Status.INVOICED, Order.Status.PAID, Order.Status.COMPLETED}

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .models import BinLocation, Supplier, Warehouse
+from .models import BinLocation, Product, Supplier, Warehouse
 
 
 def _level_label(level) -> str:
@@ -72,8 +72,6 @@ class ReceiveNewStockForm(forms.Form):
     reference = forms.CharField(max_length=64, required=False)
 
     def __init__(self, *args, **kwargs):
-        from .models import Product
-
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.filter(kind=Product.Kind.PHYSICAL).order_by("sku")
 

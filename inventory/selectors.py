@@ -99,37 +99,29 @@ def on_order_by_product_warehouse(*, product_ids=None) -> dict[tuple[int, int], 
     return {(row["product_id"], row["purchase_order__warehouse_id"]): row["units"] or 0 for row in rows}
 
 
-def backordered_units_by_product() -> dict[int, int]:
-    """Units that back-ordered orders still wait for, per product."""
-    from orders.models import Order, OrderLine
-
-    waiting = {"order__status": Order.Status.BACKORDERED}
-    ordered = (
-        OrderLine.objects.filter(product__isnull=False, **waiting)
-        .order_by()
-        .values("product_id")
-        .annotate(units=Sum("quantity"))
-    )
-    promised = (
-        StockAllocation.objects.filter(**{f"order_line__{k}": v for k, v in waiting.items()})
-        .order_by()
-        .values("order_line__product_id")
-        .annotate(units=Sum(F("quantity") - F("released_quantity")))
-    )
-    result = {row["product_id"]: row["units"] for row in ordered}
-    for row in promised:
-        result[row["order_line__product_id"]] -= row["units"]
-    return {product_id: units for product_id, units in result.items() if units > 0}
+def order_stock_needs(order) -> tuple[dict[int, tuple[object, int]], set[int]]:
+    """Units still to allocate per order line, and the stock levels the order already ships from."""
+    needs = {}
+    used_level_ids = set()
+    for line in order.lines.select_related("product").prefetch_related("allocations"):
+        if line.product is None or not line.product.tracks_stock:
+            continue
+        open_allocated = 0
+        for allocation in line.allocations.all():
+            open_allocated += allocation.quantity - allocation.released_quantity
+            if allocation.open_quantity > 0:
+                used_level_ids.add(allocation.stock_level_id)
+        if line.quantity > open_allocated:
+            needs[line.pk] = (line, line.quantity - open_allocated)
+    return needs, used_level_ids
 
 
 def backorder_expected_date(*, order, today: date | None = None) -> date | None:
     """When the units the order still waits for should be in: for each short product, the earliest
     expected delivery of an open purchase order that has it outstanding, else today plus the
     product's restock lead time; the order waits for the last of them. None when nothing is short."""
-    from .services.allocation import _physical_needs
-
     today = today or timezone.localdate()
-    needs, _ = _physical_needs(order)
+    needs, _ = order_stock_needs(order)
     if not needs:
         return None
     products = {line.product_id: line.product for line, _ in needs.values()}
@@ -173,7 +165,12 @@ class Suggestion:
 
 
 def replenishment_suggestions(
-    *, low_only: bool = True, stock_level_ids=None, warehouse_id: int | None = None, now=None
+    *,
+    backordered_units: dict[int, int],
+    low_only: bool = True,
+    stock_level_ids=None,
+    warehouse_id: int | None = None,
+    now=None,
 ) -> list[Suggestion]:
     """Reorder suggestions from the last 30 days' demand x restock lead time + safety stock.
 
@@ -184,7 +181,9 @@ def replenishment_suggestions(
     count against the product's first warehouse by priority). The level is low when the position
     is at or below the reorder point (and that point is above 0, or units are back-ordered); the
     suggestion is the larger of the reorder quantity and what lifts the position above the reorder
-    point by one lead time of demand (at least 1). Five queries, however many levels there are.
+    point by one lead time of demand (at least 1). `backordered_units` (product id -> units the
+    back-orders still wait for) comes from orders.selectors.backordered_units_by_product: stock
+    knows nothing of order states. Four queries, however many levels there are.
     """
     now = now or timezone.now()
     levels = StockLevel.objects.filter(
@@ -209,7 +208,7 @@ def replenishment_suggestions(
         .values_list("stock_level", "units")
     )
     on_order = on_order_by_product_warehouse()
-    backordered = backordered_units_by_product()
+    backordered = backordered_units
     first_level_of_product = {}
     for level in sorted(levels, key=lambda lv: (lv.warehouse.priority, lv.warehouse.code)):
         first_level_of_product.setdefault(level.product_id, level.pk)

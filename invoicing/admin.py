@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from lifecycle.settlement import payment_record
 from orders.models import Order
 from orders.selectors import events_for_object
 from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
@@ -18,7 +19,7 @@ from orders_site.core.exceptions import ApplicationError, TransitionRefused
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, timeline_table
 
 from .models import Invoice, InvoiceLine, Payment
-from .services import invoice_pdf_ensure, payment_record
+from .services import invoice_pdf_ensure
 
 # Card payments at checkout go through the gateway; what staff record is money already received.
 RECORDABLE_METHODS = [(value, label) for value, label in Order.PaymentMethod.choices if value != "card"]

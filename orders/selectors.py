@@ -1,9 +1,13 @@
 """Reads of orders that are more than one obvious query."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
-from .models import Order, OrderEvent, Voucher
+from inventory.models import StockAllocation
+
+from .models import Order, OrderEvent, OrderLine, Voucher
 
 
 def voucher_find_valid(*, code: str, at=None) -> Voucher | None:
@@ -31,3 +35,42 @@ def order_find_by_idempotency_key(*, key: str) -> Order | None:
 def events_for_object(obj) -> QuerySet[OrderEvent]:
     """The events a shipment, invoice or payment wrote on its order's timeline, oldest first."""
     return OrderEvent.objects.filter(object_type=obj._meta.model_name, object_id=obj.pk).order_by("created_at", "pk")
+
+
+# --- back-orders ---------------------------------------------------------------------------------
+
+
+def backordered_product_ids() -> list[int]:
+    """Products that back-ordered orders are waiting for."""
+    return sorted(
+        set(
+            Order.objects.filter(status=Order.Status.BACKORDERED, lines__product_id__isnull=False).values_list(
+                "lines__product_id", flat=True
+            )
+        )
+    )
+
+
+def backorders_waiting_exist(*, product_ids: Iterable[int]) -> bool:
+    return Order.objects.filter(status=Order.Status.BACKORDERED, lines__product_id__in=set(product_ids)).exists()
+
+
+def backordered_units_by_product() -> dict[int, int]:
+    """Units that back-ordered orders still wait for, per product."""
+    waiting = {"order__status": Order.Status.BACKORDERED}
+    ordered = (
+        OrderLine.objects.filter(product__isnull=False, **waiting)
+        .order_by()
+        .values("product_id")
+        .annotate(units=Sum("quantity"))
+    )
+    promised = (
+        StockAllocation.objects.filter(**{f"order_line__{k}": v for k, v in waiting.items()})
+        .order_by()
+        .values("order_line__product_id")
+        .annotate(units=Sum(F("quantity") - F("released_quantity")))
+    )
+    result = {row["product_id"]: row["units"] for row in ordered}
+    for row in promised:
+        result[row["order_line__product_id"]] -= row["units"]
+    return {product_id: units for product_id, units in result.items() if units > 0}

@@ -2,6 +2,8 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from .cart import cart_item_count
+
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF", "SEK": "kr", "DKK": "kr"}
 
 
@@ -10,7 +12,6 @@ def cart_summary(request):
 
     The count is a callable so that pages that do not show it (the admin) do not query for it.
     """
-    from .cart import cart_item_count
 
     @lru_cache(maxsize=1)
     def count() -> int:

@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 from django.core.exceptions import ValidationError
@@ -455,8 +456,6 @@ class SignUpForm(CustomerDetailsForm):
         if password1 and password2 and password1 != password2:
             self.add_error("password2", "The two passwords are not the same.")
         elif password1:
-            from django.contrib.auth import get_user_model
-
             candidate = get_user_model()(username=cleaned.get("email", ""), email=cleaned.get("email", ""))
             try:
                 validate_password(password1, user=candidate)

@@ -7,8 +7,10 @@ from django.conf import settings
 from django.db.models import Avg, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from feedback.models import ProductRating
 from inventory.models import Category, Product
 from inventory.selectors import product_available_quantity
+from invoicing.models import Invoice
 from orders.models import Address, Customer, DeliveryMethod, Order, OrderEvent, Voucher
 from orders.pricing import PricedOrder, PriceInput, price_order
 from orders.selectors import voucher_find_valid
@@ -125,8 +127,6 @@ def product_decorate(products) -> list[Product]:
 
 def product_get_for_storefront(*, slug: str) -> Product | None:
     """One active product with availability and its customers' average rating."""
-    from feedback.models import ProductRating
-
     ratings = ProductRating.objects.filter(product=OuterRef("pk")).values("product")
     product = (
         _storefront_products()
@@ -284,8 +284,6 @@ def order_history_for_customer(*, user) -> QuerySet[Order]:
 
 
 def _order_page_queryset() -> QuerySet[Order]:
-    from invoicing.models import Invoice
-
     return (
         Order.objects.exclude(status=Order.Status.DRAFT)
         .select_related("shipping_address", "billing_address", "delivery_method", "customer", "feedback_request")

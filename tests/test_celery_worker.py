@@ -16,10 +16,10 @@ from django.conf import settings
 from django.db import connection
 
 from invoicing.models import Invoice
+from lifecycle.delivery import shipment_deliver
 from orders.models import EmailNotification, Order
 from orders.services.fulfillment import (
     order_fulfillment_start,
-    shipment_deliver,
     shipment_dispatch,
     shipment_pack,
     shipment_start_picking,

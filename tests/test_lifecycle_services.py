@@ -9,11 +9,11 @@ from feedback.models import Feedback
 from feedback.selectors import feedback_request_from_token, feedback_token_for
 from feedback.services import feedback_submit
 from inventory.models import StockLevel, StockMovement
-from invoicing.services import payment_record
+from lifecycle.delivery import shipment_deliver
+from lifecycle.settlement import payment_record
 from orders.models import Order
 from orders.services.fulfillment import (
     order_fulfillment_start,
-    shipment_deliver,
     shipment_dispatch,
     shipment_pack,
     shipment_start_picking,

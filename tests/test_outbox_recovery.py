@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from invoicing.models import Invoice
 from invoicing.services import invoice_pdf_requeue_missing
+from lifecycle.delivery import shipment_deliver
 from orders.services.fulfillment import (
     order_fulfillment_start,
-    shipment_deliver,
     shipment_dispatch,
     shipment_pack,
     shipment_start_picking,

@@ -12,8 +12,8 @@ from feedback.models import Feedback, FeedbackRequest, ProductRating
 from feedback.selectors import feedback_link_for_request, feedback_request_from_token, feedback_token_for
 from feedback.services import feedback_request_create, feedback_submit
 from inventory.tests.factories import ProductFactory
-from invoicing.services import payment_record
 from invoicing.tests.journeys import order_to_invoiced
+from lifecycle.settlement import payment_record
 from orders.models import EmailNotification
 from orders.tests.factories import order_place_for_test
 from orders_site.core.exceptions import ApplicationError

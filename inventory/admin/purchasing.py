@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from lifecycle.receiving import purchase_order_receive
 from orders_site.core.admin import ReadOnlyAdminMixin
 from orders_site.core.exceptions import ApplicationError
 
@@ -25,7 +26,6 @@ from ..services import (
     purchase_order_cancel,
     purchase_order_close,
     purchase_order_draft_save,
-    purchase_order_receive,
     purchase_order_send,
 )
 from .common import add_service_error

@@ -8,6 +8,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from lifecycle.receiving import stock_adjust_many, stock_backorders_fill, stock_receive_many
+from orders.selectors import backordered_units_by_product
 from orders_site.core.admin import ReadOnlyAdminMixin, SavedThroughServiceMixin
 from orders_site.core.exceptions import ApplicationError
 
@@ -28,10 +30,7 @@ from ..selectors import replenishment_suggestions
 from ..services import (
     ReceiptLine,
     purchase_orders_draft_from_suggestions,
-    stock_adjust_many,
-    stock_backorders_fill,
     stock_level_settings_update,
-    stock_receive_many,
     stock_write_off_many,
 )
 from .common import add_service_error
@@ -276,7 +275,9 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
         warehouse_id = request.GET.get("warehouse") or None
         show_all = request.GET.get("all") == "1"
         suggestions = replenishment_suggestions(
-            low_only=not show_all, warehouse_id=int(warehouse_id) if warehouse_id and warehouse_id.isdigit() else None
+            backordered_units=backordered_units_by_product(),
+            low_only=not show_all,
+            warehouse_id=int(warehouse_id) if warehouse_id and warehouse_id.isdigit() else None,
         )
         form = DraftPurchaseOrdersForm(request.POST or None, level_ids=[s.level.pk for s in suggestions])
         if request.method == "POST":
@@ -287,6 +288,7 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
                     created = purchase_orders_draft_from_suggestions(
                         supplier=form.cleaned_data["supplier"],
                         stock_level_ids=form.cleaned_data["levels"],
+                        backordered_units=backordered_units_by_product(),
                         actor=request.user,
                     )
                 except ApplicationError as error:

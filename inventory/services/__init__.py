@@ -1,14 +1,14 @@
 """Everything that changes stock. Each change writes its movement in the same transaction.
 
 Split by subdomain: `ledger` (receipts, adjustments, returns, write-offs), `allocation`
-(promising stock to orders, releasing, dispatching), `backorders` (incoming stock to waiting
-orders, oldest first), `purchasing` (purchase orders) and `settings` (a level's reorder
-settings and bin, never its quantities, so no movement).
+(promising stock to orders, releasing, dispatching), `purchasing` (purchase orders) and
+`settings` (a level's reorder settings and bin, never its quantities, so no movement). Giving
+incoming stock to waiting back-orders is a hand-off to orders: lifecycle/receiving.py.
 """
 
 from .allocation import AllocationResult, stock_allocate_order, stock_dispatch, stock_release_order
-from .backorders import BackorderFill, stock_backorders_fill
 from .ledger import (
+    BackorderOutcome,
     InsufficientStock,
     ReceiptLine,
     ReceiptResult,
@@ -36,7 +36,7 @@ from .settings import stock_level_settings_update
 
 __all__ = [
     "AllocationResult",
-    "BackorderFill",
+    "BackorderOutcome",
     "InsufficientStock",
     "PurchaseLineRequest",
     "ReceiptLine",
@@ -52,7 +52,6 @@ __all__ = [
     "stock_adjust",
     "stock_adjust_many",
     "stock_allocate_order",
-    "stock_backorders_fill",
     "stock_dispatch",
     "stock_level_get_or_create",
     "stock_level_settings_update",

@@ -10,7 +10,8 @@ from orders_site.core.exceptions import ApplicationError
 
 from ..locks import stock_levels_lock
 from ..models import StockAllocation, StockLevel, StockMovement
-from .ledger import _move, _stock_level_locked
+from ..selectors import order_stock_needs
+from .ledger import movement_record, stock_level_locked
 
 
 @dataclass
@@ -59,23 +60,6 @@ class AllocationResult:
         }
 
 
-def _physical_needs(order) -> tuple[dict[int, tuple[object, int]], set[int]]:
-    """Units still to allocate per order line, and the stock levels the order already ships from."""
-    needs = {}
-    used_level_ids = set()
-    for line in order.lines.select_related("product").prefetch_related("allocations"):
-        if line.product is None or not line.product.tracks_stock:
-            continue
-        open_allocated = 0
-        for allocation in line.allocations.all():
-            open_allocated += allocation.quantity - allocation.released_quantity
-            if allocation.open_quantity > 0:
-                used_level_ids.add(allocation.stock_level_id)
-        if line.quantity > open_allocated:
-            needs[line.pk] = (line, line.quantity - open_allocated)
-    return needs, used_level_ids
-
-
 @transaction.atomic
 def stock_allocate_order(*, order, actor=None) -> AllocationResult:
     """Promise stock to every physical line of the order that is not yet fully allocated.
@@ -88,7 +72,7 @@ def stock_allocate_order(*, order, actor=None) -> AllocationResult:
     Locks: all stock levels of the order's products, in primary-key order. Lines that cannot be
     fully allocated are reported in `short_by_line`; nothing is raised for a shortage.
     """
-    needs, used_level_ids = _physical_needs(order)
+    needs, used_level_ids = order_stock_needs(order)
     result = AllocationResult()
     if not needs:
         return result
@@ -129,7 +113,7 @@ def stock_allocate_order(*, order, actor=None) -> AllocationResult:
             take = min(level.available, remaining)
             if take <= 0:
                 continue
-            _move(
+            movement_record(
                 stock_level=level,
                 kind=StockMovement.Kind.ALLOCATION,
                 allocated=take,
@@ -155,8 +139,8 @@ def stock_allocate_order(*, order, actor=None) -> AllocationResult:
 def stock_release_order(*, order, actor=None, reason: str = "") -> int:
     """Give back every open allocation of the order (cancellation). Returns units released.
 
-    Locks the stock levels of the order's products (pk order). Queues, on commit, a run that gives
-    the freed units to back-orders waiting for them (oldest first).
+    Locks the stock levels of the order's products (pk order). The freed units wait for the
+    lifecycle layer's back-order fill (lifecycle.cancellation queues it).
     """
     allocations = list(
         StockAllocation.objects.filter(order_line__order=order)
@@ -166,13 +150,12 @@ def stock_release_order(*, order, actor=None, reason: str = "") -> int:
     if not allocations:
         return 0
     locked = {lv.pk: lv for lv in stock_levels_lock(product_ids=[a.stock_level.product_id for a in allocations])}
-    released_product_ids = set()
     released = 0
     for allocation in allocations:
         quantity = allocation.open_quantity
         if quantity <= 0:
             continue
-        _move(
+        movement_record(
             stock_level=locked[allocation.stock_level_id],
             kind=StockMovement.Kind.RELEASE,
             allocated=-quantity,
@@ -182,21 +165,6 @@ def stock_release_order(*, order, actor=None, reason: str = "") -> int:
         )
         StockAllocation.objects.filter(pk=allocation.pk).update(released_quantity=F("released_quantity") + quantity)
         released += quantity
-        released_product_ids.add(allocation.stock_level.product_id)
-    if released_product_ids:
-        from .backorders import backorders_waiting_exist
-
-        if backorders_waiting_exist(product_ids=released_product_ids):
-            from ..tasks import stock_backorders_fill_task
-
-            product_ids = sorted(released_product_ids)
-
-            def fill_backorders_after_commit():
-                stock_backorders_fill_task.delay(product_ids)
-
-            # robust: a broker outage must not turn the committed cancellation into an error; the
-            # beat sweep (stock_backorders_sweep) fills what a lost task left waiting.
-            transaction.on_commit(fill_backorders_after_commit, robust=True)
     return released
 
 
@@ -208,11 +176,11 @@ def stock_dispatch(*, allocation: StockAllocation, quantity: int, reference: str
     allocation happens under its level's lock). Raises ApplicationError when more than the open
     quantity is dispatched.
     """
-    level = _stock_level_locked(allocation.stock_level_id)
+    level = stock_level_locked(allocation.stock_level_id)
     current = StockAllocation.objects.get(pk=allocation.pk)
     if quantity <= 0 or quantity > current.open_quantity:
         raise ApplicationError(f"Cannot dispatch {quantity} of an allocation with {current.open_quantity} open.")
-    movement = _move(
+    movement = movement_record(
         stock_level=level,
         kind=StockMovement.Kind.DISPATCH,
         on_hand=-quantity,

@@ -3,6 +3,7 @@
 Lock order everywhere in the code base: order rows first, then stock levels in primary-key order.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -18,7 +19,7 @@ class InsufficientStock(ApplicationError):
     pass
 
 
-def _move(
+def movement_record(
     *,
     stock_level: StockLevel,
     kind: str,
@@ -64,7 +65,7 @@ def stock_level_get_or_create(*, product: Product, warehouse: Warehouse) -> Stoc
     return level
 
 
-def _stock_level_locked(stock_level_id: int) -> StockLevel:
+def stock_level_locked(stock_level_id: int) -> StockLevel:
     return (
         StockLevel.objects.select_for_update(of=("self",)).select_related("product", "warehouse").get(pk=stock_level_id)
     )
@@ -76,6 +77,14 @@ class ReceiptLine:
     warehouse: Warehouse
     quantity: int
     bin_location: BinLocation | None = None
+
+
+@dataclass
+class BackorderOutcome:
+    """What giving incoming units to waiting back-orders achieved (order numbers)."""
+
+    completed: list[str] = field(default_factory=list)
+    partly: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -110,28 +119,25 @@ def _validate_incoming(lines: list[ReceiptLine]) -> None:
             )
 
 
-def _stock_in(
+def stock_in(
     *,
     lines: list[ReceiptLine],
     kind: str,
     reference: str = "",
     reason: str = "",
     actor=None,
-    fill_backorders: bool = True,
+    then: Callable[[], BackorderOutcome] | None = None,
 ) -> ReceiptResult:
-    """Units come in (receipt, return, positive count); back-orders waiting for them get them first."""
-    from .backorders import backorders_fill, backorders_lock
-
+    """Units come in (receipt, return, positive count). `then` runs once they are on the shelf,
+    still in this transaction: the lifecycle layer gives them to waiting back-orders there (it
+    locked those orders before calling, as every service locks orders before stock levels)."""
     _validate_incoming(lines)
-    product_ids = {line.product.pk for line in lines}
-    waiting = backorders_lock(product_ids=product_ids) if fill_backorders else []
     levels = {}
     for line in lines:
         levels[line.product.pk, line.warehouse.pk] = stock_level_get_or_create(
             product=line.product, warehouse=line.warehouse
         ).pk
-    locked_product_ids = product_ids | {line.product_id for order in waiting for line in order.lines.all()}
-    locked = {level.pk: level for level in stock_levels_lock(product_ids=locked_product_ids)}
+    locked = {level.pk: level for level in stock_levels_lock(product_ids={line.product.pk for line in lines})}
     result = ReceiptResult()
     for line in lines:
         level = locked[levels[line.product.pk, line.warehouse.pk]]
@@ -139,30 +145,28 @@ def _stock_in(
             StockLevel.objects.filter(pk=level.pk).update(bin_location=line.bin_location)
             level.bin_location = line.bin_location
         result.movements.append(
-            _move(stock_level=level, kind=kind, on_hand=line.quantity, reason=reason, reference=reference, actor=actor)
+            movement_record(
+                stock_level=level, kind=kind, on_hand=line.quantity, reason=reason, reference=reference, actor=actor
+            )
         )
-    if waiting:
-        filled = backorders_fill(orders=waiting, actor=actor)
-        result.backorders_completed = filled.completed
-        result.backorders_partly_filled = filled.partly
+    if then is not None:
+        outcome = then()
+        result.backorders_completed = outcome.completed
+        result.backorders_partly_filled = outcome.partly
     return result
 
 
 @transaction.atomic
 def stock_receive_many(
-    *, lines: list[ReceiptLine], reference: str = "", actor=None, fill_backorders: bool = True
+    *, lines: list[ReceiptLine], reference: str = "", actor=None, then: Callable[[], BackorderOutcome] | None = None
 ) -> ReceiptResult:
-    """Receive goods into one or more stock levels (creating levels as needed), then give them to
-    back-orders that wait for them, oldest first; each back-order that becomes complete is verified
-    and its customer e-mailed.
+    """Receive goods into one or more stock levels (creating levels as needed); `then` runs after
+    (see `stock_in`). Entry points call lifecycle.receiving's version, which fills back-orders.
 
-    Locks: the waiting back-ordered orders (pk order), then every stock level of their products and
-    of the received products (pk order). Queues: "back-order ready" e-mails, on commit.
+    Locks: the received products' stock levels (pk order).
     Raises: ApplicationError (quantity below 1, a service product, a bin of another warehouse).
     """
-    return _stock_in(
-        lines=lines, kind=StockMovement.Kind.RECEIPT, reference=reference, actor=actor, fill_backorders=fill_backorders
-    )
+    return stock_in(lines=lines, kind=StockMovement.Kind.RECEIPT, reference=reference, actor=actor, then=then)
 
 
 @transaction.atomic
@@ -174,17 +178,17 @@ def stock_receive(
     reference: str = "",
     actor=None,
     bin_location: BinLocation | None = None,
-    fill_backorders: bool = True,
+    then: Callable[[], BackorderOutcome] | None = None,
 ) -> StockMovement:
     """Add received units to `on_hand` (see `stock_receive_many`, which this calls for one line).
 
-    Locks the back-orders waiting for the product, then its stock levels. Raises ApplicationError.
+    Locks the product's stock levels. Raises ApplicationError.
     """
     result = stock_receive_many(
         lines=[ReceiptLine(product=product, warehouse=warehouse, quantity=quantity, bin_location=bin_location)],
         reference=reference,
         actor=actor,
-        fill_backorders=fill_backorders,
+        then=then,
     )
     return result.movements[0]
 
@@ -198,30 +202,36 @@ def stock_return(
     reason: str = "",
     reference: str = "",
     actor=None,
-    fill_backorders: bool = True,
+    then: Callable[[], BackorderOutcome] | None = None,
 ) -> StockMovement:
     """Returned units go back on the shelf (a return authorisation that restocks).
 
-    Back-orders waiting for the product get them first, as with a receipt.
-    Locks: waiting back-orders, then the product's stock levels. Raises ApplicationError.
+    `then` runs after, as with a receipt. Locks the product's stock levels. Raises ApplicationError.
     """
-    result = _stock_in(
+    result = stock_in(
         lines=[ReceiptLine(product=product, warehouse=warehouse, quantity=quantity)],
         kind=StockMovement.Kind.RETURN,
         reason=reason,
         reference=reference,
         actor=actor,
-        fill_backorders=fill_backorders,
+        then=then,
     )
     return result.movements[0]
 
 
 @transaction.atomic
-def stock_adjust(*, stock_level: StockLevel, delta: int, reason: str, actor=None) -> StockMovement:
+def stock_adjust(
+    *,
+    stock_level: StockLevel,
+    delta: int,
+    reason: str,
+    actor=None,
+    then: Callable[[], BackorderOutcome] | None = None,
+) -> StockMovement:
     """Correct `on_hand` after a count. A reason is required; cannot go below what is allocated.
 
-    Found units (a positive delta) go to waiting back-orders first, as with a receipt.
-    Locks: waiting back-orders (positive delta only), then the stock level.
+    Found units (a positive delta) come in as with a receipt, and `then` runs after them.
+    Locks the stock level.
     Raises: ApplicationError (no reason, zero delta), InsufficientStock (below what is allocated).
     """
     if not reason.strip():
@@ -230,20 +240,21 @@ def stock_adjust(*, stock_level: StockLevel, delta: int, reason: str, actor=None
         raise ApplicationError("An adjustment must change the quantity.", extra={"field": "delta"})
     if delta > 0:
         level = StockLevel.objects.select_related("product", "warehouse").get(pk=stock_level.pk)
-        result = _stock_in(
+        result = stock_in(
             lines=[ReceiptLine(product=level.product, warehouse=level.warehouse, quantity=delta)],
             kind=StockMovement.Kind.ADJUSTMENT,
             reason=reason.strip(),
             actor=actor,
+            then=then,
         )
         return result.movements[0]
-    level = _stock_level_locked(stock_level.pk)
+    level = stock_level_locked(stock_level.pk)
     if level.on_hand + delta < level.allocated:
         raise InsufficientStock(
             f"{level.product.sku} in {level.warehouse.code} has {level.on_hand} on hand of which {level.allocated} "
             f"are promised to orders; it cannot go down by {-delta}."
         )
-    return _move(
+    return movement_record(
         stock_level=level, kind=StockMovement.Kind.ADJUSTMENT, on_hand=delta, reason=reason.strip(), actor=actor
     )
 
@@ -261,13 +272,13 @@ def stock_write_off(
         raise ApplicationError("Say why the stock is written off.", extra={"field": "reason"})
     if quantity <= 0:
         raise ApplicationError("Write off at least 1 unit.", extra={"field": "quantity"})
-    level = _stock_level_locked(stock_level.pk)
+    level = stock_level_locked(stock_level.pk)
     if quantity > level.available:
         raise InsufficientStock(
             f"Only {level.available} unit(s) of {level.product.sku} in {level.warehouse.code} are not promised to "
             f"orders; {quantity} cannot be written off."
         )
-    return _move(
+    return movement_record(
         stock_level=level,
         kind=StockMovement.Kind.WRITE_OFF,
         on_hand=-quantity,
@@ -277,32 +288,33 @@ def stock_write_off(
     )
 
 
-def _lock_for_a_count(*, levels: list[StockLevel], gaining: list[StockLevel]) -> None:
-    """Take every lock a multi-line count needs up front, in the order every service takes them:
-    the back-ordered orders waiting for products that gain stock, then the stock levels by key."""
-    from .backorders import backorders_lock
-
-    if gaining:
-        backorders_lock(product_ids={level.product_id for level in gaining})
-    stock_levels_lock(product_ids={level.product_id for level in levels})
-
-
 @transaction.atomic
-def stock_adjust_many(*, adjustments: list[tuple[StockLevel, int]], reason: str, actor=None) -> list[StockMovement]:
+def stock_adjust_many(
+    *,
+    adjustments: list[tuple[StockLevel, int]],
+    reason: str,
+    actor=None,
+    then: Callable[[], BackorderOutcome] | None = None,
+) -> list[StockMovement]:
     """Apply one stock count: every adjustment, or none (a refusal on one line rolls back the rest).
 
-    Locks: waiting back-orders of the products that gain stock, then all their stock levels in
-    primary-key order, before changing anything. Raises what `stock_adjust` raises.
+    Locks all the stock levels in primary-key order before changing anything; `then` runs once,
+    after every line. Raises what `stock_adjust` raises.
     """
-    _lock_for_a_count(levels=[level for level, _ in adjustments], gaining=[lv for lv, d in adjustments if d > 0])
-    return [stock_adjust(stock_level=level, delta=delta, reason=reason, actor=actor) for level, delta in adjustments]
+    stock_levels_lock(product_ids={level.product_id for level, _ in adjustments})
+    movements = [
+        stock_adjust(stock_level=level, delta=delta, reason=reason, actor=actor) for level, delta in adjustments
+    ]
+    if then is not None:
+        then()
+    return movements
 
 
 @transaction.atomic
 def stock_write_off_many(*, write_offs: list[tuple[StockLevel, int]], reason: str, actor=None) -> list[StockMovement]:
     """Write off several stock levels at once, all or nothing. Locks the stock levels in primary-key
     order first. Raises what `stock_write_off` raises."""
-    _lock_for_a_count(levels=[level for level, _ in write_offs], gaining=[])
+    stock_levels_lock(product_ids={level.product_id for level, _ in write_offs})
     return [
         stock_write_off(stock_level=level, quantity=quantity, reason=reason, actor=actor)
         for level, quantity in write_offs

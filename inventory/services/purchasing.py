@@ -4,6 +4,7 @@ Every state change goes through `purchase_order_transition_run`, which writes ex
 PurchaseOrderEvent in the transaction that made it. Receipts add stock through the ledger.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,8 +19,10 @@ from orders_site.core.models import actor_label
 from orders_site.core.sequences import sequence_next
 from orders_site.core.transitions import transition_apply
 
+from ..locks import purchase_order_lock
 from ..models import BinLocation, Product, PurchaseOrder, PurchaseOrderEvent, PurchaseOrderLine, Supplier, Warehouse
-from .ledger import ReceiptLine, ReceiptResult, _stock_in
+from ..selectors import replenishment_suggestions
+from .ledger import BackorderOutcome, ReceiptLine, ReceiptResult, stock_in
 
 
 @dataclass(frozen=True)
@@ -186,16 +189,17 @@ def purchase_order_receive(
     note: str = "",
     bin_location: BinLocation | None = None,
     expected_status: str | None = None,
+    then: Callable[[], BackorderOutcome] | None = None,
 ) -> ReceiptResult:
     """Record goods delivered against a sent purchase order: `quantities` maps line ids to units.
 
-    The units go into the purchase order's warehouse through the ledger (reference: the PO number)
-    and to waiting back-orders first, oldest first; the order becomes partially received or
-    received. Locks: the purchase order, then waiting back-orders, then stock levels.
-    Queues: "back-order ready" e-mails. Raises ApplicationError (a quantity below 0 or above what
-    is outstanding, nothing received), TransitionRefused, PermissionRefused.
+    The units go into the purchase order's warehouse through the ledger (reference: the PO number),
+    `then` runs (lifecycle.receiving gives them to waiting back-orders there, and what it did goes
+    on the purchase order's event); the order becomes partially received or received.
+    Locks: the purchase order, then stock levels. Raises ApplicationError (a quantity below 0 or
+    above what is outstanding, nothing received), TransitionRefused, PermissionRefused.
     """
-    locked = PurchaseOrder.objects.select_for_update().select_related("warehouse").get(pk=purchase_order.pk)
+    locked = purchase_order_lock(purchase_order_id=purchase_order.pk)
     if expected_status is not None and locked.status != expected_status:
         raise TransitionRefused(
             f"Purchase order {locked} changed to “{locked.get_status_display()}” since you opened it; "
@@ -220,7 +224,7 @@ def purchase_order_receive(
             receipts.append((line, quantity))
     if not receipts:
         raise ApplicationError("Enter how many units of at least one line arrived.")
-    result = _stock_in(
+    result = stock_in(
         lines=[
             ReceiptLine(product=line.product, warehouse=locked.warehouse, quantity=qty, bin_location=bin_location)
             for line, qty in receipts
@@ -228,6 +232,7 @@ def purchase_order_receive(
         kind="receipt",
         reference=locked.number,
         actor=actor,
+        then=then,
     )
     for line, quantity in receipts:
         PurchaseOrderLine.objects.filter(pk=line.pk).update(quantity_received=F("quantity_received") + quantity)
@@ -284,17 +289,19 @@ def purchase_order_cancel(
 
 @transaction.atomic
 def purchase_orders_draft_from_suggestions(
-    *, supplier: Supplier, stock_level_ids: list[int], actor=None
+    *, supplier: Supplier, stock_level_ids: list[int], backordered_units: dict[int, int], actor=None
 ) -> list[PurchaseOrder]:
     """One draft purchase order per warehouse with the suggested quantities of these stock levels.
 
     Levels with nothing to suggest are skipped. Locks the purchase order number counter.
     Raises ApplicationError when nothing is left to order.
     """
-    from ..selectors import replenishment_suggestions
-
     suggestions = [
-        s for s in replenishment_suggestions(stock_level_ids=stock_level_ids, low_only=False) if s.suggested_quantity
+        s
+        for s in replenishment_suggestions(
+            stock_level_ids=stock_level_ids, backordered_units=backordered_units, low_only=False
+        )
+        if s.suggested_quantity
     ]
     if not suggestions:
         raise ApplicationError("None of the chosen stock levels needs replenishing.")

@@ -308,7 +308,7 @@ def test_fill_back_orders_action(admin_client, stock):
     assert messages_of(response) == ["No back-order could be given more stock."]
 
     order = order_place_for_test(customer=CustomerFactory(), products_and_quantities=[(desk, 1)])
-    stock_receive(product=desk, warehouse=warehouse, quantity=1, fill_backorders=False)
+    stock_receive(product=desk, warehouse=warehouse, quantity=1)
     response = action(admin_client, "fill_backorders", [level])
     assert messages_of(response) == [f"Back-orders complete and verified: {order.number}; partly allocated: none."]
 

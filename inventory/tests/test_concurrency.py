@@ -7,7 +7,7 @@ from django.db import connection, transaction
 
 from inventory.models import StockAllocation, StockLevel
 from inventory.services import InsufficientStock, stock_allocate_order, stock_receive
-from inventory.services.ledger import _move
+from inventory.services.ledger import movement_record
 from inventory.tests.factories import ProductFactory, WarehouseFactory, order_with_lines
 from orders.models import Order
 
@@ -97,7 +97,7 @@ def test_the_conditional_update_alone_refuses_oversell(transactional_db, require
         level = StockLevel.objects.select_related("product", "warehouse").get(pk=level_id)
         try:
             with transaction.atomic():
-                _move(stock_level=level, kind="allocation", allocated=1)
+                movement_record(stock_level=level, kind="allocation", allocated=1)
         except InsufficientStock:
             return False
         return True

@@ -12,16 +12,13 @@ from hypothesis import strategies as st
 from inventory.models import StockAllocation, StockLevel
 from inventory.selectors import stock_audit_differences
 from inventory.services import (
-    stock_adjust,
-    stock_backorders_fill,
     stock_dispatch,
-    stock_receive,
-    stock_return,
     stock_write_off,
 )
 from inventory.tests.factories import ProductFactory, WarehouseFactory
+from lifecycle.cancellation import order_cancel
+from lifecycle.receiving import stock_adjust, stock_backorders_fill, stock_receive, stock_return
 from orders.models import Order
-from orders.services.fulfillment import order_cancel
 from orders.tests.factories import CustomerFactory, DeliveryMethodFactory, order_place_for_test
 from orders_site.core.exceptions import ApplicationError
 

@@ -208,11 +208,13 @@ def test_drafts_from_suggestions_one_per_warehouse(goods):
     ]
 
     created = purchase_orders_draft_from_suggestions(
-        supplier=SupplierFactory(), stock_level_ids=[lv.pk for lv in levels]
+        supplier=SupplierFactory(), stock_level_ids=[lv.pk for lv in levels], backordered_units={}
     )
 
     assert [(po.warehouse.code, po.status) for po in created] == [("AMS", "draft"), ("RTM", "draft")]
     assert [(line.product.sku, line.quantity_ordered) for line in created[0].lines.all()] == [("CHAIR", 20)]
     assert [(line.product.sku, line.quantity_ordered) for line in created[1].lines.all()] == [("LAMP", 3)]
     with pytest.raises(ApplicationError, match="needs replenishing"):
-        purchase_orders_draft_from_suggestions(supplier=SupplierFactory(), stock_level_ids=[levels[2].pk])
+        purchase_orders_draft_from_suggestions(
+            supplier=SupplierFactory(), stock_level_ids=[levels[2].pk], backordered_units={}
+        )

@@ -11,13 +11,11 @@ from .payments import (
     card_holds_released_on_failure,
     payment_authorize,
     payment_capture,
-    payment_capture_task_queue,
     payment_captures_requeue_stale,
     payment_gateway_failure_record,
     payment_record,
     payment_void_at_gateway,
     payment_void_for_order,
-    payment_void_task_queue,
 )
 
 __all__ = [
@@ -29,11 +27,9 @@ __all__ = [
     "invoice_pdf_requeue_missing",
     "payment_authorize",
     "payment_capture",
-    "payment_capture_task_queue",
     "payment_captures_requeue_stale",
     "payment_gateway_failure_record",
     "payment_record",
     "payment_void_at_gateway",
     "payment_void_for_order",
-    "payment_void_task_queue",
 ]

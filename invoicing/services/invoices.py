@@ -9,16 +9,20 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from orders.events import event_note
 from orders.models import EmailNotification, Order
 from orders.services.notifications import notification_queue
 from orders.services.transitions import transition_run
 from orders_site.core.exceptions import ApplicationError
 from orders_site.core.money import ZERO, money
 from orders_site.core.sequences import sequence_next
+from orders_site.core.tasks import task_send, task_send_on_commit
 
 from ..models import Invoice, InvoiceLine, Payment
 from ..pdf import invoice_pdf_render
-from .payments import _after_commit, payment_capture_task_queue
+from .payments import PAYMENT_CAPTURE_TASK
+
+INVOICE_PDF_TASK = "invoicing.tasks.invoice_pdf_render_task"
 
 
 def _due_date(order: Order, issued_at):
@@ -111,18 +115,13 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
         model=Order, pk=order.pk, transition="invoice", actor=actor, check_permission=False, data={"invoice": number}
     )
 
-    from ..tasks import invoice_pdf_render_task
-
-    def render_after_commit(invoice_id: int = invoice.pk) -> None:
-        invoice_pdf_render_task.delay(invoice_id)
-
-    # Robust: a broker outage must not fail the delivery that committed; invoice_pdf_requeue_missing
-    # (or the first download or e-mail, through invoice_pdf_ensure) renders it later.
-    transaction.on_commit(render_after_commit, robust=True)
+    # A lost task is re-queued by invoice_pdf_requeue_missing (and the first download or e-mail
+    # renders it through invoice_pdf_ensure).
+    task_send_on_commit(INVOICE_PDF_TASK, invoice.pk)
     notification_queue(order=order, kind=EmailNotification.Kind.INVOICE, subject_key=f"invoice:{invoice.pk}")
 
     for payment_id in order.payments.filter(status=Payment.Status.AUTHORIZED).values_list("pk", flat=True):
-        _after_commit(payment_capture_task_queue, payment_id)
+        task_send_on_commit(PAYMENT_CAPTURE_TASK, payment_id)
     return invoice
 
 
@@ -149,8 +148,6 @@ def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
 def invoice_pdf_mark_failed(*, invoice_id: int, error: str) -> None:
     """The PDF could not be rendered after every retry: say so on the order's timeline for staff
     (beat keeps re-queueing it, so fixing the cause is enough)."""
-    from orders.events import event_note
-
     invoice = Invoice.objects.select_related("order").get(pk=invoice_id)
     event_note(
         order=invoice.order,
@@ -163,10 +160,8 @@ def invoice_pdf_mark_failed(*, invoice_id: int, error: str) -> None:
 
 def invoice_pdf_requeue_missing(*, older_than_minutes: int = 10) -> int:
     """Queue the PDF again for issued invoices still without one (a lost task). Returns how many."""
-    from ..tasks import invoice_pdf_render_task
-
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     ids = list(Invoice.objects.filter(number__isnull=False, pdf="", issued_at__lt=cutoff).values_list("pk", flat=True))
     for invoice_id in ids:
-        invoice_pdf_render_task.delay(invoice_id)
+        task_send(INVOICE_PDF_TASK, invoice_id)
     return len(ids)

@@ -3,6 +3,7 @@ and settling invoices."""
 
 import functools
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
@@ -10,10 +11,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from orders.events import event_note
 from orders.models import Order
 from orders.services.transitions import transition_run
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
 from orders_site.core.money import ZERO, money
+from orders_site.core.tasks import task_send, task_send_on_commit
 
 from ..gateways import gateway_get
 from ..models import Invoice, Payment
@@ -25,26 +28,9 @@ class PaymentDeclined(ApplicationError):
     pass
 
 
-def _after_commit(function, *args) -> None:
-    """Run `function(*args)` once the current transaction commits. Robust: a broker outage must not
-    fail the change that committed; the beat sweeps pick up what was not queued."""
-
-    def run_after_commit():
-        function(*args)
-
-    transaction.on_commit(run_after_commit, robust=True)
-
-
-def payment_capture_task_queue(payment_id: int) -> None:
-    from ..tasks import payment_capture_task
-
-    payment_capture_task.delay(payment_id)
-
-
-def payment_void_task_queue(payment_id: int) -> None:
-    from ..tasks import payment_void_at_gateway_task
-
-    payment_void_at_gateway_task.delay(payment_id)
+# Capturing settles the invoice and may complete the order: a hand-off, so its task is lifecycle's.
+PAYMENT_CAPTURE_TASK = "lifecycle.tasks.payment_capture_task"
+PAYMENT_VOID_TASK = "invoicing.tasks.payment_void_at_gateway_task"
 
 
 _card_holds_taken: ContextVar[list[str] | None] = ContextVar("card_holds_taken", default=None)
@@ -101,14 +87,16 @@ def payment_authorize(*, order: Order, card_token: str) -> Payment:
     )
 
 
-def payment_capture(*, payment: Payment, actor=None) -> Payment:
+def payment_capture(*, payment: Payment, actor=None, then: Callable[[Invoice], None] | None = None) -> Payment:
     """Capture an authorised card payment against its order's issued invoice, and settle it.
 
     Called by a task after the invoice's transaction committed: the gateway is asked first, outside
     any transaction, then the answer is recorded in one transaction (order, invoice and payment
     locked in that order). Safe to repeat: a payment no longer authorised is left alone, and the
     gateway's capture is idempotent by its reference. A refusal marks the payment failed; the
-    invoice stays open for another way to pay. Raises ApplicationError without an issued invoice.
+    invoice stays open for another way to pay. `then(invoice)` runs once the invoice is settled,
+    in the same transaction (lifecycle.settlement completes a paid order there).
+    Raises ApplicationError without an issued invoice.
     """
     payment = Payment.objects.get(pk=payment.pk)
     if payment.status != Payment.Status.AUTHORIZED:
@@ -136,7 +124,7 @@ def payment_capture(*, payment: Payment, actor=None) -> Payment:
             fields={"invoice": invoice, "captured_at": timezone.now()},
             data={"amount": str(payment.amount), "gateway_reference": payment.gateway_reference},
         )
-        _invoice_settle(invoice=invoice, actor=actor)
+        _invoice_settle(invoice=invoice, actor=actor, then=then)
     return payment
 
 
@@ -154,7 +142,7 @@ def payment_captures_requeue_stale(*, older_than_minutes: int = 10) -> int:
         .distinct()
     )
     for payment_id in ids:
-        payment_capture_task_queue(payment_id)
+        task_send(PAYMENT_CAPTURE_TASK, payment_id)
     return len(ids)
 
 
@@ -167,12 +155,14 @@ def payment_record(
     reference: str = "",
     actor=None,
     expected_amount_paid: Decimal | None = None,
+    then: Callable[[Invoice], None] | None = None,
 ) -> Payment:
     """Record money received against an issued invoice (bank transfer, cash, card in person...).
 
     Over-payments are accepted and shown on the order's timeline. Locks the order, then the invoice.
     `expected_amount_paid` is what the person saw as paid so far; if another payment was recorded
     since, this one is refused, so two people entering the same transfer cannot both succeed.
+    `then(invoice)` runs once the invoice is settled (lifecycle.settlement completes a paid order).
     Raises ApplicationError for a non-positive amount or a draft/paid invoice; TransitionRefused;
     PermissionRefused.
     """
@@ -211,12 +201,12 @@ def payment_record(
         fields={"captured_at": timezone.now()},
         data={"amount": str(amount), "method": method, "reference": reference},
     )
-    _invoice_settle(invoice=invoice, actor=actor)
+    _invoice_settle(invoice=invoice, actor=actor, then=then)
     return payment
 
 
-def _invoice_settle(*, invoice: Invoice, actor=None) -> Invoice:
-    """Recompute what was paid; move the invoice on and, once paid in full, complete the order."""
+def _invoice_settle(*, invoice: Invoice, actor=None, then: Callable[[Invoice], None] | None = None) -> Invoice:
+    """Recompute what was paid and move the invoice on; then `then(invoice)`."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     paid = sum(invoice.payments.filter(status=Payment.Status.CAPTURED).values_list("amount", flat=True), ZERO)
     Invoice.objects.filter(pk=invoice.pk).update(amount_paid=paid)
@@ -230,9 +220,6 @@ def _invoice_settle(*, invoice: Invoice, actor=None) -> Invoice:
             check_permission=False,
             data={"paid": str(paid), "overpaid": str(paid - invoice.total)},
         )
-        from orders.services.completion import order_payment_complete
-
-        order_payment_complete(order=invoice.order, actor=actor)
     elif paid > 0:
         invoice = transition_run(
             model=Invoice,
@@ -242,6 +229,8 @@ def _invoice_settle(*, invoice: Invoice, actor=None) -> Invoice:
             check_permission=False,
             data={"paid": str(paid), "balance": str(invoice.total - paid)},
         )
+    if then is not None:
+        then(invoice)
     return invoice
 
 
@@ -257,7 +246,7 @@ def payment_void_for_order(*, order: Order, actor=None) -> int:
     for payment in order.payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.AUTHORIZED]).order_by("pk"):
         transition_run(model=Payment, pk=payment.pk, transition="void", actor=actor, check_permission=False)
         if payment.gateway_reference:
-            _after_commit(payment_void_task_queue, payment.pk)
+            task_send_on_commit(PAYMENT_VOID_TASK, payment.pk)
         voided += 1
     return voided
 
@@ -277,8 +266,6 @@ def payment_void_at_gateway(*, payment_id: int) -> bool:
 @transaction.atomic
 def payment_gateway_failure_record(*, payment_id: int, operation: str, error: str) -> None:
     """A gateway call failed on every retry: say so on the order's timeline for staff."""
-    from orders.events import event_note
-
     payment = Payment.objects.select_related("order").get(pk=payment_id)
     event_note(
         order=payment.order,

@@ -10,10 +10,10 @@ from itertools import count
 
 from django.contrib.auth.models import User
 
+from lifecycle.delivery import shipment_deliver
 from orders.models import Address, Customer, DeliveryMethod, Order, Shipment
 from orders.services.fulfillment import (
     order_fulfillment_start,
-    shipment_deliver,
     shipment_dispatch,
     shipment_pack,
     shipment_start_picking,

@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from invoicing.gateways import GatewayResult, TestGateway
 from invoicing.models import Invoice, Payment
-from invoicing.services import invoice_issue, payment_record
+from invoicing.services import invoice_issue
 from invoicing.tasks import invoice_pdf_render_task
 from invoicing.tests.journeys import order_to_invoiced, order_to_shipped
+from lifecycle.delivery import shipment_deliver
+from lifecycle.settlement import payment_record
 from orders.models import Customer, EmailNotification, Order, Voucher
-from orders.services.fulfillment import shipment_deliver
 from orders.tests.factories import CustomerFactory, order_place_for_test
 from orders_site.core.exceptions import ApplicationError, PermissionRefused
 
@@ -278,7 +279,7 @@ def test_a_card_authorised_at_checkout_is_captured_after_the_invoice_is_issued(
 
 
 def test_a_capture_task_run_twice_captures_once(catalogue, customer, warehouse, django_capture_on_commit_callbacks):
-    from invoicing.tasks import payment_capture_task
+    from lifecycle.tasks import payment_capture_task
 
     order = place(catalogue, customer, payment_method="card", card_token="4242 4242 4242 4242")
     with django_capture_on_commit_callbacks(execute=True):
@@ -343,7 +344,7 @@ def test_a_broker_outage_at_delivery_does_not_undo_the_delivery_and_the_pdf_foll
 
     with (
         mock.patch.object(invoice_pdf_render_task, "delay", side_effect=broker_down),
-        mock.patch("orders.tasks.notification_send.delay", side_effect=broker_down),
+        mock.patch("lifecycle.tasks.notification_send.delay", side_effect=broker_down),
         django_capture_on_commit_callbacks(execute=True),
     ):
         shipment_deliver(shipment=parcel, actor=warehouse)

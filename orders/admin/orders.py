@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from lifecycle.cancellation import order_cancel
 from orders.models import Order, OrderCheck, OrderEvent, OrderLine, Shipment
-from orders.services.fulfillment import order_cancel, order_fulfillment_start
+from orders.services.fulfillment import order_fulfillment_start
 from orders.services.verification import order_release, order_reverify
 from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from orders_site.core.exceptions import ApplicationError

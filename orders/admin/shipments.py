@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from lifecycle.delivery import shipment_deliver
 from orders.models import Shipment, ShipmentLine
 from orders.services import fulfillment
 from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
@@ -86,7 +87,7 @@ SHIPMENT_ACTIONS = (
         name="deliver",
         label="Delivered",
         transition="deliver",
-        run=_step(fulfillment.shipment_deliver),
+        run=_step(shipment_deliver),
         help_text="When the order's last parcel arrives, the invoice is issued and sent.",
     ),
     StaffAction(

@@ -5,7 +5,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.models import StockAllocation
+from inventory.models import StockAllocation, Warehouse
 from inventory.services import stock_dispatch
 from orders_site.core.exceptions import ApplicationError
 
@@ -42,8 +42,6 @@ def order_fulfillment_start(*, order: Order, actor=None, expected_status: str | 
         if allocation.open_quantity > 0:
             by_warehouse[allocation.stock_level.warehouse].append(allocation)
     if not by_warehouse:
-        from inventory.models import Warehouse
-
         first = Warehouse.objects.filter(is_active=True).first()
         if first is None:
             raise ApplicationError("There is no active warehouse to fulfil from.")
@@ -161,10 +159,11 @@ def shipment_redispatch(
 
 @transaction.atomic
 def shipment_deliver(*, shipment: Shipment, actor=None, note: str = "", expected_status: str | None = None) -> Shipment:
-    """Record delivery. When the order's last parcel arrives, the order is delivered and invoiced.
+    """Record delivery. When the order's last parcel arrives, the order is delivered (the invoice
+    follows in lifecycle.delivery, which entry points call).
 
     Locks: the order, then the shipment (the same order as dispatch and cancel take them).
-    Queues (through invoicing): the invoice PDF and e-mail. Raises TransitionRefused.
+    Raises TransitionRefused.
     """
     order = Order.objects.select_for_update().get(pk=shipment.order_id)
     shipment = transition_run(
@@ -178,29 +177,22 @@ def shipment_deliver(*, shipment: Shipment, actor=None, note: str = "", expected
     )
     open_shipments = order.shipments.exclude(status__in=[Shipment.Status.DELIVERED, Shipment.Status.CANCELLED])
     if order.status == Order.Status.SHIPPED and not open_shipments.exists():
-        order = transition_run(model=Order, pk=order.pk, transition="deliver", actor=actor, check_permission=False)
-        from invoicing.services import invoice_issue
-
-        invoice_issue(order=order, actor=actor)
+        transition_run(model=Order, pk=order.pk, transition="deliver", actor=actor, check_permission=False)
     return shipment
 
 
 @transaction.atomic
 def order_cancel(*, order: Order, actor=None, reason: str = "", expected_status: str | None = None) -> Order:
-    """Cancel before dispatch: release stock, cancel unsent parcels, void card authorisations.
+    """Cancel before dispatch: the order and its unsent parcels. Stock and payments follow in
+    lifecycle.cancellation, which entry points call.
 
-    Locks: the order, its shipments, the stock levels of its products, its payments.
-    Queues: the "cancelled" e-mail. Raises TransitionRefused / PermissionRefused.
+    Locks: the order, its shipments. Queues: the "cancelled" e-mail.
+    Raises TransitionRefused / PermissionRefused.
     """
     order = transition_run(
         model=Order, pk=order.pk, transition="cancel", actor=actor, note=reason, expected_status=expected_status
     )
     for shipment in order.shipments.exclude(status=Shipment.Status.CANCELLED).order_by("pk"):
         transition_run(model=Shipment, pk=shipment.pk, transition="cancel", actor=actor, check_permission=False)
-    from inventory.services import stock_release_order
-    from invoicing.services import payment_void_for_order
-
-    stock_release_order(order=order, actor=actor, reason=reason or "order cancelled")
-    payment_void_for_order(order=order, actor=actor)
     notification_queue(order=order, kind=EmailNotification.Kind.ORDER_CANCELLED)
     return order

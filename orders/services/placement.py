@@ -1,6 +1,7 @@
 """Order placement: one transaction from the customer's request to a placed, checked order."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -9,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inventory.models import Product
-from invoicing.services import card_holds_released_on_failure, payment_authorize
 from orders_site.core.exceptions import ApplicationError
 
 from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine
@@ -17,6 +17,7 @@ from ..pricing import PriceInput, price_order
 from ..selectors import voucher_find_valid
 from .notifications import notification_queue
 from .transitions import transition_run
+from .verification import order_verify_automatically
 
 MAX_LINE_QUANTITY = 999
 ORDER_NUMBER_OFFSET = 100000
@@ -122,7 +123,6 @@ def _validate(
     return products
 
 
-@card_holds_released_on_failure
 @transaction.atomic
 def order_place(
     *,
@@ -138,19 +138,19 @@ def order_place(
     delivery_instructions: str = "",
     idempotency_key: str | None = None,
     placed_by=None,
-    card_token: str = "",
+    before_verify: Callable[[Order], None] | None = None,
 ) -> Order:
     """Create the order from current catalogue prices, place it, and verify it.
 
     Nothing posted is trusted: names, prices and tax rates come from the catalogue and are
     frozen on the lines. A repeated `idempotency_key` returns the order already made (double
-    click, resubmit, two tabs). Card payments are authorised through the gateway before the
-    transaction commits; a decline raises and leaves nothing behind, and any later failure
-    releases the card hold at the gateway as the transaction rolls back.
+    click, resubmit, two tabs). `before_verify(order)` runs once the order is placed and before
+    its checks and stock allocation (lifecycle.checkout authorises the card there); what it
+    raises rolls everything back.
 
     Locks: the stock levels of the ordered products (verification), in primary-key order.
     Queues: the "order received" e-mail, on commit.
-    Raises: InvalidOrder (with extra["field"]), PaymentDeclined.
+    Raises: InvalidOrder (with extra["field"]), and what `before_verify` raises.
     """
     if idempotency_key:
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
@@ -248,10 +248,7 @@ def order_place(
         check_permission=False,
         data={"channel": channel, "total": str(order.total)},
     )
-    if payment_method == Order.PaymentMethod.CARD:
-        payment_authorize(order=order, card_token=card_token)
+    if before_verify is not None:
+        before_verify(order)
     notification_queue(order=order, kind=EmailNotification.Kind.ORDER_RECEIVED)
-
-    from .verification import order_verify_automatically
-
     return order_verify_automatically(order=order)

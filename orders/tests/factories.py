@@ -2,8 +2,9 @@ from decimal import Decimal
 
 import factory
 
+from lifecycle.checkout import order_checkout
 from orders.models import Customer, DeliveryMethod
-from orders.services.placement import AddressData, LineRequest, order_place
+from orders.services.placement import AddressData, LineRequest
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -42,8 +43,8 @@ def address_data(**overrides) -> AddressData:
 def order_place_for_test(
     *, customer, products_and_quantities, payment_method="bank_transfer", channel="web", delivery_method=None, **kwargs
 ):
-    """Place an order through the real service, as the checkout would."""
-    return order_place(
+    """Place an order through the real checkout (a card is authorised when `card_token` is given)."""
+    return order_checkout(
         customer=customer,
         lines=[LineRequest(product_id=p.pk, quantity=q) for p, q in products_and_quantities],
         channel=channel,

@@ -7,11 +7,11 @@ import pytest
 from inventory.models import StockAllocation, StockLevel, StockMovement
 from invoicing.models import Payment
 from invoicing.tests.journeys import order_to_packed, shipment_hand_to_carrier
+from lifecycle.cancellation import order_cancel
+from lifecycle.delivery import shipment_deliver
 from orders.models import EmailNotification, Order, Shipment
 from orders.services.fulfillment import (
-    order_cancel,
     order_fulfillment_start,
-    shipment_deliver,
     shipment_dispatch,
     shipment_fail_delivery,
     shipment_mark_in_transit,

@@ -10,8 +10,9 @@ import pytest
 
 from inventory.tests.factories import WarehouseFactory
 from invoicing.tests.journeys import customer_with_login, order_row
+from lifecycle.cancellation import order_cancel
 from orders.models import Order, OrderEvent, Shipment
-from orders.services.fulfillment import order_cancel, order_fulfillment_start, shipment_start_picking
+from orders.services.fulfillment import order_fulfillment_start, shipment_start_picking
 from orders.services.transitions import transition_run, transitions_available
 from orders.services.verification import order_release
 from orders.tests.factories import address_data, order_place_for_test

@@ -28,9 +28,10 @@ INSTALLED_APPS = [
     "orders_site.core",
     "inventory",
     "orders",
-    "storefront",
     "invoicing",
     "feedback",
+    "lifecycle",
+    "storefront",
 ]
 
 MIDDLEWARE = [
@@ -138,10 +139,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Run one `celery beat` beside the workers: it re-queues work a lost task or a broker outage left
 # undone (outbox e-mails, invoice PDFs). Each re-queued task checks whether it is still needed.
 CELERY_BEAT_SCHEDULE = {
-    "resend-pending-emails": {"task": "orders.tasks.notifications_resend_pending", "schedule": 300.0},
+    "resend-pending-emails": {"task": "lifecycle.tasks.notifications_resend_pending", "schedule": 300.0},
     "requeue-missing-invoice-pdfs": {"task": "invoicing.tasks.invoice_pdfs_requeue_missing", "schedule": 300.0},
-    "capture-stale-card-payments": {"task": "invoicing.tasks.payment_captures_requeue_stale", "schedule": 300.0},
-    "fill-waiting-backorders": {"task": "inventory.tasks.stock_backorders_sweep", "schedule": 900.0},
+    "capture-stale-card-payments": {"task": "invoicing.tasks.payment_captures_requeue_stale_task", "schedule": 300.0},
+    "fill-waiting-backorders": {"task": "lifecycle.tasks.stock_backorders_sweep", "schedule": 900.0},
 }
 
 if REDIS_URL:

@@ -11,9 +11,10 @@ from datetime import date
 from django.db import transaction
 
 from inventory.models import Product
+from lifecycle.checkout import order_checkout
 from orders.models import Customer, DeliveryMethod, Order
 from orders.selectors import order_find_by_idempotency_key, voucher_find_valid
-from orders.services.placement import MAX_LINE_QUANTITY, AddressData, InvalidOrder, LineRequest, order_place
+from orders.services.placement import MAX_LINE_QUANTITY, AddressData, InvalidOrder, LineRequest
 from orders_site.core.exceptions import ApplicationError
 
 from ..cart import DISCOUNT_SESSION_KEY, CartItem, CartStore
@@ -164,7 +165,7 @@ def cart_checkout(
         raise InvalidOrder("Your cart is empty.", extra={"field": "lines"})
     if view.problems:
         raise InvalidOrder(" ".join(view.problems), extra={"field": "lines"})
-    order = order_place(
+    order = order_checkout(
         customer=customer,
         lines=[
             LineRequest(product_id=line.product.pk, quantity=line.quantity, customisation_notes=line.notes)

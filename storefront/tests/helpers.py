@@ -6,11 +6,11 @@ from types import SimpleNamespace
 
 from django.urls import reverse
 
+from lifecycle.delivery import shipment_deliver
 from orders.models import Customer, Order
 from orders.services.customers import customer_sign_up
 from orders.services.fulfillment import (
     order_fulfillment_start,
-    shipment_deliver,
     shipment_dispatch,
     shipment_pack,
     shipment_start_picking,

@@ -282,7 +282,7 @@ def test_bank_transfer_asks_only_for_what_is_still_owed(
     # Given a bank-transfer order: before the invoice the whole total is asked for
     from decimal import Decimal
 
-    from invoicing.services import payment_record
+    from lifecycle.settlement import payment_record
 
     order = place(anna.customer, [(shop.chair, 1)], payment_method="bank_transfer")
     url = reverse("storefront:order_detail", args=[order.number])
@@ -298,7 +298,7 @@ def test_bank_transfer_asks_only_for_what_is_still_owed(
 
 
 def test_a_cancelled_bank_transfer_order_asks_for_no_payment(anna_client, anna, shop):
-    from orders.services.fulfillment import order_cancel
+    from lifecycle.cancellation import order_cancel
 
     order = place(anna.customer, [(shop.chair, 1)], payment_method="bank_transfer")
     order_cancel(order=order, actor=anna.user, reason="changed my mind")

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from feedback.selectors import feedback_link_for_request, feedback_open_for
 from feedback.services import feedback_request_create
 from invoicing.services import invoice_pdf_ensure
+from lifecycle.cancellation import order_cancel
 from orders.events import event_customer_message
-from orders.services.fulfillment import order_cancel
 from orders_site.core.exceptions import ApplicationError
 
 from ..forms import CancelOrderForm, GuestLookupForm

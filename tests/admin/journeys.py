@@ -6,11 +6,11 @@ from decimal import Decimal
 from django.urls import reverse
 
 from feedback.services import feedback_submit
-from invoicing.services import payment_record
+from lifecycle.delivery import shipment_deliver
+from lifecycle.settlement import payment_record
 from orders.models import Order
 from orders.services.fulfillment import (
     order_fulfillment_start,
-    shipment_deliver,
     shipment_dispatch,
     shipment_pack,
     shipment_start_picking,

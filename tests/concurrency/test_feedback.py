@@ -6,10 +6,10 @@ import pytest
 
 from feedback.models import Feedback
 from feedback.services import feedback_submit
-from invoicing.services import payment_record
 from invoicing.tasks import invoice_pdf_render_task
 from invoicing.tests.journeys import order_to_invoiced
-from orders.tasks import notification_send
+from lifecycle.settlement import payment_record
+from lifecycle.tasks import notification_send
 from orders.tests.factories import order_place_for_test
 from orders_site.core.exceptions import ApplicationError
 

@@ -7,8 +7,8 @@ import pytest
 from invoicing.models import Invoice
 from invoicing.services import invoice_issue
 from invoicing.tasks import invoice_pdf_render_task
+from lifecycle.tasks import notification_send
 from orders.models import Order
-from orders.tasks import notification_send
 from orders.tests.factories import CustomerFactory, order_place_for_test
 
 from .threads import run_at_once

@@ -7,9 +7,9 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
+from lifecycle.notifications import notification_deliver
+from lifecycle.tasks import notification_send
 from orders.models import EmailNotification
-from orders.services.notifications import notification_deliver
-from orders.tasks import notification_send
 from orders.tests.factories import order_place_for_test
 
 from .threads import run_at_once

@@ -9,11 +9,13 @@ import pytest
 from inventory.models import StockLevel
 from invoicing.tasks import invoice_pdf_render_task
 from invoicing.tests.journeys import order_to_packed
+from lifecycle.cancellation import order_cancel
+from lifecycle.delivery import shipment_deliver
+from lifecycle.tasks import notification_send
 from orders.models import Order, OrderEvent, Shipment
 from orders.services import fulfillment
-from orders.services.fulfillment import order_cancel, order_fulfillment_start, shipment_deliver, shipment_dispatch
+from orders.services.fulfillment import order_fulfillment_start, shipment_dispatch
 from orders.services.placement import LineRequest, order_place
-from orders.tasks import notification_send
 from orders.tests.factories import DeliveryMethodFactory, address_data, order_place_for_test
 from orders_site.core.exceptions import TransitionRefused
 

@@ -123,7 +123,7 @@ def test_different_lines_or_an_old_order_are_not_duplicates(place, catalogue, ri
 
 
 def test_a_cancelled_order_is_no_duplicate(place, catalogue, risk_rules):
-    from orders.services.fulfillment import order_cancel
+    from lifecycle.cancellation import order_cancel
 
     order_cancel(order=place((catalogue.book, 1)), reason="typo")
     assert place((catalogue.book, 1)).status == Order.Status.VERIFIED

@@ -11,18 +11,19 @@ from django.db import transaction
 from django.test import override_settings
 
 from inventory.models import BinLocation, Category, Product, StockLevel, TaxClass, Warehouse
-from inventory.services import stock_receive
-from invoicing.services import payment_record
+from lifecycle.cancellation import order_cancel
+from lifecycle.checkout import order_checkout
+from lifecycle.delivery import shipment_deliver
+from lifecycle.receiving import stock_receive
+from lifecycle.settlement import payment_record
 from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, Voucher
 from orders.services.fulfillment import (
-    order_cancel,
     order_fulfillment_start,
-    shipment_deliver,
     shipment_dispatch,
     shipment_pack,
     shipment_start_picking,
 )
-from orders.services.placement import AddressData, LineRequest, order_place
+from orders.services.placement import AddressData, LineRequest
 from orders.services.transitions import transition_run
 
 ACCOUNTS = [
@@ -182,7 +183,7 @@ class Command(BaseCommand):
         admin = User.objects.get(username="admin")
 
         def place(lines, *, address=home, payment="bank_transfer", channel="web"):
-            return order_place(
+            return order_checkout(
                 customer=customer,
                 channel=channel,
                 delivery_method=standard,

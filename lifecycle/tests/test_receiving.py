@@ -6,11 +6,12 @@ import pytest
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from inventory import services as stock
 from inventory.models import StockLevel
-from inventory.services import purchase_order_receive, stock_adjust, stock_backorders_fill, stock_receive, stock_return
 from inventory.tests.factories import ProductFactory, WarehouseFactory, purchase_order_sent
+from lifecycle.cancellation import order_cancel
+from lifecycle.receiving import purchase_order_receive, stock_adjust, stock_backorders_fill, stock_receive, stock_return
 from orders.models import EmailNotification, Order
-from orders.services.fulfillment import order_cancel
 from orders.tests.factories import CustomerFactory, order_place_for_test
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +116,7 @@ def test_a_return_and_a_found_unit_also_go_to_back_orders_first(desk):
 def test_receiving_without_filling_leaves_back_orders_for_a_later_run(desk):
     warehouse = WarehouseFactory(code="AMS")
     order = place(desk, 1)
-    stock_receive(product=desk, warehouse=warehouse, quantity=1, fill_backorders=False)
+    stock.stock_receive(product=desk, warehouse=warehouse, quantity=1)  # inventory's: no fill
     assert status(order) == "backordered"
 
     result = stock_backorders_fill(product_ids=[desk.pk])
@@ -176,7 +177,7 @@ def test_the_beat_sweep_fills_a_back_order_whose_fill_task_was_lost(desk, django
     assert status(waiting) == Order.Status.BACKORDERED
 
     # Then the periodic sweep gives the freed desks to the waiting order, and a second run does nothing
-    from inventory.tasks import stock_backorders_sweep
+    from lifecycle.tasks import stock_backorders_sweep
 
     assert stock_backorders_sweep() == 1
     assert status(waiting) == Order.Status.VERIFIED

@@ -1,4 +1,4 @@
-"""The e-mail outbox (orders/services/notifications.py and orders/tasks.py): one row per event,
+"""The e-mail outbox (orders/services/notifications.py, lifecycle/notifications.py and its task): one row per event,
 written with the change, sent by a task, never twice, re-sendable, failures recorded."""
 
 import smtplib
@@ -10,14 +10,14 @@ import pytest
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
+from lifecycle.notifications import notification_deliver
+from lifecycle.tasks import notification_send
 from orders.models import EmailNotification, Order
 from orders.services.notifications import (
-    notification_deliver,
     notification_mark_failed,
     notification_queue,
     notification_resend_pending,
 )
-from orders.tasks import notification_send
 from orders.tests.factories import CustomerFactory, order_place_for_test
 
 pytestmark = pytest.mark.django_db

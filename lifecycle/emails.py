@@ -1,11 +1,11 @@
-"""Customer e-mails: pure functions from an outbox row's data to a message (CONVENTIONS rule 10)."""
+"""Customer e-mails: a pure function from what an outbox row needs to a message (no reads, no writes)."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .models import EmailNotification, Shipment
+from orders.models import EmailNotification
 
 SUBJECTS = {
     EmailNotification.Kind.ORDER_RECEIVED: "We received your order {number}",
@@ -19,36 +19,24 @@ SUBJECTS = {
 }
 
 
-def _absolute(path: str) -> str:
+def absolute_url(path: str) -> str:
     return settings.SHOP_BASE_URL.rstrip("/") + path
 
 
-def email_build(*, notification: EmailNotification) -> EmailMessage:
-    order = notification.order
-    object_type, _, object_id = notification.subject_key.partition(":")
+def email_build(
+    *, notification: EmailNotification, context: dict, attachments: list[tuple[str, bytes, str]] = ()
+) -> EmailMessage:
+    """The message for this outbox row. `context` holds `order`, `lines` and what the kind needs
+    (`shipment`, `invoice`, `feedback_url`, `event`); `attachments` are (file name, bytes, type)."""
+    order = context["order"]
     context = {
-        "order": order,
+        **context,
         "shop_name": settings.SHOP_NAME,
         "number": order.number,
-        "order_url": _absolute(reverse("storefront:order_detail", args=[order.number])),
+        "order_url": absolute_url(reverse("storefront:order_detail", args=[order.number])),
     }
-    attachments = []
-    if notification.kind == EmailNotification.Kind.ORDER_SHIPPED:
-        context["shipment"] = Shipment.objects.get(pk=object_id)
-    elif notification.kind == EmailNotification.Kind.INVOICE:
-        from invoicing.services import invoice_pdf_ensure
-
-        invoice, pdf_bytes = invoice_pdf_ensure(invoice_id=int(object_id))
-        context["invoice"] = invoice
-        context["invoice_number"] = invoice.number
-        attachments.append((f"invoice-{invoice.number}.pdf", pdf_bytes, "application/pdf"))
-    elif notification.kind == EmailNotification.Kind.FEEDBACK_REQUEST:
-        from feedback.selectors import feedback_link_for_request
-
-        context["feedback_url"] = _absolute(feedback_link_for_request(request_id=int(object_id)))
-    elif object_type == "event":
-        context["event"] = order.events.get(pk=object_id)
-    context["lines"] = list(order.lines.all())
+    if "invoice" in context:
+        context["invoice_number"] = context["invoice"].number
     subject = SUBJECTS[notification.kind].format(**{k: v for k, v in context.items() if isinstance(v, str)})
     body = render_to_string(f"emails/{notification.kind}.txt", context)
     message = EmailMessage(

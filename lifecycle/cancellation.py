@@ -1,0 +1,30 @@
+"""An order is cancelled -> its stock goes back (to waiting back-orders first) and card holds are voided."""
+
+from django.db import transaction
+
+from inventory.services import stock_release_order
+from invoicing.services import payment_void_for_order
+from orders.models import Order
+from orders.selectors import backorders_waiting_exist
+from orders.services import fulfillment
+from orders_site.core.tasks import task_send_on_commit
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor=None, reason: str = "", expected_status: str | None = None) -> Order:
+    """Cancel before dispatch (orders' order_cancel: the order, its unsent parcels, the e-mail),
+    release its stock and void its card authorisations.
+
+    Locks: the order, its shipments, the stock levels of its products, its payments. Queues: the
+    "cancelled" e-mail; the gateway's release of card holds; when back-orders wait for the freed
+    products, a task that gives them the units (after commit; beat sweeps what a lost task missed).
+    Raises TransitionRefused / PermissionRefused.
+    """
+    order = fulfillment.order_cancel(order=order, actor=actor, reason=reason, expected_status=expected_status)
+    released = stock_release_order(order=order, actor=actor, reason=reason or "order cancelled")
+    payment_void_for_order(order=order, actor=actor)
+    if released:
+        product_ids = sorted({line.product_id for line in order.lines.all() if line.product_id})
+        if backorders_waiting_exist(product_ids=product_ids):
+            task_send_on_commit("lifecycle.tasks.stock_backorders_fill_task", product_ids)
+    return order

@@ -1,0 +1,22 @@
+"""The last parcel is delivered -> the order is invoiced."""
+
+from django.db import transaction
+
+from invoicing.services import invoice_issue
+from orders.models import Order, Shipment
+from orders.services import fulfillment
+
+
+@transaction.atomic
+def shipment_deliver(*, shipment: Shipment, actor=None, note: str = "", expected_status: str | None = None) -> Shipment:
+    """Record a parcel's delivery (orders' shipment_deliver); when it was the order's last one, the
+    order is delivered and its invoice issued (gapless number, PDF and e-mail queued, authorised
+    card payments captured after commit).
+
+    Locks: the order, the shipment, then the invoice number counter. Raises TransitionRefused.
+    """
+    shipment = fulfillment.shipment_deliver(shipment=shipment, actor=actor, note=note, expected_status=expected_status)
+    order = Order.objects.get(pk=shipment.order_id)
+    if order.status == Order.Status.DELIVERED:
+        invoice_issue(order=order, actor=actor)
+    return shipment

@@ -1,0 +1,52 @@
+"""Money settles an invoice -> a paid order is completed -> the customer is asked for feedback."""
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from feedback.services import feedback_request_create
+from invoicing import services as invoicing
+from invoicing.models import Invoice, Payment
+from orders.services.completion import order_payment_complete
+
+
+def _complete_when_paid(actor):
+    def complete(invoice: Invoice) -> None:
+        if invoice.status == Invoice.Status.PAID:
+            order = order_payment_complete(order=invoice.order, actor=actor)
+            feedback_request_create(order=order)
+
+    return complete
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    invoice: Invoice,
+    amount: Decimal,
+    method: str,
+    reference: str = "",
+    actor=None,
+    expected_amount_paid: Decimal | None = None,
+) -> Payment:
+    """Record money received against an issued invoice (invoicing's payment_record); once the
+    invoice is paid in full, the order is paid and completed, the customer gets the confirmation
+    and a feedback request.
+
+    Locks the order, then the invoice. Queues both e-mails. Raises what invoicing's service raises.
+    """
+    return invoicing.payment_record(
+        invoice=invoice,
+        amount=amount,
+        method=method,
+        reference=reference,
+        actor=actor,
+        expected_amount_paid=expected_amount_paid,
+        then=_complete_when_paid(actor),
+    )
+
+
+def payment_capture(*, payment_id: int, actor=None) -> Payment:
+    """Capture an authorised card payment against its issued invoice (invoicing's payment_capture:
+    the gateway first, then one transaction); a paid invoice completes the order as above."""
+    return invoicing.payment_capture(payment=Payment(pk=payment_id), actor=actor, then=_complete_when_paid(actor))

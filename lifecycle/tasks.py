@@ -1,0 +1,54 @@
+"""Tasks of the hand-offs: sending the outbox (rendering needs invoicing and feedback) and giving
+freed stock to back-orders. Thin: each fetches by id, checks the work is still needed, calls a service."""
+
+from celery import shared_task
+
+from invoicing.tasks import gateway_task_failed
+from orders.selectors import backordered_product_ids
+from orders.services.notifications import notification_mark_failed, notification_resend_pending
+
+from .notifications import notification_deliver
+from .receiving import stock_backorders_fill
+from .settlement import payment_capture
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, retry_backoff=True, retry_backoff_max=600)
+def notification_send(self, notification_id: int) -> bool:
+    try:
+        return notification_deliver(notification_id=notification_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            notification_mark_failed(notification_id=notification_id, error=repr(exc))
+            raise
+        raise self.retry(exc=exc, countdown=min(600, 2**self.request.retries * 10)) from exc
+
+
+@shared_task
+def notifications_resend_pending() -> int:
+    return notification_resend_pending()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def stock_backorders_fill_task(self, product_ids: list[int]) -> int:
+    """Freed stock goes to waiting back-orders. Safe to run twice: a second run finds nothing to do."""
+    try:
+        return len(stock_backorders_fill(product_ids=product_ids).completed)
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=min(600, 2**self.request.retries * 10)) from exc
+
+
+@shared_task
+def stock_backorders_sweep() -> int:
+    """Run by beat: give available stock to back-orders a lost fill task left waiting."""
+    product_ids = backordered_product_ids()
+    return len(stock_backorders_fill(product_ids=product_ids).completed) if product_ids else 0
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, soft_time_limit=60, time_limit=90)
+def payment_capture_task(self, payment_id: int) -> str:
+    """Capture a card payment authorised at checkout, after its invoice was issued; a paid invoice
+    completes the order. A retry finds the payment already captured and does nothing."""
+    try:
+        return payment_capture(payment_id=payment_id).status
+    except Exception as exc:
+        gateway_task_failed(self, payment_id, "capture", exc)
