@@ -153,7 +153,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Login throttling (django-axes): lock an account+address pair after repeated failures.
+# Login throttling (django-axes): lock an account+address pair after repeated failures, and an
+# address after many failures over all accounts.
 # Client addresses for the login and guest look-up throttles: behind N trusted proxies (the TLS
 # proxy in front of gunicorn) the client is read from X-Forwarded-For, else REMOTE_ADDR only, so
 # a forged header never hides anyone.
@@ -166,6 +167,11 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Password spraying (a few tries on many user names from one address): a second, higher limit on
+# the failures of one client address over all user names, in the same cool-off. axes has one
+# threshold for every lockout parameter, so this handler adds it (see its docstring for why).
+AXES_HANDLER = "orders_site.core.sign_in_throttle.PairAndAddressHandler"
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
