@@ -23,5 +23,5 @@ def shopper_order(catalogue, shopper):
 
 
 @pytest.fixture
-def delivery_methods(db):
+def delivery_method(db):
     return DeliveryMethodFactory()

@@ -33,7 +33,7 @@ def assert_strict_policies(response, url):
         assert f"{feature}=()" in permissions, f"{url}: {feature} not denied in {permissions!r}"
 
 
-def test_storefront_pages_carry_the_policies(client, catalogue, shopper, shopper_order, delivery_methods):
+def test_storefront_pages_carry_the_policies(client, catalogue, shopper, shopper_order, delivery_method):
     # Given a shopper with an order and something in the cart
     client.force_login(shopper.user)
     client.post(reverse("storefront:cart_add"), {"product": catalogue.chair.pk, "quantity": 1})
