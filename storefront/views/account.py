@@ -5,7 +5,7 @@ from django.contrib.auth.views import LoginView
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.services.customers import (
     SignUpRefused,
@@ -39,6 +39,7 @@ class SignInView(LoginView):
     form_class = SignInForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    http_method_names = ["get", "head", "post"]
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -46,6 +47,7 @@ class SignInView(LoginView):
         return response
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("storefront:account")

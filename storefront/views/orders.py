@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from feedback.selectors import feedback_link_for_request, feedback_open_for
 from feedback.services import feedback_request_create
@@ -148,6 +148,7 @@ def _count_failure(request) -> None:
         cache.set(key, 1, timeout=window)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def order_lookup(request):
     """Guests find an order by its number and e-mail address. Failed tries are limited per address
     (a counter in the shared cache), so numbers and addresses cannot be guessed in bulk."""
