@@ -1,4 +1,4 @@
-"""One order through all six stages of SPEC §2, through the services, checking everything a
+"""One order through all six stages (placement to feedback), through the services, checking everything a
 merchant and a customer would notice: timeline, stock, invoice, PDF, e-mails and feedback."""
 
 from decimal import Decimal

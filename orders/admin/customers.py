@@ -18,7 +18,7 @@ def orders_using_address(address: Address):
 
 
 def address_editable(address: Address) -> bool:
-    """An order's address may be corrected until the order is dispatched (SPEC §2); after that it is
+    """An order's address may be corrected until the order is dispatched; after that it is
     what the parcel and the invoice said. Address-book entries (no order uses them) stay editable."""
     return not orders_using_address(address).exclude(status__in=Order.CANCELLABLE).exists()
 

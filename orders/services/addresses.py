@@ -13,7 +13,7 @@ ADDRESS_FIELDS = ("full_name", "company", "line1", "line2", "postal_code", "city
 
 @transaction.atomic
 def order_address_update(*, order: Order, address: Address, changes: dict, actor, reason: str = "") -> Address:
-    """Correct the order's shipping or billing address until the order is dispatched (SPEC §2).
+    """Correct the order's shipping or billing address until the order is dispatched.
 
     Only the fields in `changes` that really differ are written, and one "order.address_changed"
     event records them with their old and new values. The order stays where it is: re-checking a

@@ -12,8 +12,8 @@ from django.utils import timezone
 from inventory.models import Product
 from orders_site.core.exceptions import ApplicationError
 
-from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine
-from ..pricing import PriceInput, price_order
+from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine, Voucher
+from ..pricing import PricedOrder, PriceInput, price_order
 from ..selectors import voucher_find_valid
 from .notifications import notification_queue
 from .transitions import transition_run
@@ -93,9 +93,16 @@ def delivery_choice_problems(
     return problems
 
 
+@dataclass(frozen=True)
+class _ValidRequest:
+    products: dict[int, Product]
+    voucher: Voucher | None
+
+
 def _validate(
-    *, lines, delivery_method, shipping_address, payment_method, requested_delivery_date
-) -> dict[int, Product]:
+    *, lines, delivery_method, shipping_address, payment_method, requested_delivery_date, discount_code
+) -> _ValidRequest:
+    """Step 1: refuse what cannot become an order, before anything is written."""
     if not lines:
         raise InvalidOrder("The order has no lines.", extra={"field": "lines"})
     for line in lines:
@@ -120,55 +127,50 @@ def _validate(
     if problems:
         field, message = problems[0]
         raise InvalidOrder(message, extra={"field": field})
-    return products
-
-
-@transaction.atomic
-def order_place(
-    *,
-    customer: Customer,
-    lines: list[LineRequest],
-    channel: str,
-    delivery_method: DeliveryMethod,
-    payment_method: str,
-    billing_address: AddressData,
-    shipping_address: AddressData | None = None,
-    discount_code: str = "",
-    requested_delivery_date: date | None = None,
-    delivery_instructions: str = "",
-    idempotency_key: str | None = None,
-    placed_by=None,
-    before_verify: Callable[[Order], None] | None = None,
-) -> Order:
-    """Create the order from current catalogue prices, place it, and verify it.
-
-    Nothing posted is trusted: names, prices and tax rates come from the catalogue and are
-    frozen on the lines. A repeated `idempotency_key` returns the order already made (double
-    click, resubmit, two tabs). `before_verify(order)` runs once the order is placed and before
-    its checks and stock allocation (lifecycle.checkout authorises the card there); what it
-    raises rolls everything back.
-
-    Locks: the stock levels of the ordered products (verification), in primary-key order.
-    Queues: the "order received" e-mail, on commit.
-    Raises: InvalidOrder (with extra["field"]), and what `before_verify` raises.
-    """
-    if idempotency_key:
-        existing = Order.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
-    products = _validate(
-        lines=lines,
-        delivery_method=delivery_method,
-        shipping_address=shipping_address,
-        payment_method=payment_method,
-        requested_delivery_date=requested_delivery_date,
-    )
     voucher = None
     if discount_code.strip():
         voucher = voucher_find_valid(code=discount_code)
         if voucher is None:
             raise InvalidOrder("This discount code is not valid (any more).", extra={"field": "discount_code"})
+    return _ValidRequest(products=products, voucher=voucher)
 
+
+def _price(*, request: _ValidRequest, lines: list[LineRequest], delivery_method: DeliveryMethod) -> PricedOrder:
+    """Step 2: every amount from today's catalogue prices and tax rates, never from the request."""
+    return price_order(
+        lines=[
+            PriceInput(
+                unit_price=request.products[line.product_id].price,
+                tax_rate=request.products[line.product_id].tax_class.rate,
+                quantity=line.quantity,
+            )
+            for line in lines
+        ],
+        percent_off=request.voucher.percent_off if request.voucher else 0,
+        shipping_fee=delivery_method.fee,
+        shipping_tax_rate=delivery_method.tax_rate,
+    )
+
+
+def _create(
+    *,
+    request: _ValidRequest,
+    priced: PricedOrder,
+    lines: list[LineRequest],
+    customer: Customer,
+    channel: str,
+    delivery_method: DeliveryMethod,
+    payment_method: str,
+    billing_address: AddressData,
+    shipping_address: AddressData | None,
+    requested_delivery_date: date | None,
+    delivery_instructions: str,
+    idempotency_key: str | None,
+    placed_by,
+) -> tuple[Order, bool]:
+    """Step 3: the order row with its addresses, frozen lines, totals and number. Returns the order
+    and whether it is new (False: another request with the same key made it first)."""
+    voucher = request.voucher
     try:
         with transaction.atomic():
             order = Order.objects.create(
@@ -191,6 +193,11 @@ def order_place(
                 discount_code=voucher.code if voucher else "",
                 currency=settings.CURRENCY,
                 shipping_tax_rate=delivery_method.tax_rate,
+                subtotal=priced.subtotal,
+                discount_total=priced.discount_total,
+                shipping_total=priced.shipping_net,
+                tax_total=priced.tax_total,
+                total=priced.total,
                 idempotency_key=idempotency_key or None,
                 placed_by=placed_by,
             )
@@ -199,15 +206,8 @@ def order_place(
         existing = Order.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
         if existing is None:
             raise
-        return existing
+        return existing, False
 
-    requested = [(products[line.product_id], line) for line in lines]
-    priced = price_order(
-        lines=[PriceInput(unit_price=p.price, tax_rate=p.tax_class.rate, quantity=r.quantity) for p, r in requested],
-        percent_off=voucher.percent_off if voucher else 0,
-        shipping_fee=delivery_method.fee,
-        shipping_tax_rate=delivery_method.tax_rate,
-    )
     OrderLine.objects.bulk_create(
         [
             OrderLine(
@@ -216,29 +216,31 @@ def order_place(
                 sku=product.sku,
                 name=product.name,
                 kind=product.kind,
-                quantity=request.quantity,
+                quantity=line.quantity,
                 unit_price=product.price,
                 tax_rate=product.tax_class.rate,
                 discount_amount=price.discount,
                 net_amount=price.net,
                 tax_amount=price.tax,
                 line_total=price.total,
-                customisation_notes=request.customisation_notes.strip(),
+                customisation_notes=line.customisation_notes.strip(),
             )
-            for (product, request), price in zip(requested, priced.lines, strict=True)
+            for line, price in zip(lines, priced.lines, strict=True)
+            for product in [request.products[line.product_id]]
         ]
     )
-    order.subtotal = priced.subtotal
-    order.discount_total = priced.discount_total
-    order.shipping_total = priced.shipping_net
-    order.tax_total = priced.tax_total
-    order.total = priced.total
     order.number = order_number_for(order.pk)
     order.placed_at = timezone.now()
+    update_fields = ["number", "placed_at"]
     if payment_method == Order.PaymentMethod.BANK_TRANSFER:
         order.payment_reference = f"RF{order.number}"
-    order.save()
+        update_fields.append("payment_reference")
+    order.save(update_fields=update_fields)
+    return order, True
 
+
+def _place(*, order: Order, channel: str, placed_by) -> Order:
+    """Step 4: draft -> placed, with its event, and the "order received" e-mail queued."""
     order = transition_run(
         model=Order,
         pk=order.pk,
@@ -248,7 +250,73 @@ def order_place(
         check_permission=False,
         data={"channel": channel, "total": str(order.total)},
     )
+    notification_queue(order=order, kind=EmailNotification.Kind.ORDER_RECEIVED)
+    return order
+
+
+@transaction.atomic
+def order_place(
+    *,
+    customer: Customer,
+    lines: list[LineRequest],
+    channel: str,
+    delivery_method: DeliveryMethod,
+    payment_method: str,
+    billing_address: AddressData,
+    shipping_address: AddressData | None = None,
+    discount_code: str = "",
+    requested_delivery_date: date | None = None,
+    delivery_instructions: str = "",
+    idempotency_key: str | None = None,
+    placed_by=None,
+    before_verify: Callable[[Order], None] | None = None,
+) -> Order:
+    """Create the order from current catalogue prices, place it, and verify it.
+
+    In steps: validate the request, price it, create the order with its frozen lines, place it,
+    then (after `before_verify`) run the automatic checks, which allocate its stock.
+
+    Nothing posted is trusted: names, prices and tax rates come from the catalogue and are
+    frozen on the lines. A repeated `idempotency_key` returns the order already made (double
+    click, resubmit, two tabs). `before_verify(order)` runs once the order is placed and before
+    its checks and stock allocation (lifecycle.checkout authorises the card there); what it
+    raises rolls everything back.
+
+    Locks: the stock levels of the ordered products (verification), in primary-key order.
+    Queues: the "order received" e-mail, on commit.
+    Raises: InvalidOrder (with extra["field"]), and what `before_verify` raises.
+    """
+    if idempotency_key:
+        existing = Order.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    request = _validate(
+        lines=lines,
+        delivery_method=delivery_method,
+        shipping_address=shipping_address,
+        payment_method=payment_method,
+        requested_delivery_date=requested_delivery_date,
+        discount_code=discount_code,
+    )
+    priced = _price(request=request, lines=lines, delivery_method=delivery_method)
+    order, created = _create(
+        request=request,
+        priced=priced,
+        lines=lines,
+        customer=customer,
+        channel=channel,
+        delivery_method=delivery_method,
+        payment_method=payment_method,
+        billing_address=billing_address,
+        shipping_address=shipping_address,
+        requested_delivery_date=requested_delivery_date,
+        delivery_instructions=delivery_instructions,
+        idempotency_key=idempotency_key,
+        placed_by=placed_by,
+    )
+    if not created:
+        return order
+    order = _place(order=order, channel=channel, placed_by=placed_by)
     if before_verify is not None:
         before_verify(order)
-    notification_queue(order=order, kind=EmailNotification.Kind.ORDER_RECEIVED)
     return order_verify_automatically(order=order)

@@ -1,4 +1,4 @@
-"""Price arithmetic (orders/pricing.py): money is Decimal, rounded per line, half-up to cents (SPEC §5)."""
+"""Price arithmetic (orders/pricing.py): money is Decimal, rounded per line, half-up to cents."""
 
 from decimal import Decimal
 

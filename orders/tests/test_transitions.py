@@ -1,7 +1,7 @@
 """Order and shipment state machines, run through `transition_run` (CONVENTIONS rules 5 and 13).
 
 The matrix puts a row straight into each state (the test is about the state alone) and checks
-that every transition is allowed exactly from the states SPEC §2 lists, writing one event, and
+that every transition is allowed exactly from the states the README's state diagram shows, writing one event, and
 refused from every other state with a readable message, changing nothing. The states come from
 the models' `Status` choices, so a new state is covered without touching this file.
 """
@@ -34,7 +34,7 @@ ORDER_TRANSITIONS = {
     "invoice": ([S.DELIVERED], S.INVOICED),
     "pay": ([S.INVOICED], S.PAID),
     "complete": ([S.PAID], S.COMPLETED),
-    # Until dispatch (SPEC §2).
+    # Until dispatch.
     "cancel": ([S.DRAFT, S.PLACED, S.ON_HOLD, S.BACKORDERED, S.VERIFIED, S.IN_FULFILLMENT], S.CANCELLED),
 }
 SS = Shipment.Status

@@ -1,4 +1,4 @@
-"""Concurrency tests: real threads on PostgreSQL, each with its own connection (SPEC §5)."""
+"""Concurrency tests: real threads on PostgreSQL, each with its own connection."""
 
 import pytest
 

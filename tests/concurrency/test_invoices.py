@@ -1,4 +1,4 @@
-"""Invoice numbers under concurrency: gapless and unique however many are issued at once (SPEC §2, §5)."""
+"""Invoice numbers under concurrency: gapless and unique however many are issued at once."""
 
 from unittest import mock
 

@@ -1,4 +1,4 @@
-"""One e-mail per event, even when two workers pick up the same outbox row at once (SPEC §5)."""
+"""One e-mail per event, even when two workers pick up the same outbox row at once."""
 
 import time
 from unittest import mock

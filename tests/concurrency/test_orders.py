@@ -1,4 +1,4 @@
-"""Two people (or two requests) acting on the same order at the same moment (SPEC §2 and §5)."""
+"""Two people (or two requests) acting on the same order at the same moment."""
 
 import threading
 import time

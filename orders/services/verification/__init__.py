@@ -1,4 +1,4 @@
-"""Verification (SPEC §2 stage 2): checks right after placement, re-checks, releasing holds.
+"""Verification, the second stage of an order: checks right after placement, re-checks, releasing holds.
 
 `checks` (stock, pricing, customer), `risk` (the risk rules) and `service` (the public services).
 """
