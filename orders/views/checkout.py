@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from invoicing.services import PaymentDeclined
 from orders_site.core.exceptions import ApplicationError
 
-from ..cart import DISCOUNT_SESSION_KEY, cart_store_for
+from ..cart import DISCOUNT_SESSION_KEY, SessionCartStore, cart_store_for
 from ..forms import PAYMENT_HINTS, CheckoutForm, PlaceOrderForm
 from ..models import Order
 from ..selectors import address_list_for_customer, cart_view_build, customer_for_user, order_find_by_idempotency_key
@@ -165,6 +165,11 @@ def checkout_review(request):
 
 
 def _remember_placed(request, key: str, order: Order) -> None:
+    """Leave the session as a placed order leaves it, whichever click placed the order.
+
+    A second click may have read the session before the first click saved its own, so its copy
+    still holds the guest's cart, and it saves last: it must empty that cart too."""
+    SessionCartStore(request.session).clear()
     placed = request.session.get(PLACED_SESSION_KEY) or {}
     placed[key] = order.number
     request.session[PLACED_SESSION_KEY] = dict(list(placed.items())[-PLACED_KEPT:])
