@@ -3,7 +3,6 @@
 Every URL answers 404 for an order the visitor may not see, so order numbers cannot be probed.
 """
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 from feedback.selectors import feedback_link_for_request, feedback_open_for
 from feedback.services import feedback_request_create
 from invoicing.services import invoice_pdf_ensure
+from orders_site.core.client_address import client_address
 from orders_site.core.exceptions import ApplicationError
 
 from ..events import event_customer_message
@@ -130,8 +130,8 @@ def order_feedback_start(request, number):
 
 def _throttle_key(request) -> str:
     # The client address as the login throttle sees it (TRUSTED_PROXY_COUNT decides whether
-    # X-Forwarded-For is believed).
-    return f"storefront:guest-lookup:{get_client_ip_address(request) or 'unknown'}"
+    # X-Forwarded-For is believed, and which entry).
+    return f"storefront:guest-lookup:{client_address(request) or 'unknown'}"
 
 
 def _throttled(request) -> bool:

@@ -150,13 +150,12 @@ else:
 
 # Login throttling (django-axes): lock an account+address pair after repeated failures.
 # Client addresses for the login and guest look-up throttles: behind N trusted proxies (the TLS
-# proxy in front of gunicorn) the client is read from X-Forwarded-For, else REMOTE_ADDR only, so
-# a forged header never hides anyone.
+# proxy in front of gunicorn) the N-th X-Forwarded-For entry from the right, else REMOTE_ADDR
+# only, so a forged header never hides anyone (orders_site/core/client_address.py). Not ipware:
+# in strict mode it drops a header longer than the proxy chain, which a client's own forged entry
+# makes, and falls back to the proxy's address, putting that client in the proxy's bucket.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# ipware counts the proxies listed in the header: the last of N proxies appends the client's
-# address after N - 1 others, and what a client sends itself stays to the left, ignored.
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1 if TRUSTED_PROXY_COUNT else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+AXES_CLIENT_IP_CALLABLE = "orders_site.core.client_address.client_address"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
