@@ -5,7 +5,6 @@ Every URL answers 404 for an order the visitor may not see, so order numbers can
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -15,6 +14,7 @@ from feedback.services import feedback_request_create
 from invoicing.services import invoice_pdf_ensure
 from orders_site.core.client_address import client_address
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.throttle import attempt_record, attempts_count
 
 from ..events import event_customer_message
 from ..forms import CancelOrderForm, GuestLookupForm
@@ -135,22 +135,17 @@ def _throttle_key(request) -> str:
 
 
 def _throttled(request) -> bool:
-    return (cache.get(_throttle_key(request)) or 0) >= settings.GUEST_LOOKUP_MAX_ATTEMPTS
+    return attempts_count(key=_throttle_key(request)) >= settings.GUEST_LOOKUP_MAX_ATTEMPTS
 
 
 def _count_failure(request) -> None:
-    key = _throttle_key(request)
-    window = settings.GUEST_LOOKUP_WINDOW_SECONDS
-    cache.add(key, 0, timeout=window)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
+    attempt_record(key=_throttle_key(request), window_seconds=settings.GUEST_LOOKUP_WINDOW_SECONDS)
 
 
 def order_lookup(request):
     """Guests find an order by its number and e-mail address. Failed tries are limited per address
-    (a counter in the shared cache), so numbers and addresses cannot be guessed in bulk."""
+    (a counter in the shared cache, off while the cache is down), so numbers and addresses cannot
+    be guessed in bulk."""
     form = GuestLookupForm(request.POST or None, initial={"number": request.GET.get("number", "")[:20]})
     minutes = max(settings.GUEST_LOOKUP_WINDOW_SECONDS // 60, 1)
     if request.method == "POST":
