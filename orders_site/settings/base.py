@@ -133,7 +133,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # A publish (after commit, robust) gives up within seconds while Redis is down or hung
+    # instead of holding the page for ever (kombu waits without limit by default); the beat
+    # sweeps queue again what was not sent. Above BRPOP's 1 s poll, so workers are not cut off.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # Run one `celery beat` beside the workers: it re-queues work a lost task or a broker outage left
 # undone (outbox e-mails, invoice PDFs). Each re-queued task checks whether it is still needed.
 CELERY_BEAT_SCHEDULE = {
@@ -143,8 +151,17 @@ CELERY_BEAT_SCHEDULE = {
     "fill-waiting-backorders": {"task": "inventory.tasks.stock_backorders_sweep", "schedule": 900.0},
 }
 
+# While Redis is down or hung a cache call gives up within half a second (redis-py waits 5 s per
+# call by default) and its callers carry on without it (orders_site/core/throttle.py).
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
