@@ -140,7 +140,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # A publish (after commit, robust) gives up within seconds while Redis is down or hung
+    # instead of holding the page for ever (kombu waits without limit by default); the beat
+    # sweeps queue again what was not sent. Above BRPOP's 1 s poll, so workers are not cut off.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # Run one `celery beat` beside the workers: it re-queues work a lost task or a broker outage left
 # undone (outbox e-mails, invoice PDFs). Each re-queued task checks whether it is still needed.
 CELERY_BEAT_SCHEDULE = {
@@ -150,21 +158,29 @@ CELERY_BEAT_SCHEDULE = {
     "fill-waiting-backorders": {"task": "lifecycle.tasks.stock_backorders_sweep", "schedule": 900.0},
 }
 
+# While Redis is down or hung a cache call gives up within half a second (redis-py waits 5 s per
+# call by default) and its callers carry on without it (orders_site/core/throttle.py).
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Login throttling (django-axes): lock an account+address pair after repeated failures, and an
 # address after many failures over all accounts.
 # Client addresses for the login and guest look-up throttles: behind N trusted proxies (the TLS
-# proxy in front of gunicorn) the client is read from X-Forwarded-For, else REMOTE_ADDR only, so
-# a forged header never hides anyone.
+# proxy in front of gunicorn) the N-th X-Forwarded-For entry from the right, else REMOTE_ADDR
+# only, so a forged header never hides anyone (orders_site/core/client_address.py). Not ipware:
+# in strict mode it drops a header longer than the proxy chain, which a client's own forged entry
+# makes, and falls back to the proxy's address, putting that client in the proxy's bucket.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# ipware counts the proxies listed in the header: the last of N proxies appends the client's
-# address after N - 1 others, and what a client sends itself stays to the left, ignored.
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1 if TRUSTED_PROXY_COUNT else None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+AXES_CLIENT_IP_CALLABLE = "orders_site.core.client_address.client_address"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)

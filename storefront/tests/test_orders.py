@@ -215,8 +215,7 @@ def test_guest_lookup_is_throttled_per_client_address(client, shop, settings):
 def test_behind_a_trusted_proxy_guests_are_throttled_by_their_own_address(client, shop, settings):
     # Given the shop behind one TLS proxy: every request comes from the proxy's address
     settings.GUEST_LOOKUP_MAX_ATTEMPTS = 2
-    settings.AXES_IPWARE_PROXY_COUNT = 0  # what TRUSTED_PROXY_COUNT=1 sets
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    settings.TRUSTED_PROXY_COUNT = 1
     add_to_cart(client, shop.lamp, 1)
     checkout(client)
     order = Order.objects.get()

@@ -20,7 +20,7 @@ from orders.services.customers import address_save, customer_for_guest, customer
 from orders.services.placement import InvalidOrder
 from orders_site.core.exceptions import ApplicationError
 
-from ..cart import DISCOUNT_SESSION_KEY, cart_store_for
+from ..cart import DISCOUNT_SESSION_KEY, SessionCartStore, cart_store_for
 from ..forms import PAYMENT_HINTS, CheckoutForm, PlaceOrderForm
 from ..selectors import address_list_for_customer, cart_view_build, customer_for_user
 from ..services.cart import cart_checkout
@@ -166,6 +166,11 @@ def checkout_review(request):
 
 
 def _remember_placed(request, key: str, order: Order) -> None:
+    """Leave the session as a placed order leaves it, whichever click placed the order.
+
+    A second click may have read the session before the first click saved its own, so its copy
+    still holds the guest's cart, and it saves last: it must empty that cart too."""
+    SessionCartStore(request.session).clear()
     placed = request.session.get(PLACED_SESSION_KEY) or {}
     placed[key] = order.number
     request.session[PLACED_SESSION_KEY] = dict(list(placed.items())[-PLACED_KEPT:])

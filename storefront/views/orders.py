@@ -3,10 +3,8 @@
 Every URL answers 404 for an order the visitor may not see, so order numbers cannot be probed.
 """
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +14,9 @@ from feedback.services import feedback_request_create
 from invoicing.services import invoice_pdf_ensure
 from lifecycle.cancellation import order_cancel
 from orders.events import event_customer_message
+from orders_site.core.client_address import client_address
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.throttle import attempt_record, attempts_count
 
 from ..forms import CancelOrderForm, GuestLookupForm
 from ..selectors import order_amount_due, order_page_for_guest
@@ -130,28 +130,23 @@ def order_feedback_start(request, number):
 
 def _throttle_key(request) -> str:
     # The client address as the login throttle sees it (TRUSTED_PROXY_COUNT decides whether
-    # X-Forwarded-For is believed).
-    return f"storefront:guest-lookup:{get_client_ip_address(request) or 'unknown'}"
+    # X-Forwarded-For is believed, and which entry).
+    return f"storefront:guest-lookup:{client_address(request) or 'unknown'}"
 
 
 def _throttled(request) -> bool:
-    return (cache.get(_throttle_key(request)) or 0) >= settings.GUEST_LOOKUP_MAX_ATTEMPTS
+    return attempts_count(key=_throttle_key(request)) >= settings.GUEST_LOOKUP_MAX_ATTEMPTS
 
 
 def _count_failure(request) -> None:
-    key = _throttle_key(request)
-    window = settings.GUEST_LOOKUP_WINDOW_SECONDS
-    cache.add(key, 0, timeout=window)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
+    attempt_record(key=_throttle_key(request), window_seconds=settings.GUEST_LOOKUP_WINDOW_SECONDS)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def order_lookup(request):
     """Guests find an order by its number and e-mail address. Failed tries are limited per address
-    (a counter in the shared cache), so numbers and addresses cannot be guessed in bulk."""
+    (a counter in the shared cache, off while the cache is down), so numbers and addresses cannot
+    be guessed in bulk."""
     form = GuestLookupForm(request.POST or None, initial={"number": request.GET.get("number", "")[:20]})
     minutes = max(settings.GUEST_LOOKUP_WINDOW_SECONDS // 60, 1)
     if request.method == "POST":
