@@ -12,8 +12,10 @@ opens the catalogue, adds a scarce and a plentiful product to the cart, opens th
 posts its details, opens the review page (which renders the one-time key) and presses
 "Place order". Nothing is posted that a browser would not post.
 
-It prints orders per second, the p50/p95/p99 latency of the place-order request, how the orders
-ended (verified, or on hold when a race for the last units was lost), and the units oversold:
+It prints orders per second, the p50/p95/p99 latency of the place-order request, how often a
+shopper found the scarce product sold out (at the checkout, after typing the address, or on
+pressing "Place order" when another order took the last units first: nothing is placed then),
+how the orders ended (verified; none should be on hold for stock), and the units oversold:
 allocated + dispatched against stock received, per product (must be 0). Only 127.0.0.1 is
 contacted. The scratch database is dropped afterwards unless --keep.
 """
@@ -32,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -139,14 +142,14 @@ def _seed() -> dict[str, int]:
 
 
 class Refused(Exception):
-    """The shop said no in a way a shopper would handle (sold out): start again."""
+    """The shop said no in a way a shopper would handle (sold out): start again. args[0] says when."""
 
 
 @dataclass
 class Results:
     place_latencies: list[float] = field(default_factory=list)
     orders: int = 0
-    refused: int = 0
+    refused: Counter = field(default_factory=Counter)  # when the shopper was told "sold out"
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -184,7 +187,7 @@ class Browser:
     def get(self, path: str) -> str:
         status, location, text = self.request("GET", path)
         if status == 302:
-            raise Refused(f"GET {path} sent us to {location}")
+            raise Refused(f"opening {path}")
         if status != 200:
             raise RuntimeError(f"GET {path}: HTTP {status}")
         return text
@@ -223,7 +226,7 @@ def _shop_once(browser: Browser, number: int, skus: dict[str, int], results: Res
     }
     status, location = browser.post("/checkout/", details, csrf_page=details_page)
     if status == 302 and location.endswith("/cart/"):
-        raise Refused("sold out while typing the address")
+        raise Refused("after typing the address")
     if status != 302 or not location.endswith("/checkout/review/"):
         raise RuntimeError(f"checkout details: HTTP {status} -> {location!r}")
     review = browser.get("/checkout/review/")
@@ -237,7 +240,7 @@ def _shop_once(browser: Browser, number: int, skus: dict[str, int], results: Res
             results.place_latencies.append(elapsed)
         browser.get(urlparse(location).path)  # the order page, as the shopper sees it
     elif status == 302 and location.endswith("/cart/"):
-        raise Refused("stock went while placing")
+        raise Refused("on placing the order")
     else:
         raise RuntimeError(f"place order: HTTP {status} -> {location!r}")
 
@@ -249,9 +252,9 @@ def _client(index: int, port: int, deadline: float, budget: threading.Semaphore,
         attempt += 1
         try:
             _shop_once(browser, index * 100_000 + attempt, skus, results)
-        except Refused:
+        except Refused as refused:
             with results.lock:
-                results.refused += 1
+                results.refused[refused.args[0]] += 1
             browser = Browser(port)  # the next shopper, with a fresh cart
         except Exception as error:  # report, keep shopping
             with results.lock:
@@ -419,7 +422,8 @@ def main() -> None:
             f"p50 {_percentile(latencies_ms, 0.50):.0f} ms  p95 {_percentile(latencies_ms, 0.95):.0f} ms  "
             f"p99 {_percentile(latencies_ms, 0.99):.0f} ms  (mean {statistics.fmean(latencies_ms):.0f} ms)"
         )
-    print(f"sold out, retried     {results.refused}")
+    when = ", ".join(f"{stage} {n}" for stage, n in sorted(results.refused.items()))
+    print(f"sold out, retried     {results.refused.total()}{f' ({when})' if when else ''}")
     print(f"orders by status      {', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))}")
     print("scarce products:")
     print("\n".join(stock_lines))

@@ -270,6 +270,7 @@ def order_place(
     idempotency_key: str | None = None,
     placed_by=None,
     before_verify: Callable[[Order], None] | None = None,
+    refuse_when_sold_out: bool = False,
 ) -> Order:
     """Create the order from current catalogue prices, place it, and verify it.
 
@@ -284,7 +285,9 @@ def order_place(
 
     Locks: the stock levels of the ordered products (verification), in primary-key order.
     Queues: the "order received" e-mail, on commit.
-    Raises: InvalidOrder (with extra["field"]), and what `before_verify` raises.
+    Raises: InvalidOrder (with extra["field"]), and what `before_verify` raises; with
+    `refuse_when_sold_out`, SoldOut instead of holding an order short of stock that cannot be
+    back-ordered (the storefront: the customer is told now; staff keep a held order to resolve).
     """
     if idempotency_key:
         existing = Order.objects.filter(idempotency_key=idempotency_key).first()
@@ -319,4 +322,4 @@ def order_place(
     order = _place(order=order, channel=channel, placed_by=placed_by)
     if before_verify is not None:
         before_verify(order)
-    return order_verify_automatically(order=order)
+    return order_verify_automatically(order=order, refuse_when_sold_out=refuse_when_sold_out)

@@ -15,6 +15,7 @@ from lifecycle.checkout import order_checkout
 from orders.models import Customer, DeliveryMethod, Order
 from orders.selectors import order_find_by_idempotency_key, voucher_find_valid
 from orders.services.placement import MAX_LINE_QUANTITY, AddressData, InvalidOrder, LineRequest
+from orders.services.verification import SoldOut
 from orders_site.core.exceptions import ApplicationError
 
 from ..cart import DISCOUNT_SESSION_KEY, CartItem, CartStore
@@ -151,8 +152,11 @@ def cart_checkout(
 
     A key already used returns its order untouched (double click, Back and resubmit, two tabs).
     The cart is re-checked against stock first, so a customer is told before placing that a
-    quantity cannot be had; the database constraints still make overselling impossible when two
-    customers race for the last unit (the loser's order goes on hold in verification).
+    quantity cannot be had. That check reads without a lock, so another order can still take the
+    last units before this one allocates them (under the stock lock, in verification): then this
+    checkout is refused in the same words, as if the check had caught it, and nothing is kept (a
+    card hold taken meanwhile is released), rather than placing an order that waits on hold for
+    stock that is not coming.
 
     Locks: as `order_place`. Raises InvalidOrder (extra["field"]: "lines" for the cart) and
     PaymentDeclined; nothing is written then and the cart is kept.
@@ -165,22 +169,30 @@ def cart_checkout(
         raise InvalidOrder("Your cart is empty.", extra={"field": "lines"})
     if view.problems:
         raise InvalidOrder(" ".join(view.problems), extra={"field": "lines"})
-    order = order_checkout(
-        customer=customer,
-        lines=[
-            LineRequest(product_id=line.product.pk, quantity=line.quantity, customisation_notes=line.notes)
-            for line in view.lines
-        ],
-        channel=Order.Channel.WEB,
-        delivery_method=delivery_method,
-        payment_method=payment_method,
-        billing_address=billing_address,
-        shipping_address=None if delivery_method.is_pickup else shipping_address,
-        discount_code=discount_code,
-        requested_delivery_date=requested_delivery_date,
-        delivery_instructions=delivery_instructions,
-        idempotency_key=idempotency_key,
-        card_token=card_token,
-    )
+    try:
+        order = order_checkout(
+            customer=customer,
+            lines=[
+                LineRequest(product_id=line.product.pk, quantity=line.quantity, customisation_notes=line.notes)
+                for line in view.lines
+            ],
+            channel=Order.Channel.WEB,
+            delivery_method=delivery_method,
+            payment_method=payment_method,
+            billing_address=billing_address,
+            shipping_address=None if delivery_method.is_pickup else shipping_address,
+            discount_code=discount_code,
+            requested_delivery_date=requested_delivery_date,
+            delivery_instructions=delivery_instructions,
+            idempotency_key=idempotency_key,
+            card_token=card_token,
+            refuse_when_sold_out=True,
+        )
+    except SoldOut as sold_out:
+        # Read again, now that the other order's allocation is committed: the cart says what is left.
+        view = cart_view_build(items=cart.items(), discount_code=discount_code, delivery_method=delivery_method)
+        problems = " ".join(view.problems)
+        message = f"Sorry, the last ones sold while you were checking out, so nothing was ordered. {problems}"
+        raise InvalidOrder(message if problems else sold_out.message, extra={"field": "lines"}) from sold_out
     cart.clear()
     return order

@@ -34,6 +34,13 @@ REVIEW_PAYMENT_HINTS = {
     **PAYMENT_HINTS,
     Order.PaymentMethod.CARD: "The amount is reserved on your card now and charged when we invoice the order.",
 }
+# Said to a customer whose order was placed but held for a person to look at (a risk rule, an
+# address to check). Not the reason itself: a risk rule told is a risk rule learnt. The order
+# e-mail (templates/emails/order_received.txt) says the same.
+ON_HOLD_NOTE = (
+    "Your order is on hold: we check some orders by hand before we prepare them, "
+    "and will be in touch if we need anything from you."
+)
 # Where a refusal from order_place belongs on the details form.
 PLACEMENT_FIELDS = {
     "shipping_address": "ship_line1",
@@ -183,7 +190,11 @@ def _remember_placed(request, key: str, order: Order) -> None:
 
 def _show_placed(request, order: Order, *, first_time: bool):
     if first_time:
-        messages.success(request, f"Thank you! We received your order {order.number}.")
+        received = f"Thank you! We received your order {order.number}."
+        if order.status == Order.Status.ON_HOLD:
+            messages.info(request, f"{received} {ON_HOLD_NOTE}")
+        else:
+            messages.success(request, received)
     else:
         messages.info(request, f"Your order {order.number} was already placed; here it is.")
     return redirect("storefront:order_detail", number=order.number)

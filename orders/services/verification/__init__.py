@@ -5,13 +5,14 @@
 
 from .checks import POSTAL_CODE_SHAPES, CheckOutcome, check_customer, check_pricing, check_stock
 from .risk import RISK_RULES, check_risk
-from .service import CHECKS, order_release, order_reverify, order_verify_automatically
+from .service import CHECKS, SoldOut, order_release, order_reverify, order_verify_automatically
 
 __all__ = [
     "CHECKS",
     "POSTAL_CODE_SHAPES",
     "RISK_RULES",
     "CheckOutcome",
+    "SoldOut",
     "check_customer",
     "check_pricing",
     "check_risk",

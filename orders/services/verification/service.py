@@ -23,13 +23,42 @@ from .risk import check_risk
 CHECKS = [check_customer, check_pricing, check_stock, check_risk]
 
 
-def _outcomes_record(order: Order, actor) -> list[CheckOutcome]:
-    outcomes = [check(order, actor) for check in CHECKS]
+class SoldOut(ApplicationError):
+    """Placing the order found too little stock of a product that cannot be back-ordered (another
+    order took the last units after the customer's cart was checked). `extra["product_ids"]`."""
+
+
+def _outcomes_run(order: Order, actor) -> list[CheckOutcome]:
+    return [check(order, actor) for check in CHECKS]
+
+
+def _outcomes_store(order: Order, outcomes: list[CheckOutcome]) -> list[CheckOutcome]:
     OrderCheck.objects.filter(order=order).delete()
     OrderCheck.objects.bulk_create(
         [OrderCheck(order=order, name=o.name, result=o.result, detail=o.detail) for o in outcomes]
     )
     return outcomes
+
+
+def _outcomes_record(order: Order, actor) -> list[CheckOutcome]:
+    return _outcomes_store(order, _outcomes_run(order, actor))
+
+
+def _sold_out_refuse(order: Order, outcomes: list[CheckOutcome]) -> None:
+    """Raise SoldOut when the stock check failed: something is short that cannot be back-ordered.
+
+    Whatever else failed too, such an order cannot be filled, so a customer checking out on their
+    own is better told "sold out" now than thanked for an order that waits on hold for nothing.
+    """
+    stock = next((o for o in outcomes if o.name == "stock"), None)
+    if stock is None or not stock.failed:
+        return
+    short = order.lines.filter(pk__in=list(stock.allocation.short_by_line), product__is_backorderable=False)
+    names = list(short.order_by("pk").values_list("name", "product_id"))
+    raise SoldOut(
+        f"Sorry, {', '.join(name for name, _ in names)} sold out while you were checking out.",
+        extra={"field": "lines", "product_ids": [product_id for _, product_id in names]},
+    )
 
 
 def _allocation(outcomes: list[CheckOutcome]) -> AllocationResult | None:
@@ -77,15 +106,21 @@ def _backorder_announce(order: Order) -> None:
 
 
 @transaction.atomic
-def order_verify_automatically(*, order: Order, actor=None) -> Order:
+def order_verify_automatically(*, order: Order, actor=None, refuse_when_sold_out: bool = False) -> Order:
     """Run every check, store each result, and move the order to verified, backordered or on_hold.
 
     Locks: the order, and the stock levels of its products. Queues: the back-order e-mail with the
     expected date (back-ordered orders only). Raises nothing for a failed check: the order goes on
-    hold with the reasons in the event's note and data.
+    hold with the reasons in the event's note and data. With `refuse_when_sold_out` (a customer
+    checking out on their own) stock that ran short and cannot be back-ordered raises SoldOut
+    instead, before anything is recorded; what was allocated is rolled back with this service's
+    transaction, and the caller's must roll back the order too.
     """
     order = Order.objects.select_for_update().get(pk=order.pk)
-    transition, note, data = _decide(_outcomes_record(order, actor))
+    outcomes = _outcomes_run(order, actor)
+    if refuse_when_sold_out:
+        _sold_out_refuse(order, outcomes)
+    transition, note, data = _decide(_outcomes_store(order, outcomes))
     order = transition_run(
         model=Order,
         pk=order.pk,
