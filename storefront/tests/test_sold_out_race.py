@@ -147,6 +147,36 @@ def test_losing_part_of_the_quantity_says_how_many_are_left(shop, customer):
     assert StockLevel.objects.get(product=shop.stool).allocated == 1
 
 
+def test_sold_out_is_the_answer_even_when_a_risk_rule_would_also_hold_the_order(shop, customer):
+    # Given a risk rule that would hold this order for a person, and a cart with the last stools
+    rules = RiskRules.current()
+    rules.large_order_total, rules.first_order_total = Decimal("100.00"), 0
+    rules.save()
+    cart = SessionCartStore({})
+    cart_add(cart=cart, product_id=shop.stool.pk, quantity=2)
+
+    # When another order takes the stools after the cart check
+    with (
+        taken_after_the_cart_check(
+            items=cart.items(), product=shop.stool, quantity=2, delivery_method=shop.standard_delivery
+        ),
+        pytest.raises(InvalidOrder) as refused,
+    ):
+        cart_checkout(
+            cart=cart,
+            customer=customer,
+            delivery_method=shop.standard_delivery,
+            payment_method=Order.PaymentMethod.BANK_TRANSFER,
+            billing_address=address_data(),
+            shipping_address=address_data(),
+            idempotency_key="risky-and-too-late",
+        )
+
+    # Then no one could fill it, so the customer hears "sold out" rather than waiting on a hold
+    assert refused.value.message.endswith("Birch stool: It is sold out.")
+    assert not Order.objects.filter(customer=customer).exists()
+
+
 def test_the_shopper_who_lost_the_race_is_shown_sold_out_beside_the_line_and_keeps_the_cart(client, shop):
     # Given a guest with the last two stools in the cart, on the review page
     add_to_cart(client, shop.stool, 2)
