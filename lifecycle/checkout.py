@@ -15,7 +15,8 @@ def order_checkout(*, card_token: str = "", **placement) -> Order:
     allocated. A decline raises PaymentDeclined and leaves nothing behind; any later failure rolls
     the order back and releases the card hold at the gateway.
 
-    Locks and queues what order_place does. Raises InvalidOrder, PaymentDeclined.
+    Locks and queues what order_place does. Raises InvalidOrder, PaymentDeclined, and SoldOut when
+    `refuse_when_sold_out` is passed (the storefront does: a race loser is refused, not held).
     """
 
     def authorise_card(order: Order) -> None:
