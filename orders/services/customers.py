@@ -164,3 +164,11 @@ def address_delete(*, customer: Customer, address_id: int) -> None:
         address.delete()
     except ProtectedError:
         Address.objects.filter(pk=address.pk).update(customer=None)
+
+
+def customer_for_checkout(*, user, email: str, full_name: str, phone: str = "") -> Customer:
+    """Who an order placed at the checkout belongs to: the signed-in user's customer record, or the
+    guest record for this e-mail address (see `customer_for_guest`). Raises ApplicationError."""
+    if user is not None and user.is_authenticated:
+        return customer_get_or_create_for_user(user=user)
+    return customer_for_guest(email=email, full_name=full_name, phone=phone)

@@ -345,3 +345,21 @@ def test_a_placement_that_fails_after_the_card_was_authorised_releases_the_hold(
     assert not Order.objects.exists() and not Payment.objects.exists()
     (call,) = void.call_args_list
     assert call.kwargs["gateway_reference"].startswith("test_")
+
+
+def test_the_checkout_customer_is_the_signed_in_users_or_the_guest_record_for_the_email(db):
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from orders.services.customers import customer_for_checkout
+
+    # Given a signed-in user and a guest who checked out before with the same address
+    user = User.objects.create_user(username="ann", email="ann@example.com", password="pw")
+    guest_first = customer_for_checkout(user=AnonymousUser(), email="Guest@Example.com", full_name="Gus")
+
+    # When each checks out
+    signed_in = customer_for_checkout(user=user, email="", full_name="")
+    guest_again = customer_for_checkout(user=AnonymousUser(), email="guest@example.com", full_name="Gus Guest")
+
+    # Then the user gets their own record and the guest the same record as before
+    assert signed_in.user == user and signed_in.email == "ann@example.com"
+    assert guest_again.pk == guest_first.pk and guest_again.full_name == "Gus Guest"

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from invoicing.services import PaymentDeclined
 from orders.models import Order
 from orders.selectors import order_find_by_idempotency_key
-from orders.services.customers import address_save, customer_for_guest, customer_get_or_create_for_user
+from orders.services.customers import address_save, customer_for_checkout, customer_get_or_create_for_user
 from orders.services.placement import InvalidOrder
 from orders_site.core.exceptions import ApplicationError
 
@@ -200,9 +200,8 @@ def _show_placed(request, order: Order, *, first_time: bool):
     return redirect("storefront:order_detail", number=order.number)
 
 
-@require_POST
-def checkout_place(request):
-    key = request.POST.get("idempotency_key", "")
+def _already_placed(request, key: str):
+    """The answer when this key's order exists or the page is stale, else None."""
     placed = request.session.get(PLACED_SESSION_KEY) or {}
     if key and key in placed:  # Back and resubmit, or a second tab, after the order was made
         order = order_find_by_idempotency_key(key=key)
@@ -215,43 +214,15 @@ def checkout_place(request):
     if order is not None:  # the first of two quick clicks finished while this one waited
         _remember_placed(request, key, order)
         return _show_placed(request, order, first_time=False)
+    return None
 
-    _, response = _cart_or_redirect(request)
-    if response is not None:
-        return response
-    details, response = _details_or_redirect(request)
-    if response is not None:
-        return response
-    payment_method = details.cleaned_data["payment_method"]
-    place_form = PlaceOrderForm(request.POST, needs_card=payment_method == Order.PaymentMethod.CARD)
-    if not place_form.is_valid():
-        return _render_review(request, details, place_form)
-    if request.user.is_authenticated:
-        customer = customer_get_or_create_for_user(user=request.user)
-    else:
-        shipping = details.shipping_address_data()
-        customer = customer_for_guest(
-            email=details.cleaned_data["email"], full_name=shipping.full_name, phone=shipping.phone
-        )
-    method = details.cleaned_data["delivery_method"]
-    try:
-        order = cart_checkout(
-            cart=cart_store_for(request),
-            customer=customer,
-            delivery_method=method,
-            payment_method=payment_method,
-            billing_address=details.billing_address_data(),
-            shipping_address=None if method.is_pickup else details.shipping_address_data(),
-            idempotency_key=key,
-            discount_code=details.cleaned_data["discount_code"],
-            requested_delivery_date=details.cleaned_data.get("requested_delivery_date"),
-            delivery_instructions=details.cleaned_data.get("delivery_instructions", ""),
-            card_token=place_form.cleaned_data.get("card_number", ""),
-        )
-    except PaymentDeclined as error:
+
+def _refused(request, key: str, error: ApplicationError, details: CheckoutForm, place_form: PlaceOrderForm):
+    """A refusal, shown where the customer can fix it: beside the card, the cart line or the field."""
+    if isinstance(error, PaymentDeclined):
         place_form.add_error("card_number", error.message)
         return _render_review(request, details, place_form)
-    except InvalidOrder as error:
+    if isinstance(error, InvalidOrder):
         order = order_find_by_idempotency_key(key=key)
         if order is not None:  # the other click won and emptied the cart in between
             _remember_placed(request, key, order)
@@ -262,8 +233,48 @@ def checkout_place(request):
             return redirect("storefront:cart")
         details.add_error(PLACEMENT_FIELDS.get(field), error.message)
         return _render_details(request, details)
-    except ApplicationError as error:
-        place_form.add_error(None, error.message)
+    place_form.add_error(None, error.message)
+    return _render_review(request, details, place_form)
+
+
+@require_POST
+def checkout_place(request):
+    key = request.POST.get("idempotency_key", "")
+    response = _already_placed(request, key)
+    if response is not None:
+        return response
+    _, response = _cart_or_redirect(request)
+    if response is not None:
+        return response
+    details, response = _details_or_redirect(request)
+    if response is not None:
+        return response
+    payment_method = details.cleaned_data["payment_method"]
+    place_form = PlaceOrderForm(request.POST, needs_card=payment_method == Order.PaymentMethod.CARD)
+    if not place_form.is_valid():
         return _render_review(request, details, place_form)
+    method = details.cleaned_data["delivery_method"]
+    shipping = details.shipping_address_data()
+    try:
+        order = cart_checkout(
+            cart=cart_store_for(request),
+            customer=customer_for_checkout(
+                user=request.user,
+                email=details.cleaned_data.get("email", ""),  # guests only: signed-in customers have theirs
+                full_name=shipping.full_name,
+                phone=shipping.phone,
+            ),
+            delivery_method=method,
+            payment_method=payment_method,
+            billing_address=details.billing_address_data(),
+            shipping_address=None if method.is_pickup else shipping,
+            idempotency_key=key,
+            discount_code=details.cleaned_data["discount_code"],
+            requested_delivery_date=details.cleaned_data.get("requested_delivery_date"),
+            delivery_instructions=details.cleaned_data.get("delivery_instructions", ""),
+            card_token=place_form.cleaned_data.get("card_number", ""),
+        )
+    except ApplicationError as error:
+        return _refused(request, key, error, details, place_form)
     _remember_placed(request, key, order)
     return _show_placed(request, order, first_time=True)
