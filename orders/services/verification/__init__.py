@@ -3,7 +3,7 @@
 `checks` (stock, pricing, customer), `risk` (the risk rules) and `service` (the public services).
 """
 
-from .checks import POSTAL_CODE_SHAPES, CheckOutcome, check_customer, check_pricing, check_stock
+from .checks import POSTAL_CODE_SHAPES, CheckOutcome, check_customer, check_pricing, stock_allocate_and_check
 from .risk import RISK_RULES, check_risk
 from .service import CHECKS, SoldOut, order_release, order_reverify, order_verify_automatically
 
@@ -16,7 +16,7 @@ __all__ = [
     "check_customer",
     "check_pricing",
     "check_risk",
-    "check_stock",
+    "stock_allocate_and_check",
     "order_release",
     "order_reverify",
     "order_verify_automatically",

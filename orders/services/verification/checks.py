@@ -62,7 +62,7 @@ def _join(problems: list[str]) -> str:
     return text if len(text) <= DETAIL_MAX else text[: DETAIL_MAX - 1] + "…"
 
 
-def check_stock(order: Order, actor) -> CheckOutcome:
+def stock_allocate_and_check(order: Order, actor) -> CheckOutcome:
     """Allocate what the order still needs. Passed: all allocated; warning: the short lines are all
     back-orderable (the order waits); failed: something is short and cannot be back-ordered."""
     allocation = stock_allocate_order(order=order, actor=actor)

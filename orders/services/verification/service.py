@@ -17,10 +17,10 @@ from ...events import event_note
 from ...models import EmailNotification, Order, OrderCheck
 from ..notifications import notification_queue
 from ..transitions import transition_run
-from .checks import CheckOutcome, check_customer, check_pricing, check_stock
+from .checks import CheckOutcome, check_customer, check_pricing, stock_allocate_and_check
 from .risk import check_risk
 
-CHECKS = [check_customer, check_pricing, check_stock, check_risk]
+CHECKS = [check_customer, check_pricing, stock_allocate_and_check, check_risk]
 
 
 class SoldOut(ApplicationError):

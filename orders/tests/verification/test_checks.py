@@ -9,7 +9,7 @@ from django.utils import timezone
 from inventory.models import Product
 from inventory.tests.factories import ProductFactory
 from orders.models import Address, DeliveryMethod, Order, Voucher
-from orders.services.verification import check_customer, check_pricing, check_stock
+from orders.services.verification import check_customer, check_pricing, stock_allocate_and_check
 from orders.tests.factories import address_data
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_stock_fails_when_a_short_line_cannot_be_back_ordered(place, catalogue):
 
 def test_check_stock_called_again_allocates_only_what_is_missing(place, catalogue):
     order = place((catalogue.chair, 2))
-    outcome = check_stock(fresh(order), None)
+    outcome = stock_allocate_and_check(fresh(order), None)
     assert outcome.result == "passed" and outcome.allocation.strategy == ""
 
 
