@@ -1,11 +1,19 @@
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders_site.core.models import TimeStampedModel
 from orders_site.core.permissions import staff_permission
 
 RECORD_PAYMENT = staff_permission("invoicing.record_payment")
+
+
+def invoice_pdf_upload_to(invoice: "Invoice", filename: str) -> str:
+    """One name per invoice, invoices/<year of issue>/<number>.pdf, so a retry that renders the PDF
+    again overwrites the same file instead of leaving a renamed copy (the file name passed in is
+    ignored)."""
+    return f"invoices/{timezone.localdate(invoice.issued_at).year}/{invoice.number}.pdf"
 
 
 class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
@@ -32,7 +40,7 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
     total = models.DecimalField(max_digits=12, decimal_places=2)
     amount_paid = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     tax_breakdown = models.JSONField(default=list, help_text="[{rate, net, tax}] per tax rate")
-    pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
+    pdf = models.FileField(upload_to=invoice_pdf_upload_to, blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -129,6 +129,11 @@ def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
     """The invoice's stored PDF, rendering and storing it first if it is not there yet.
 
     Locks the invoice row while rendering so two workers never render the same invoice twice.
+    The file's name is fixed by the invoice (invoices/<year>/<number>.pdf). A try that stored the
+    file and then died before its commit leaves that file behind with the row still empty; the
+    next try renders again and replaces it (the PDF of an issued invoice is a pure function of its
+    data, and a file left by a killed writer may be cut short), so storage ends up with one file,
+    the one the row names.
     """
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().select_related("order").get(pk=invoice_id)
@@ -138,7 +143,11 @@ def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
             with invoice.pdf.open("rb") as stored:
                 return invoice, stored.read()
         pdf_bytes = invoice_pdf_render(invoice=invoice, lines=list(invoice.lines.all()), order=invoice.order)
-        invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(pdf_bytes), save=False)
+        name = invoice.pdf.field.generate_filename(invoice, f"{invoice.number}.pdf")
+        # Storage renames a new file whose name is taken, so make room first (S3 would overwrite).
+        if invoice.pdf.storage.exists(name):
+            invoice.pdf.storage.delete(name)
+        invoice.pdf.save(name, ContentFile(pdf_bytes), save=False)
         invoice.pdf_rendered_at = timezone.now()
         invoice.save(update_fields=["pdf", "pdf_rendered_at", "updated_at"])
     return invoice, pdf_bytes
