@@ -24,10 +24,15 @@ def absolute_url(path: str) -> str:
 
 
 def email_build(
-    *, notification: EmailNotification, context: dict, attachments: list[tuple[str, bytes, str]] = ()
+    *,
+    notification: EmailNotification,
+    context: dict,
+    attachments: list[tuple[str, bytes, str]] = (),
+    message_id: str = "",
 ) -> EmailMessage:
     """The message for this outbox row. `context` holds `order`, `lines` and what the kind needs
-    (`shipment`, `invoice`, `feedback_url`, `event`); `attachments` are (file name, bytes, type)."""
+    (`shipment`, `invoice`, `feedback_url`, `event`); `attachments` are (file name, bytes, type);
+    `message_id`, when given, is the Message-ID header (else Django makes a new one per send)."""
     order = context["order"]
     context = {
         **context,
@@ -40,7 +45,11 @@ def email_build(
     subject = SUBJECTS[notification.kind].format(**{k: v for k, v in context.items() if isinstance(v, str)})
     body = render_to_string(f"emails/{notification.kind}.txt", context)
     message = EmailMessage(
-        subject=subject, body=body, to=[notification.recipient], from_email=settings.DEFAULT_FROM_EMAIL
+        subject=subject,
+        body=body,
+        to=[notification.recipient],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        headers={"Message-ID": message_id} if message_id else None,
     )
     for attachment in attachments:
         message.attach(*attachment)

@@ -1,5 +1,11 @@
 """Sending the outbox: gather what an e-mail needs, render it (pure), send it once."""
 
+from datetime import datetime, timedelta
+from email.utils import make_msgid
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -31,35 +37,80 @@ def _email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str
     return context, attachments
 
 
+def _nothing_to_send(notification: EmailNotification | None, now: datetime) -> bool:
+    """Gone, sent, or claimed by a send that may still be running."""
+    if notification is None or notification.status == EmailNotification.Status.SENT:
+        return True
+    claim_window = timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
+    return notification.claimed_at is not None and notification.claimed_at > now - claim_window
+
+
+def _message_id(notification: EmailNotification) -> str:
+    domain = urlsplit(settings.SHOP_BASE_URL).hostname or str(DNS_NAME)
+    return make_msgid(idstring=f"email-{notification.pk}", domain=domain)
+
+
+@transaction.atomic
+def _claim(*, notification_id: int) -> EmailNotification | None:
+    """Take the row for one send, committed before the mail server hears of it. None when there
+    is nothing to send (sent meanwhile, or another worker's claim is still fresh)."""
+    notification = EmailNotification.objects.select_for_update().filter(pk=notification_id).first()
+    now = timezone.now()
+    if _nothing_to_send(notification, now):
+        return None
+    notification.claimed_at = now
+    notification.message_id = notification.message_id or _message_id(notification)
+    notification.attempts += 1
+    notification.save(update_fields=["claimed_at", "message_id", "attempts"])
+    return notification
+
+
 def notification_deliver(*, notification_id: int) -> bool:
-    """Send one pending e-mail. Safe to call twice: a sent row is never sent again.
+    """Send one pending e-mail. Safe to call again: a sent row is never sent again, and a row
+    another worker is sending is left to it. Returns True when this call sent it.
 
     What the message needs is gathered first (the invoice PDF is rendered and stored then, if it
-    is not yet); then the outbox row is locked while the message is built and sent, so two workers
-    cannot both send it. Returns True when this call sent it. Errors propagate (the task retries
-    and finally marks the row failed).
+    is not yet). Then the row is claimed (claimed_at, the attempt counted, a Message-ID fixed for
+    every send of this row) and that is committed; only then is the message sent, outside any
+    transaction, and the row marked sent. A call that finds a claim younger than
+    NOTIFICATION_CLAIM_SECONDS sends nothing and returns False; the beat sweep queues the row
+    again once the claim has expired. A send the mail server refused (an exception) gives the
+    claim back, so the task's retry sends at once.
+
+    At least once, not exactly once: when the mail server accepted the message but this worker
+    never recorded it (killed, or the database unreachable, between the send and the "sent"
+    commit, or the connection lost while the server was confirming), the e-mail is sent again
+    after the claim window, with the same Message-ID, which lets mail systems and clients drop
+    the duplicate. The window only shrinks that case to those milliseconds; SMTP cannot close it.
+
+    Errors propagate (the task retries and finally marks the row failed).
     """
     notification = EmailNotification.objects.select_related("order").filter(pk=notification_id).first()
-    if notification is None or notification.status == EmailNotification.Status.SENT:
+    if _nothing_to_send(notification, timezone.now()):
         return False
     try:
         context, attachments = _email_inputs(notification)
-        with transaction.atomic():
-            notification = EmailNotification.objects.select_for_update().filter(pk=notification_id).first()
-            if notification is None or notification.status == EmailNotification.Status.SENT:
-                return False
-            message = email_build(notification=notification, context=context, attachments=attachments)
-            notification.attempts += 1
-            message.send()
-            notification.status = EmailNotification.Status.SENT
-            notification.sent_at = timezone.now()
-            notification.last_error = ""
-            notification.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+        claimed = _claim(notification_id=notification_id)
     except Exception as exc:
-        # The failed attempt was rolled back with everything else; count it after the rollback so
-        # staff see how often it was tried and why it failed.
+        # Nothing was committed for this attempt; count it now so staff see how often it was
+        # tried and why it failed.
         EmailNotification.objects.filter(pk=notification_id).exclude(status=EmailNotification.Status.SENT).update(
             attempts=F("attempts") + 1, last_error=repr(exc)[:2000]
         )
         raise
+    if claimed is None:
+        return False
+    try:
+        message = email_build(
+            notification=claimed, context=context, attachments=attachments, message_id=claimed.message_id
+        )
+        message.send()
+    except Exception as exc:
+        EmailNotification.objects.filter(pk=notification_id, claimed_at=claimed.claimed_at).exclude(
+            status=EmailNotification.Status.SENT
+        ).update(claimed_at=None, last_error=repr(exc)[:2000])
+        raise
+    EmailNotification.objects.filter(pk=notification_id).update(
+        status=EmailNotification.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
     return True

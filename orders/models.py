@@ -449,6 +449,10 @@ class EmailNotification(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Committed before the message goes to the mail server: while the claim is fresh no other worker
+    # sends it, and every send of this row carries the same Message-ID (see notification_deliver).
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When the last send began")
+    message_id = models.CharField(max_length=255, blank=True, help_text="Message-ID header of every send")
 
     class Meta:
         ordering = ["pk"]

@@ -1,8 +1,11 @@
 """Customer e-mails through an outbox: a row per event, written with the change, sent by a task."""
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from orders_site.core.tasks import task_send, task_send_on_commit
@@ -41,12 +44,19 @@ def notification_mark_failed(*, notification_id: int, error: str) -> None:
 
 
 def notification_resend_pending(*, older_than_minutes: int = 10) -> int:
-    """Queue again what a lost task or a broker outage left unsent. Returns how many."""
-    cutoff = timezone.now() - timezone.timedelta(minutes=older_than_minutes)
+    """Queue again what a lost task or a broker outage left unsent. Rows another worker claimed
+    less than NOTIFICATION_CLAIM_SECONDS ago are left to it: it may be talking to the mail server
+    right now. Returns how many."""
+    now = timezone.now()
+    claim_expired = Q(claimed_at__isnull=True) | Q(
+        claimed_at__lte=now - timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
+    )
     ids = list(
-        EmailNotification.objects.filter(status=EmailNotification.Status.PENDING, created_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )
+        EmailNotification.objects.filter(
+            claim_expired,
+            status=EmailNotification.Status.PENDING,
+            created_at__lt=now - timedelta(minutes=older_than_minutes),
+        ).values_list("pk", flat=True)
     )
     for notification_id in ids:
         task_send(NOTIFICATION_SEND_TASK, notification_id)

@@ -127,6 +127,9 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Orders <orders@example.com>")
+# Seconds one SMTP operation may block (Django's default is forever, which would hold an e-mail's
+# send claim, below, for as long as the task's hard time limit).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # Celery: with REDIS_URL the tasks go to workers; without it they run in-process (embedded default).
 REDIS_URL = env("REDIS_URL", default="")
@@ -157,6 +160,11 @@ CELERY_BEAT_SCHEDULE = {
     "capture-stale-card-payments": {"task": "invoicing.tasks.payment_captures_requeue_stale_task", "schedule": 300.0},
     "fill-waiting-backorders": {"task": "lifecycle.tasks.stock_backorders_sweep", "schedule": 900.0},
 }
+# An e-mail is claimed (committed) before it goes to the mail server. While the claim is younger
+# than this, no other worker sends it; after it, the claimer is taken to be dead and the e-mail
+# goes out again with the same Message-ID. Longer than a send can take: EMAIL_TIMEOUT per SMTP
+# step, and the task is killed at CELERY_TASK_TIME_LIMIT anyway.
+NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=600)
 
 # While Redis is down or hung a cache call gives up within half a second (redis-py waits 5 s per
 # call by default) and its callers carry on without it (orders_site/core/throttle.py).
