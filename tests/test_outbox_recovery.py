@@ -35,14 +35,14 @@ def test_issued_invoice_whose_pdf_task_was_lost_gets_its_pdf(catalogue, customer
     assert not invoice.pdf
 
     # When the beat job runs before the grace period: nothing; after it: the PDF is rendered
-    assert invoice_pdf_requeue_missing(older_than_minutes=10) == 0
+    assert invoice_pdf_requeue_missing(older_than_seconds=600) == 0
     Invoice.objects.filter(pk=invoice.pk).update(issued_at=timezone.now() - timedelta(minutes=11))
-    assert invoice_pdf_requeue_missing(older_than_minutes=10) == 1
+    assert invoice_pdf_requeue_missing(older_than_seconds=600) == 1
 
     # Then the invoice has its PDF, and a second run finds nothing more to do
     invoice.refresh_from_db()
     assert invoice.pdf.name.endswith(f"{invoice.number}.pdf")
-    assert invoice_pdf_requeue_missing(older_than_minutes=10) == 0
+    assert invoice_pdf_requeue_missing(older_than_seconds=600) == 0
 
 
 def test_an_invoice_pdf_that_keeps_failing_is_reported_on_the_order_timeline(

@@ -167,9 +167,12 @@ def invoice_pdf_mark_failed(*, invoice_id: int, error: str) -> None:
     )
 
 
-def invoice_pdf_requeue_missing(*, older_than_minutes: int = 10) -> int:
-    """Queue the PDF again for issued invoices still without one (a lost task). Returns how many."""
-    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+def invoice_pdf_requeue_missing(*, older_than_seconds: int | None = None) -> int:
+    """Queue the PDF again for issued invoices still without one that long after issue (a lost
+    task); by default RECOVERY_SWEEP_AFTER_SECONDS. Returns how many."""
+    if older_than_seconds is None:
+        older_than_seconds = settings.RECOVERY_SWEEP_AFTER_SECONDS
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     ids = list(Invoice.objects.filter(number__isnull=False, pdf="", issued_at__lt=cutoff).values_list("pk", flat=True))
     for invoice_id in ids:
         task_send(INVOICE_PDF_TASK, invoice_id)

@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -128,10 +129,12 @@ def payment_capture(*, payment: Payment, actor=None, then: Callable[[Invoice], N
     return payment
 
 
-def payment_captures_requeue_stale(*, older_than_minutes: int = 10) -> int:
-    """Queue the capture again for card payments still authorised on an invoice issued a while ago
-    (a lost task). Returns how many."""
-    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+def payment_captures_requeue_stale(*, older_than_seconds: int | None = None) -> int:
+    """Queue the capture again for card payments still authorised on an invoice issued that long
+    ago (a lost task); by default RECOVERY_SWEEP_AFTER_SECONDS. Returns how many."""
+    if older_than_seconds is None:
+        older_than_seconds = settings.RECOVERY_SWEEP_AFTER_SECONDS
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     ids = list(
         Payment.objects.filter(
             status=Payment.Status.AUTHORIZED,

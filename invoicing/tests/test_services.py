@@ -322,14 +322,14 @@ def test_a_lost_capture_task_is_queued_again_by_the_beat_sweep(
     order = place(catalogue, customer, payment_method="card", card_token="4242 4242 4242 4242")
     with django_capture_on_commit_callbacks(execute=False):
         order = order_to_invoiced(order=order, actor=warehouse)
-    assert payment_captures_requeue_stale(older_than_minutes=10) == 0, "not before the grace period"
+    assert payment_captures_requeue_stale(older_than_seconds=600) == 0, "not before the grace period"
 
     Invoice.objects.filter(order=order).update(issued_at=timezone.now() - timezone.timedelta(minutes=11))
-    assert payment_captures_requeue_stale(older_than_minutes=10) == 1
+    assert payment_captures_requeue_stale(older_than_seconds=600) == 1
 
     order.refresh_from_db()
     assert order.status == Order.Status.COMPLETED
-    assert payment_captures_requeue_stale(older_than_minutes=10) == 0
+    assert payment_captures_requeue_stale(older_than_seconds=600) == 0
 
 
 # --- After commit ------------------------------------------------------------------------------

@@ -43,10 +43,13 @@ def notification_mark_failed(*, notification_id: int, error: str) -> None:
     )
 
 
-def notification_resend_pending(*, older_than_minutes: int = 10) -> int:
-    """Queue again what a lost task or a broker outage left unsent. Rows another worker claimed
-    less than NOTIFICATION_CLAIM_SECONDS ago are left to it: it may be talking to the mail server
-    right now. Returns how many."""
+def notification_resend_pending(*, older_than_seconds: int | None = None) -> int:
+    """Queue again what a lost task or a broker outage left unsent that long after it was queued
+    (by default RECOVERY_SWEEP_AFTER_SECONDS). Rows another worker claimed less than
+    NOTIFICATION_CLAIM_SECONDS ago are left to it: it may be talking to the mail server right now.
+    Returns how many."""
+    if older_than_seconds is None:
+        older_than_seconds = settings.RECOVERY_SWEEP_AFTER_SECONDS
     now = timezone.now()
     claim_expired = Q(claimed_at__isnull=True) | Q(
         claimed_at__lte=now - timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
@@ -55,7 +58,7 @@ def notification_resend_pending(*, older_than_minutes: int = 10) -> int:
         EmailNotification.objects.filter(
             claim_expired,
             status=EmailNotification.Status.PENDING,
-            created_at__lt=now - timedelta(minutes=older_than_minutes),
+            created_at__lt=now - timedelta(seconds=older_than_seconds),
         ).values_list("pk", flat=True)
     )
     for notification_id in ids:

@@ -143,8 +143,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task a worker has taken stays invisible on Redis until the worker acknowledges it (after it
+# finished: acks_late). When the whole worker dies (its machine, or kill -9 of the parent and its
+# children) nothing rejects the task, and Redis hands it to another worker only once the
+# visibility timeout has passed since it was taken; a worker looks for such tasks every 10 s
+# (unacked_restore_interval, with the throttle at 1 so every look scans). So a lost task runs
+# again at most CELERY_VISIBILITY_TIMEOUT + 10 s after it was taken. The timeout must be longer
+# than a task can stay taken in a healthy worker, or Redis hands out a second copy of it: the
+# longest time limit (CELERY_TASK_TIME_LIMIT; per-task limits are lower) plus the longest retry
+# countdown, because a retry is a new message that the worker holds, taken, until its countdown
+# ends (at most 160 s: 10 s doubled per retry, five retries). The worker warns at start when a
+# task's time limit does not fit (orders_site/celery.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 300),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
     # A publish (after commit, robust) gives up within seconds while Redis is down or hung
     # instead of holding the page for ever (kombu waits without limit by default); the beat
     # sweeps queue again what was not sent. Above BRPOP's 1 s poll, so workers are not cut off.
@@ -152,12 +165,25 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
-# Run one `celery beat` beside the workers: it re-queues work a lost task or a broker outage left
-# undone (outbox e-mails, invoice PDFs). Each re-queued task checks whether it is still needed.
+# Run one `celery beat` beside the workers: it re-queues work that a lost task or a broker outage
+# left undone (outbox e-mails, invoice PDFs, card captures) once it is RECOVERY_SWEEP_AFTER_SECONDS
+# overdue, looking every RECOVERY_SWEEP_INTERVAL_SECONDS; so such work is done at most the sum of
+# the two after it was due. Each re-queued task checks whether it is still needed.
+RECOVERY_SWEEP_INTERVAL_SECONDS = env.int("RECOVERY_SWEEP_INTERVAL_SECONDS", default=60)
+RECOVERY_SWEEP_AFTER_SECONDS = env.int("RECOVERY_SWEEP_AFTER_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
-    "resend-pending-emails": {"task": "lifecycle.tasks.notifications_resend_pending", "schedule": 300.0},
-    "requeue-missing-invoice-pdfs": {"task": "invoicing.tasks.invoice_pdfs_requeue_missing", "schedule": 300.0},
-    "capture-stale-card-payments": {"task": "invoicing.tasks.payment_captures_requeue_stale_task", "schedule": 300.0},
+    "resend-pending-emails": {
+        "task": "lifecycle.tasks.notifications_resend_pending",
+        "schedule": float(RECOVERY_SWEEP_INTERVAL_SECONDS),
+    },
+    "requeue-missing-invoice-pdfs": {
+        "task": "invoicing.tasks.invoice_pdfs_requeue_missing",
+        "schedule": float(RECOVERY_SWEEP_INTERVAL_SECONDS),
+    },
+    "capture-stale-card-payments": {
+        "task": "invoicing.tasks.payment_captures_requeue_stale_task",
+        "schedule": float(RECOVERY_SWEEP_INTERVAL_SECONDS),
+    },
     "fill-waiting-backorders": {"task": "lifecycle.tasks.stock_backorders_sweep", "schedule": 900.0},
 }
 # An e-mail is claimed (committed) before it goes to the mail server. While the claim is younger

@@ -71,7 +71,7 @@ def test_within_the_claim_window_a_redelivered_task_and_the_sweep_send_nothing(
 
     # When the broker hands the task to another worker, and the sweep looks for unsent e-mails
     redelivered = notification_send.delay(notification.pk).get()
-    requeued = notification_resend_pending(older_than_minutes=0)
+    requeued = notification_resend_pending(older_than_seconds=0)
 
     # Then the customer still has one e-mail: the first worker may be talking to the server
     assert (redelivered, requeued) == (False, 0)
@@ -87,8 +87,8 @@ def test_after_the_claim_window_it_is_sent_once_more_with_the_same_message_id(
     _claim_window_passes(notification, settings)
 
     # When the sweep runs (twice: the second finds it sent)
-    assert notification_resend_pending(older_than_minutes=0) == 1
-    assert notification_resend_pending(older_than_minutes=0) == 0
+    assert notification_resend_pending(older_than_seconds=0) == 1
+    assert notification_resend_pending(older_than_seconds=0) == 0
 
     # Then it went out once more, as the same message
     assert [m.extra_headers["Message-ID"] for m in mailoutbox] == [notification.message_id] * 2
