@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from orders.events import event_note
+from orders.events import event_feedback_followed_up, event_feedback_received
 from orders.models import EmailNotification
 from orders.services.notifications import notification_queue
 from orders_site.core.exceptions import ApplicationError
@@ -62,13 +62,7 @@ def feedback_submit(
     )
     feedback_request.responded_at = timezone.now()
     feedback_request.save(update_fields=["responded_at"])
-    event_note(
-        order=feedback_request.order,
-        kind="feedback.received",
-        system="customer",
-        note=f"Rated {overall_rating}/5" + (" — follow-up needed" if low else ""),
-        data={"overall_rating": overall_rating, "needs_follow_up": low},
-    )
+    event_feedback_received(order=feedback_request.order, overall_rating=overall_rating, needs_follow_up=low)
     return feedback
 
 
@@ -87,11 +81,10 @@ def feedback_follow_up_mark(*, feedback: Feedback, actor, note: str = "") -> Fee
         raise ApplicationError(f"Feedback on order {feedback.request.order} was already followed up.")
     feedback.followed_up_at = timezone.now()
     feedback.save(update_fields=["followed_up_at"])
-    event_note(
+    event_feedback_followed_up(
         order=feedback.request.order,
-        kind="feedback.followed_up",
+        feedback_id=feedback.pk,
         actor=actor,
         note=note or f"Followed up on the {feedback.overall_rating}/5 rating",
-        data={"feedback": feedback.pk},
     )
     return feedback

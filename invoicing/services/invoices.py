@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from orders.events import event_note
+from orders.events import event_invoice_pdf_failed
 from orders.models import EmailNotification, Order
 from orders.services.notifications import notification_queue
 from orders.services.transitions import transition_run
@@ -149,13 +149,7 @@ def invoice_pdf_mark_failed(*, invoice_id: int, error: str) -> None:
     """The PDF could not be rendered after every retry: say so on the order's timeline for staff
     (beat keeps re-queueing it, so fixing the cause is enough)."""
     invoice = Invoice.objects.select_related("order").get(pk=invoice_id)
-    event_note(
-        order=invoice.order,
-        kind="invoice.pdf_failed",
-        system="invoice PDF task",
-        note=f"The PDF of invoice {invoice.number} could not be rendered: {error[:500]}",
-        data={"invoice": invoice.number},
-    )
+    event_invoice_pdf_failed(order=invoice.order, invoice_number=invoice.number, error=error)
 
 
 def invoice_pdf_requeue_missing(*, older_than_minutes: int = 10) -> int:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from orders.events import event_note
+from orders.events import event_payment_capture_failed, event_payment_void_failed
 from orders.models import Order
 from orders.services.transitions import transition_run
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
@@ -31,6 +31,8 @@ class PaymentDeclined(ApplicationError):
 # Capturing settles the invoice and may complete the order: a hand-off, so its task is lifecycle's.
 PAYMENT_CAPTURE_TASK = "lifecycle.tasks.payment_capture_task"
 PAYMENT_VOID_TASK = "invoicing.tasks.payment_void_at_gateway_task"
+# The gateway operations a task retries, and the timeline event of each one's final failure.
+GATEWAY_FAILURE_EVENTS = {"capture": event_payment_capture_failed, "void": event_payment_void_failed}
 
 
 _card_holds_taken: ContextVar[list[str] | None] = ContextVar("card_holds_taken", default=None)
@@ -266,11 +268,5 @@ def payment_void_at_gateway(*, payment_id: int) -> bool:
 @transaction.atomic
 def payment_gateway_failure_record(*, payment_id: int, operation: str, error: str) -> None:
     """A gateway call failed on every retry: say so on the order's timeline for staff."""
-    payment = Payment.objects.select_related("order").get(pk=payment_id)
-    event_note(
-        order=payment.order,
-        kind=f"payment.{operation}_failed",
-        system="payment gateway",
-        note=f"The gateway could not {operation} payment {payment.gateway_reference}: {error[:500]}",
-        data={"payment": payment.pk, "gateway_reference": payment.gateway_reference},
-    )
+    event = GATEWAY_FAILURE_EVENTS[operation]  # an operation without an event kind is a bug: KeyError
+    event(payment=Payment.objects.select_related("order").get(pk=payment_id), error=error)

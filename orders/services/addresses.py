@@ -4,7 +4,7 @@ from django.db import transaction
 
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
 
-from ..events import event_note
+from ..events import event_order_address_changed
 from ..models import Address, Order
 
 # What staff may correct on an order's frozen copy; `customer` stays empty (it is no address-book entry).
@@ -59,9 +59,8 @@ def order_address_update(*, order: Order, address: Address, changes: dict, actor
     note = f"{role.capitalize()} address corrected: {', '.join(after)}."
     if reason.strip():
         note += f" {reason.strip()}"
-    event_note(
+    event_order_address_changed(
         order=order,
-        kind="order.address_changed",
         actor=actor,
         note=note,
         data={"address": role, "before": before, "after": after},

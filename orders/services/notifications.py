@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from orders_site.core.tasks import task_send, task_send_on_commit
 
-from ..events import event_note
+from ..events import event_notification_resent
 from ..models import EmailNotification, Order
 
 # Rendering an e-mail needs invoicing and feedback, so the send lives in the lifecycle layer.
@@ -73,11 +73,5 @@ def notification_resend(*, notification_ids: list[int], actor=None) -> int:
             notification.status = EmailNotification.Status.PENDING
             notification.save(update_fields=["status"])
         task_send_on_commit(NOTIFICATION_SEND_TASK, notification.pk)
-        event_note(
-            order=notification.order,
-            kind="notification.resend",
-            actor=actor,
-            note=f"{notification.get_kind_display()} e-mail to {notification.recipient} queued again",
-            data={"notification": notification.pk, "attempts": notification.attempts},
-        )
+        event_notification_resent(notification=notification, actor=actor)
     return len(notifications)

@@ -13,7 +13,7 @@ from inventory.selectors import backorder_expected_date
 from inventory.services import AllocationResult, stock_allocate_order
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
 
-from ...events import event_note
+from ...events import event_order_backorder_expected, event_order_recheck_failed
 from ...models import EmailNotification, Order, OrderCheck
 from ..notifications import notification_queue
 from ..transitions import transition_run
@@ -94,13 +94,8 @@ def _backorder_announce(order: Order) -> None:
     expected = backorder_expected_date(order=order)
     if expected is None:
         return
-    event = event_note(
-        order=order,
-        kind="order.backorder_expected",
-        system="verification",
-        note=f"Expected to ship around {_expected_text(expected)}",
-        data={"expected_date": expected.isoformat()},
-        customer_visible=True,
+    event = event_order_backorder_expected(
+        order=order, expected_date=expected, note=f"Expected to ship around {_expected_text(expected)}"
     )
     notification_queue(order=order, kind=EmailNotification.Kind.ORDER_BACKORDERED, subject_key=f"event:{event.pk}")
 
@@ -190,7 +185,7 @@ def order_reverify(*, order: Order, actor=None) -> Order:
         raise TransitionRefused(f"Order {order.number} is not on hold; there is nothing to re-check.")
     transition, note, data = _decide(_outcomes_record(order, actor))
     if transition == "hold":
-        event_note(order=order, kind="order.recheck_failed", actor=actor, note=note, data=data)
+        event_order_recheck_failed(order=order, actor=actor, note=note, data=data)
         return order
     if transition == "backorder":
         order = transition_run(
