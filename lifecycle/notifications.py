@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from feedback.selectors import feedback_link_for_request
 from invoicing.services import invoice_pdf_ensure
+from orders.locks import notification_lock
 from orders.models import EmailNotification, Shipment
 
 from .emails import absolute_url, email_build
@@ -45,7 +46,7 @@ def notification_deliver(*, notification_id: int) -> bool:
     try:
         context, attachments = _email_inputs(notification)
         with transaction.atomic():
-            notification = EmailNotification.objects.select_for_update().filter(pk=notification_id).first()
+            notification = notification_lock(notification_id=notification_id)
             if notification is None or notification.status == EmailNotification.Status.SENT:
                 return False
             message = email_build(notification=notification, context=context, attachments=attachments)

@@ -155,7 +155,7 @@ def purchase_order_draft_save(*, purchase_order: PurchaseOrder, actor=None) -> P
             purchase_order=purchase_order, kind="purchase_order.created", to_state=purchase_order.status, actor=actor
         )
         return purchase_order
-    current = PurchaseOrder.objects.select_for_update().get(pk=purchase_order.pk)
+    current = purchase_order_lock(purchase_order_id=purchase_order.pk)
     if current.status != PurchaseOrder.Status.DRAFT:
         raise TransitionRefused(f"Purchase order {current} was sent; it can no longer be changed.")
     purchase_order.save(update_fields=["supplier", "warehouse", "expected_on", "note", "updated_at"])
