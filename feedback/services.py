@@ -1,11 +1,12 @@
 from django.db import transaction
 from django.utils import timezone
 
-from orders.events import event_note
+from orders.events import event_feedback_followed_up, event_feedback_received
 from orders.models import EmailNotification
 from orders.services.notifications import notification_queue
 from orders_site.core.exceptions import ApplicationError
 
+from .locks import feedback_lock, feedback_request_lock
 from .models import LOW_RATING, Feedback, FeedbackRequest, ProductRating
 from .selectors import feedback_open_for
 
@@ -38,10 +39,10 @@ def feedback_submit(
     """Store the customer's answer. A rating of 2 or less opens a follow-up for customer service.
 
     `product_ratings` maps product id -> 1..5, only for products on the order.
-    Locks the request. Raises FeedbackAlreadyGiven if already answered, ApplicationError if a rating
-    is out of range.
+    Locks: feedback.locks.feedback_request_lock. Raises FeedbackAlreadyGiven if already answered,
+    ApplicationError if a rating is out of range.
     """
-    feedback_request = FeedbackRequest.objects.select_for_update().get(pk=feedback_request.pk)
+    feedback_request = feedback_request_lock(feedback_request_id=feedback_request.pk)
     if feedback_request.responded_at is not None:
         raise FeedbackAlreadyGiven("Thank you, this feedback was already given.")
     ratings = [overall_rating, *product_ratings.values()]
@@ -62,13 +63,7 @@ def feedback_submit(
     )
     feedback_request.responded_at = timezone.now()
     feedback_request.save(update_fields=["responded_at"])
-    event_note(
-        order=feedback_request.order,
-        kind="feedback.received",
-        system="customer",
-        note=f"Rated {overall_rating}/5" + (" — follow-up needed" if low else ""),
-        data={"overall_rating": overall_rating, "needs_follow_up": low},
-    )
+    event_feedback_received(order=feedback_request.order, overall_rating=overall_rating, needs_follow_up=low)
     return feedback
 
 
@@ -77,21 +72,20 @@ def feedback_follow_up_mark(*, feedback: Feedback, actor, note: str = "") -> Fee
     """Customer service has called the customer back about a low rating: close the follow-up.
 
     The low-rating flag stays (reports count it); `followed_up_at` records that it was handled.
-    Locks the feedback row. Writes a note on the order's timeline.
+    Locks: feedback.locks.feedback_lock. Writes a note on the order's timeline.
     Raises ApplicationError when the feedback needs no follow-up or was already followed up.
     """
-    feedback = Feedback.objects.select_for_update(of=("self",)).select_related("request__order").get(pk=feedback.pk)
+    feedback = feedback_lock(feedback_id=feedback.pk)
     if not feedback.needs_follow_up:
         raise ApplicationError(f"Feedback on order {feedback.request.order} needs no follow-up.")
     if feedback.followed_up_at is not None:
         raise ApplicationError(f"Feedback on order {feedback.request.order} was already followed up.")
     feedback.followed_up_at = timezone.now()
     feedback.save(update_fields=["followed_up_at"])
-    event_note(
+    event_feedback_followed_up(
         order=feedback.request.order,
-        kind="feedback.followed_up",
+        feedback_id=feedback.pk,
         actor=actor,
         note=note or f"Followed up on the {feedback.overall_rating}/5 rating",
-        data={"feedback": feedback.pk},
     )
     return feedback

@@ -319,8 +319,18 @@ class PurchaseOrderLine(models.Model):
 class PurchaseOrderEvent(AppendOnlyModel):
     """The purchase order's timeline: one row per transition or receipt. Append-only."""
 
+    class Kind(models.TextChoices):
+        """Creation, then one kind per django-fsm transition of PurchaseOrder ("purchase_order.<transition>")."""
+
+        CREATED = "purchase_order.created", "Purchase order created"
+        SEND = "purchase_order.send", "Sent to the supplier"
+        RECEIVE_PARTIALLY = "purchase_order.receive_partially", "Partly received"
+        RECEIVE_FULLY = "purchase_order.receive_fully", "Received in full"
+        CLOSE = "purchase_order.close", "Closed, the rest will not come"
+        CANCEL = "purchase_order.cancel", "Cancelled"
+
     purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=60)
+    kind = models.CharField(max_length=60, choices=Kind.choices)
     from_state = models.CharField(max_length=30, blank=True)
     to_state = models.CharField(max_length=30, blank=True)
     actor = models.ForeignKey(

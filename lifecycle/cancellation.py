@@ -15,14 +15,16 @@ def order_cancel(*, order: Order, actor=None, reason: str = "", expected_status:
     """Cancel before dispatch (orders' order_cancel: the order, its unsent parcels, the e-mail),
     release its stock and void its card authorisations.
 
-    Locks: the order, its shipments, the stock levels of its products, its payments. Queues: the
-    "cancelled" e-mail; the gateway's release of card holds; when back-orders wait for the freed
+    Locks, in the one lock order (orders/locks.py): the order, its shipments and its payments
+    (transition core), then the stock levels of its products (inventory.locks.stock_levels_lock).
+    Queues: the "cancelled" e-mail; the gateway's release of card holds; when back-orders wait for the freed
     products, a task that gives them the units (after commit; beat sweeps what a lost task missed).
     Raises TransitionRefused / PermissionRefused.
     """
     order = fulfillment.order_cancel(order=order, actor=actor, reason=reason, expected_status=expected_status)
-    released = stock_release_order(order=order, actor=actor, reason=reason or "order cancelled")
+    # The payments before the stock levels: the one lock order (orders/locks.py).
     payment_void_for_order(order=order, actor=actor)
+    released = stock_release_order(order=order, actor=actor, reason=reason or "order cancelled")
     if released:
         product_ids = sorted({line.product_id for line in order.lines.all() if line.product_id})
         if backorders_waiting_exist(product_ids=product_ids):

@@ -13,7 +13,8 @@ def shipment_deliver(*, shipment: Shipment, actor=None, note: str = "", expected
     order is delivered and its invoice issued (gapless number, PDF and e-mail queued, authorised
     card payments captured after commit).
 
-    Locks: the order, the shipment, then the invoice number counter. Raises TransitionRefused.
+    Locks: orders.locks.order_lock, the shipment (transition core), then the invoice number counter
+    (orders_site.core.locks.sequence_lock). Raises TransitionRefused.
     """
     shipment = fulfillment.shipment_deliver(shipment=shipment, actor=actor, note=note, expected_status=expected_status)
     order = Order.objects.get(pk=shipment.order_id)

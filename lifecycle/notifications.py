@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from feedback.selectors import feedback_link_for_request
 from invoicing.services import invoice_pdf_ensure
+from orders.locks import notification_lock
 from orders.models import EmailNotification, Shipment
 
 from .emails import absolute_url, email_build
@@ -53,8 +54,9 @@ def _message_id(notification: EmailNotification) -> str:
 @transaction.atomic
 def _claim(*, notification_id: int) -> EmailNotification | None:
     """Take the row for one send, committed before the mail server hears of it. None when there
-    is nothing to send (sent meanwhile, or another worker's claim is still fresh)."""
-    notification = EmailNotification.objects.select_for_update().filter(pk=notification_id).first()
+    is nothing to send (sent meanwhile, or another worker's claim is still fresh).
+    Locks: orders.locks.notification_lock, for the claim only."""
+    notification = notification_lock(notification_id=notification_id)
     now = timezone.now()
     if _nothing_to_send(notification, now):
         return None

@@ -16,7 +16,7 @@ from inventory import services as stock
 from inventory.locks import purchase_order_lock, stock_levels_lock
 from inventory.models import BinLocation, Product, PurchaseOrder, StockLevel, StockMovement, Warehouse
 from inventory.services import BackorderOutcome, ReceiptLine, ReceiptResult
-from orders.events import event_note
+from orders.events import event_stock_backorder_allocated
 from orders.locks import backorders_lock
 from orders.models import EmailNotification, Order
 from orders.services.notifications import notification_queue
@@ -47,9 +47,8 @@ def backorders_fill(*, orders: list[Order], actor=None) -> BackorderOutcome:
             notification_queue(order=order, kind=EmailNotification.Kind.BACKORDER_READY)
             outcome.completed.append(order.number)
         elif allocation.units_by_warehouse:
-            event_note(
+            event_stock_backorder_allocated(
                 order=order,
-                kind="stock.backorder_allocated",
                 system="back-order fill",
                 note=f"Incoming stock allocated, still waiting. {allocation.summary()}",
                 data={"allocation": allocation.as_data()},

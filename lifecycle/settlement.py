@@ -33,7 +33,8 @@ def payment_record(
     invoice is paid in full, the order is paid and completed, the customer gets the confirmation
     and a feedback request.
 
-    Locks the order, then the invoice. Queues both e-mails. Raises what invoicing's service raises.
+    Locks: orders.locks.order_lock, then invoicing.locks.invoice_lock. Queues both e-mails.
+    Raises what invoicing's service raises.
     """
     return invoicing.payment_record(
         invoice=invoice,

@@ -1,28 +1,94 @@
-"""One small function per kind of event on an order's timeline."""
+"""One small function per kind of event on an order's timeline; the kinds are `OrderEvent.Kind`.
+
+State changes all go through `event_transition` (called by transition_run, the one function that
+runs every transition), which picks the kind for the object and transition. Everything else that
+happens to an order is a note, written by the `event_<kind>` function of its kind. No other code
+creates OrderEvent rows, so the timeline holds only kinds the enum knows.
+"""
+
+from datetime import date
 
 from orders_site.core.models import actor_label
 
 from .models import OrderEvent
 
-# (object type, state reached) -> what the customer reads on the order page.
-CUSTOMER_MESSAGES = {
-    ("order", "placed"): "Order received",
-    ("order", "backordered"): "Waiting for stock to arrive",
-    ("order", "verified"): "Order confirmed",
-    ("order", "in_fulfillment"): "Being prepared in the warehouse",
-    ("order", "partially_shipped"): "Part of your order is on its way",
-    ("order", "shipped"): "Your order is on its way",
-    ("order", "delivered"): "Delivered",
-    ("order", "invoiced"): "Invoice issued",
-    ("order", "paid"): "Payment received",
-    ("order", "completed"): "Order complete",
-    ("order", "cancelled"): "Order cancelled",
-    ("shipment", "shipped"): "Parcel handed to the carrier",
-    ("shipment", "in_transit"): "Parcel in transit",
-    ("shipment", "delivered"): "Parcel delivered",
-    ("shipment", "delivery_failed"): "Delivery attempt failed",
-    ("shipment", "returned_to_sender"): "Parcel returned to us",
+Kind = OrderEvent.Kind
+
+# (object, transition) -> kind; one entry per django-fsm transition of the four timeline models.
+TRANSITION_KINDS: dict[tuple[str, str], OrderEvent.Kind] = {
+    ("order", "place"): Kind.ORDER_PLACE,
+    ("order", "hold"): Kind.ORDER_HOLD,
+    ("order", "backorder"): Kind.ORDER_BACKORDER,
+    ("order", "verify"): Kind.ORDER_VERIFY,
+    ("order", "start_fulfillment"): Kind.ORDER_START_FULFILLMENT,
+    ("order", "ship_partially"): Kind.ORDER_SHIP_PARTIALLY,
+    ("order", "ship"): Kind.ORDER_SHIP,
+    ("order", "deliver"): Kind.ORDER_DELIVER,
+    ("order", "invoice"): Kind.ORDER_INVOICE,
+    ("order", "pay"): Kind.ORDER_PAY,
+    ("order", "complete"): Kind.ORDER_COMPLETE,
+    ("order", "cancel"): Kind.ORDER_CANCEL,
+    ("shipment", "start_picking"): Kind.SHIPMENT_START_PICKING,
+    ("shipment", "pack"): Kind.SHIPMENT_PACK,
+    ("shipment", "dispatch"): Kind.SHIPMENT_DISPATCH,
+    ("shipment", "mark_in_transit"): Kind.SHIPMENT_MARK_IN_TRANSIT,
+    ("shipment", "deliver"): Kind.SHIPMENT_DELIVER,
+    ("shipment", "fail_delivery"): Kind.SHIPMENT_FAIL_DELIVERY,
+    ("shipment", "redispatch"): Kind.SHIPMENT_REDISPATCH,
+    ("shipment", "return_to_sender"): Kind.SHIPMENT_RETURN_TO_SENDER,
+    ("shipment", "cancel"): Kind.SHIPMENT_CANCEL,
+    ("invoice", "issue"): Kind.INVOICE_ISSUE,
+    ("invoice", "record_partial_payment"): Kind.INVOICE_RECORD_PARTIAL_PAYMENT,
+    ("invoice", "mark_paid"): Kind.INVOICE_MARK_PAID,
+    ("payment", "authorize"): Kind.PAYMENT_AUTHORIZE,
+    ("payment", "capture"): Kind.PAYMENT_CAPTURE,
+    ("payment", "fail"): Kind.PAYMENT_FAIL,
+    ("payment", "void"): Kind.PAYMENT_VOID,
 }
+
+# What the customer reads on the order page for the kinds they see. An event of any other kind
+# stays internal, except the notes in CUSTOMER_NOTES, which show their own text.
+CUSTOMER_MESSAGES: dict[OrderEvent.Kind, str] = {
+    Kind.ORDER_PLACE: "Order received",
+    Kind.ORDER_BACKORDER: "Waiting for stock to arrive",
+    Kind.ORDER_VERIFY: "Order confirmed",
+    Kind.ORDER_START_FULFILLMENT: "Being prepared in the warehouse",
+    Kind.ORDER_SHIP_PARTIALLY: "Part of your order is on its way",
+    Kind.ORDER_SHIP: "Your order is on its way",
+    Kind.ORDER_DELIVER: "Delivered",
+    Kind.ORDER_INVOICE: "Invoice issued",
+    Kind.ORDER_PAY: "Payment received",
+    Kind.ORDER_COMPLETE: "Order complete",
+    Kind.ORDER_CANCEL: "Order cancelled",
+    Kind.SHIPMENT_DISPATCH: "Parcel handed to the carrier",
+    Kind.SHIPMENT_REDISPATCH: "Parcel handed to the carrier",
+    Kind.SHIPMENT_MARK_IN_TRANSIT: "Parcel in transit",
+    Kind.SHIPMENT_DELIVER: "Parcel delivered",
+    Kind.SHIPMENT_FAIL_DELIVERY: "Delivery attempt failed",
+    Kind.SHIPMENT_RETURN_TO_SENDER: "Parcel returned to us",
+}
+CUSTOMER_NOTES: frozenset[OrderEvent.Kind] = frozenset({Kind.ORDER_BACKORDER_EXPECTED})
+
+
+def customer_visible(kind: str) -> bool:
+    return kind in CUSTOMER_MESSAGES or kind in CUSTOMER_NOTES
+
+
+def event_customer_message(event: OrderEvent) -> str:
+    """What the customer reads for this event on the order page."""
+    return CUSTOMER_MESSAGES.get(event.kind, event.note)
+
+
+def transition_kind(*, object_type: str, transition: str) -> OrderEvent.Kind:
+    """The kind a transition writes. Raises LookupError for one the enum does not know yet (a new
+    transition needs its OrderEvent.Kind member and its line in TRANSITION_KINDS)."""
+    try:
+        return TRANSITION_KINDS[(object_type, transition)]
+    except KeyError:
+        raise LookupError(
+            f"No OrderEvent.Kind for the {object_type} transition “{transition}”: add one to "
+            "OrderEvent.Kind and orders.events.TRANSITION_KINDS."
+        ) from None
 
 
 def event_transition(
@@ -37,33 +103,25 @@ def event_transition(
     note: str = "",
     data: dict | None = None,
 ) -> OrderEvent:
+    """A state change of the order or of one of its shipments, invoices or payments (transition_run)."""
     object_type = obj._meta.model_name
+    kind = transition_kind(object_type=object_type, transition=transition)
     return OrderEvent.objects.create(
         order=order,
         object_type=object_type,
         object_id=obj.pk,
-        kind=f"{object_type}.{transition}",
+        kind=kind,
         from_state=from_state,
         to_state=to_state,
         actor=actor,
         actor_label=actor_label(actor, system),
         note=note,
         data=data or {},
-        customer_visible=(object_type, to_state) in CUSTOMER_MESSAGES,
+        customer_visible=customer_visible(kind),
     )
 
 
-def event_note(
-    *,
-    order,
-    kind: str,
-    note: str,
-    actor=None,
-    system: str = "",
-    data: dict | None = None,
-    customer_visible: bool = False,
-) -> OrderEvent:
-    """Something happened to the order that is not a state change (a check, an allocation, a note)."""
+def _note(*, order, kind: OrderEvent.Kind, note: str, actor=None, system: str = "", data: dict | None = None):
     return OrderEvent.objects.create(
         order=order,
         kind=kind,
@@ -71,9 +129,90 @@ def event_note(
         actor_label=actor_label(actor, system),
         note=note,
         data=data or {},
-        customer_visible=customer_visible,
+        customer_visible=customer_visible(kind),
     )
 
 
-def event_customer_message(event: OrderEvent) -> str:
-    return CUSTOMER_MESSAGES.get((event.object_type, event.to_state), event.note)
+def event_order_backorder_expected(*, order, expected_date: date, note: str) -> OrderEvent:
+    """Verification tells the customer when a back-ordered order's missing items should be in
+    (shown to them with `note`, and the subject of their back-order e-mail)."""
+    return _note(
+        order=order,
+        kind=Kind.ORDER_BACKORDER_EXPECTED,
+        system="verification",
+        note=note,
+        data={"expected_date": expected_date.isoformat()},
+    )
+
+
+def event_order_recheck_failed(*, order, note: str, actor=None, data: dict | None = None) -> OrderEvent:
+    """Staff re-checked a held order and a check still fails (the order stays on hold)."""
+    return _note(order=order, kind=Kind.ORDER_RECHECK_FAILED, actor=actor, note=note, data=data)
+
+
+def event_order_address_changed(*, order, note: str, actor=None, data: dict | None = None) -> OrderEvent:
+    """Staff corrected the order's shipping or billing address (data: which, before, after)."""
+    return _note(order=order, kind=Kind.ORDER_ADDRESS_CHANGED, actor=actor, note=note, data=data)
+
+
+def event_stock_backorder_allocated(*, order, note: str, system: str = "", data: dict | None = None) -> OrderEvent:
+    """Incoming stock went to a back-ordered order that is still short (it stays back-ordered)."""
+    return _note(order=order, kind=Kind.STOCK_BACKORDER_ALLOCATED, system=system, note=note, data=data)
+
+
+def event_notification_resent(*, notification, actor=None) -> OrderEvent:
+    """Staff queued an outbox e-mail of the order again."""
+    return _note(
+        order=notification.order,
+        kind=Kind.NOTIFICATION_RESEND,
+        actor=actor,
+        note=f"{notification.get_kind_display()} e-mail to {notification.recipient} queued again",
+        data={"notification": notification.pk, "attempts": notification.attempts},
+    )
+
+
+def event_invoice_pdf_failed(*, order, invoice_number: str, error: str) -> OrderEvent:
+    """The invoice PDF could not be rendered after every retry (for staff: fix the cause)."""
+    return _note(
+        order=order,
+        kind=Kind.INVOICE_PDF_FAILED,
+        system="invoice PDF task",
+        note=f"The PDF of invoice {invoice_number} could not be rendered: {error[:500]}",
+        data={"invoice": invoice_number},
+    )
+
+
+def _payment_gateway_failed(*, kind: OrderEvent.Kind, payment, operation: str, error: str) -> OrderEvent:
+    return _note(
+        order=payment.order,
+        kind=kind,
+        system="payment gateway",
+        note=f"The gateway could not {operation} payment {payment.gateway_reference}: {error[:500]}",
+        data={"payment": payment.pk, "gateway_reference": payment.gateway_reference},
+    )
+
+
+def event_payment_capture_failed(*, payment, error: str) -> OrderEvent:
+    """Capturing a card payment failed at the gateway on every retry."""
+    return _payment_gateway_failed(kind=Kind.PAYMENT_CAPTURE_FAILED, payment=payment, operation="capture", error=error)
+
+
+def event_payment_void_failed(*, payment, error: str) -> OrderEvent:
+    """Releasing a voided payment's card hold failed at the gateway on every retry."""
+    return _payment_gateway_failed(kind=Kind.PAYMENT_VOID_FAILED, payment=payment, operation="void", error=error)
+
+
+def event_feedback_received(*, order, overall_rating: int, needs_follow_up: bool) -> OrderEvent:
+    """The customer answered the feedback request."""
+    return _note(
+        order=order,
+        kind=Kind.FEEDBACK_RECEIVED,
+        system="customer",
+        note=f"Rated {overall_rating}/5" + (" — follow-up needed" if needs_follow_up else ""),
+        data={"overall_rating": overall_rating, "needs_follow_up": needs_follow_up},
+    )
+
+
+def event_feedback_followed_up(*, order, feedback_id: int, note: str, actor=None) -> OrderEvent:
+    """Customer service closed the follow-up of a low rating."""
+    return _note(order=order, kind=Kind.FEEDBACK_FOLLOWED_UP, actor=actor, note=note, data={"feedback": feedback_id})

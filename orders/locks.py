@@ -1,25 +1,43 @@
-"""Every row lock orders takes, named. The lock order in the whole code base:
+"""Every row lock orders takes, named; and the one lock order of the whole code base.
 
-1. order rows (one order: `order_lock`; several: in primary-key order),
-2. the order's shipments, invoices, payments, outbox rows (each in primary-key order),
-3. stock levels, in primary-key order (inventory.locks.stock_levels_lock).
+A service that locks rows of several kinds takes them in this order, and rows of one kind in
+primary-key order, so that no two services can wait for each other (a deadlock):
 
-Taking them in this order everywhere is what keeps two services from deadlocking.
+1. a purchase order (inventory.locks.purchase_order_lock): receiving it fills back-orders, so it
+   comes before the orders it locks next;
+2. order rows: one (`order_lock`), or several in primary-key order (`backorders_lock`);
+3. rows that belong to an order, taken while holding it: its frozen address copies
+   (`order_address_lock`), its shipments, invoices (invoicing.locks.invoice_lock) and payments
+   (these three also through the transition core, orders_site.core.locks.transition_row_lock),
+   and its outbox rows (`notifications_lock`, `notification_lock`), each kind in primary-key order;
+4. stock levels, in primary-key order (inventory.locks.stock_levels_lock and friends);
+5. counter rows (orders_site.core.locks.sequence_lock, e.g. the invoice number): last, because
+   they serialise every caller until commit.
+
+Rows that are locked alone, by services that hold no other lock while they have them: customers
+(`customer_lock`, `guest_customer_lock`), address-book entries (`address_book_entry_lock`),
+feedback requests and feedback (feedback.locks). A service that ever needs one of them together
+with an order must take the order first and add its place to this list.
+
+Every helper must run inside the caller's transaction; the locks are held until it commits.
+Writing a row that points at an order (an OrderEvent, say) takes a weaker share lock on that
+order in PostgreSQL, which waits for an order held by `order_lock`; that wait cannot close a
+circle as long as everybody takes orders before the rows below them.
 """
 
 from collections.abc import Iterable
 
-from .models import Order
+from .models import Address, Customer, EmailNotification, Order
 
 
 def order_lock(*, order_id: int) -> Order:
-    """Lock one order row (step 1)."""
+    """Lock one order row (step 2). Only the order row: related rows are read without a lock."""
     return Order.objects.select_for_update(of=("self",)).get(pk=order_id)
 
 
 def backorders_lock(*, product_ids: Iterable[int]) -> list[Order]:
     """Lock the back-ordered orders that have a line for any of these products, in primary-key order
-    (step 1). Returns them with their lines prefetched."""
+    (step 2). Returns them in that order, with their lines prefetched."""
     pks = set(
         Order.objects.filter(status=Order.Status.BACKORDERED, lines__product_id__in=set(product_ids)).values_list(
             "pk", flat=True
@@ -33,3 +51,46 @@ def backorders_lock(*, product_ids: Iterable[int]) -> list[Order]:
         .select_for_update(of=("self",))
         .prefetch_related("lines")
     )
+
+
+def order_address_lock(*, address_id: int) -> Address:
+    """Lock the frozen copy of an address that an order was placed with (step 3: hold the order first)."""
+    return Address.objects.select_for_update(of=("self",)).get(pk=address_id)
+
+
+def notifications_lock(*, notification_ids: Iterable[int]) -> list[EmailNotification]:
+    """Lock the chosen outbox rows that were not sent yet, in primary-key order (step 3), with their
+    orders (read, not locked)."""
+    return list(
+        EmailNotification.objects.filter(pk__in=set(notification_ids))
+        .exclude(status=EmailNotification.Status.SENT)
+        .select_related("order")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+
+
+def notification_lock(*, notification_id: int) -> EmailNotification | None:
+    """Lock one outbox row while its e-mail is sent (step 3; the sender holds nothing else). None
+    when the row is gone."""
+    return EmailNotification.objects.select_for_update(of=("self",)).filter(pk=notification_id).first()
+
+
+def customer_lock(*, customer_id: int) -> Customer:
+    """Lock a customer row (alone) with its user (read, not locked)."""
+    return Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer_id)
+
+
+def guest_customer_lock(*, email: str) -> Customer | None:
+    """Lock the newest guest customer record (no user) with this e-mail address (alone), or None."""
+    return (
+        Customer.objects.select_for_update(of=("self",))
+        .filter(user__isnull=True, email__iexact=email)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def address_book_entry_lock(*, customer_id: int, address_id: int) -> Address | None:
+    """Lock one entry of the customer's address book (alone), or None when it is not theirs."""
+    return Address.objects.select_for_update(of=("self",)).filter(customer_id=customer_id, pk=address_id).first()

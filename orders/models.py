@@ -310,12 +310,58 @@ class OrderCheck(models.Model):
 
 class OrderEvent(AppendOnlyModel):
     """The order's timeline. Append-only; every transition of the order or of its shipments,
-    invoices and payments writes exactly one row in the transaction that made the change."""
+    invoices and payments writes exactly one row in the transaction that made the change.
+    Rows are written only by the functions in orders/events.py, one per kind."""
+
+    class Kind(models.TextChoices):
+        """Every kind of event on the timeline. The value is stored; the label is what staff read."""
+
+        # State changes: "<object>.<transition>", one per django-fsm transition of Order,
+        # Shipment, Invoice and Payment (orders.events.event_transition picks the member).
+        ORDER_PLACE = "order.place", "Order placed"
+        ORDER_HOLD = "order.hold", "Order put on hold"
+        ORDER_BACKORDER = "order.backorder", "Order back-ordered"
+        ORDER_VERIFY = "order.verify", "Order verified"
+        ORDER_START_FULFILLMENT = "order.start_fulfillment", "Fulfilment started"
+        ORDER_SHIP_PARTIALLY = "order.ship_partially", "Order partially shipped"
+        ORDER_SHIP = "order.ship", "Order shipped"
+        ORDER_DELIVER = "order.deliver", "Order delivered"
+        ORDER_INVOICE = "order.invoice", "Order invoiced"
+        ORDER_PAY = "order.pay", "Order paid"
+        ORDER_COMPLETE = "order.complete", "Order completed"
+        ORDER_CANCEL = "order.cancel", "Order cancelled"
+        SHIPMENT_START_PICKING = "shipment.start_picking", "Picking started"
+        SHIPMENT_PACK = "shipment.pack", "Parcel packed"
+        SHIPMENT_DISPATCH = "shipment.dispatch", "Parcel dispatched"
+        SHIPMENT_MARK_IN_TRANSIT = "shipment.mark_in_transit", "Parcel in transit"
+        SHIPMENT_DELIVER = "shipment.deliver", "Parcel delivered"
+        SHIPMENT_FAIL_DELIVERY = "shipment.fail_delivery", "Delivery attempt failed"
+        SHIPMENT_REDISPATCH = "shipment.redispatch", "Parcel sent out again"
+        SHIPMENT_RETURN_TO_SENDER = "shipment.return_to_sender", "Parcel returned to sender"
+        SHIPMENT_CANCEL = "shipment.cancel", "Parcel cancelled"
+        INVOICE_ISSUE = "invoice.issue", "Invoice issued"
+        INVOICE_RECORD_PARTIAL_PAYMENT = "invoice.record_partial_payment", "Invoice partly paid"
+        INVOICE_MARK_PAID = "invoice.mark_paid", "Invoice paid"
+        PAYMENT_AUTHORIZE = "payment.authorize", "Card payment authorised"
+        PAYMENT_CAPTURE = "payment.capture", "Payment received"
+        PAYMENT_FAIL = "payment.fail", "Card payment failed"
+        PAYMENT_VOID = "payment.void", "Payment voided"
+        # Notes: something happened that is not a state change.
+        ORDER_BACKORDER_EXPECTED = "order.backorder_expected", "Back-order date announced"
+        ORDER_RECHECK_FAILED = "order.recheck_failed", "Re-check failed"
+        ORDER_ADDRESS_CHANGED = "order.address_changed", "Address corrected"
+        STOCK_BACKORDER_ALLOCATED = "stock.backorder_allocated", "Incoming stock allocated"
+        NOTIFICATION_RESEND = "notification.resend", "E-mail queued again"
+        INVOICE_PDF_FAILED = "invoice.pdf_failed", "Invoice PDF failed"
+        PAYMENT_CAPTURE_FAILED = "payment.capture_failed", "Card capture failed at the gateway"
+        PAYMENT_VOID_FAILED = "payment.void_failed", "Card hold release failed at the gateway"
+        FEEDBACK_RECEIVED = "feedback.received", "Feedback received"
+        FEEDBACK_FOLLOWED_UP = "feedback.followed_up", "Feedback followed up"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     object_type = models.CharField(max_length=20, default="order")
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
-    kind = models.CharField(max_length=60, db_index=True)
+    kind = models.CharField(max_length=60, choices=Kind.choices, db_index=True)
     from_state = models.CharField(max_length=30, blank=True)
     to_state = models.CharField(max_length=30, blank=True)
     actor = models.ForeignKey(

@@ -11,7 +11,7 @@ from feedback.services import feedback_submit
 from inventory.models import StockLevel, StockMovement
 from lifecycle.delivery import shipment_deliver
 from lifecycle.settlement import payment_record
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from orders.services.fulfillment import (
     order_fulfillment_start,
     shipment_dispatch,
@@ -153,6 +153,7 @@ def test_one_order_through_all_six_stages(
         "feedback.received",
     ]
     assert ("order.ship", "partially_shipped", "shipped") in timeline
+    assert {kind for kind, *_ in timeline} <= set(OrderEvent.Kind.values), "every kind written is in the enum"
     assert order.events.filter(kind="shipment.dispatch", object_id=s1).get().actor == warehouse
     assert order.events.filter(kind="payment.capture").first().actor == service
 

@@ -8,10 +8,10 @@ from django.db.models import F
 
 from orders_site.core.exceptions import ApplicationError
 
-from ..locks import stock_levels_lock
+from ..locks import stock_level_lock, stock_levels_lock
 from ..models import StockAllocation, StockLevel, StockMovement
 from ..selectors import order_stock_needs
-from .ledger import movement_record, stock_level_locked
+from .ledger import movement_record
 
 
 @dataclass
@@ -176,7 +176,7 @@ def stock_dispatch(*, allocation: StockAllocation, quantity: int, reference: str
     allocation happens under its level's lock). Raises ApplicationError when more than the open
     quantity is dispatched.
     """
-    level = stock_level_locked(allocation.stock_level_id)
+    level = stock_level_lock(stock_level_id=allocation.stock_level_id)
     current = StockAllocation.objects.get(pk=allocation.pk)
     if quantity <= 0 or quantity > current.open_quantity:
         raise ApplicationError(f"Cannot dispatch {quantity} of an allocation with {current.open_quantity} open.")

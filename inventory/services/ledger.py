@@ -11,7 +11,7 @@ from django.db.models import F
 
 from orders_site.core.exceptions import ApplicationError
 
-from ..locks import stock_levels_lock
+from ..locks import stock_level_lock, stock_levels_lock
 from ..models import BinLocation, Product, StockLevel, StockMovement, Warehouse
 
 
@@ -63,12 +63,6 @@ def stock_level_get_or_create(*, product: Product, warehouse: Warehouse) -> Stoc
     """The product's stock level in the warehouse, created empty when there is none (no lock taken)."""
     level, _ = StockLevel.objects.get_or_create(product=product, warehouse=warehouse)
     return level
-
-
-def stock_level_locked(stock_level_id: int) -> StockLevel:
-    return (
-        StockLevel.objects.select_for_update(of=("self",)).select_related("product", "warehouse").get(pk=stock_level_id)
-    )
 
 
 @dataclass(frozen=True)
@@ -248,7 +242,7 @@ def stock_adjust(
             then=then,
         )
         return result.movements[0]
-    level = stock_level_locked(stock_level.pk)
+    level = stock_level_lock(stock_level_id=stock_level.pk)
     if level.on_hand + delta < level.allocated:
         raise InsufficientStock(
             f"{level.product.sku} in {level.warehouse.code} has {level.on_hand} on hand of which {level.allocated} "
@@ -272,7 +266,7 @@ def stock_write_off(
         raise ApplicationError("Say why the stock is written off.", extra={"field": "reason"})
     if quantity <= 0:
         raise ApplicationError("Write off at least 1 unit.", extra={"field": "quantity"})
-    level = stock_level_locked(stock_level.pk)
+    level = stock_level_lock(stock_level_id=stock_level.pk)
     if quantity > level.available:
         raise InsufficientStock(
             f"Only {level.available} unit(s) of {level.product.sku} in {level.warehouse.code} are not promised to "

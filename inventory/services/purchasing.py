@@ -20,7 +20,16 @@ from orders_site.core.sequences import sequence_next
 from orders_site.core.transitions import transition_apply
 
 from ..locks import purchase_order_lock
-from ..models import BinLocation, Product, PurchaseOrder, PurchaseOrderEvent, PurchaseOrderLine, Supplier, Warehouse
+from ..models import (
+    BinLocation,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderEvent,
+    PurchaseOrderLine,
+    StockMovement,
+    Supplier,
+    Warehouse,
+)
 from ..selectors import replenishment_suggestions
 from .ledger import BackorderOutcome, ReceiptLine, ReceiptResult, stock_in
 
@@ -32,7 +41,28 @@ class PurchaseLineRequest:
     unit_cost: Decimal | None = None
 
 
-def _event(*, purchase_order, kind, actor=None, system="", note="", data=None, from_state="", to_state=""):
+Kind = PurchaseOrderEvent.Kind
+# transition -> the kind of event it writes; one entry per django-fsm transition of PurchaseOrder.
+TRANSITION_KINDS: dict[str, PurchaseOrderEvent.Kind] = {
+    "send": Kind.SEND,
+    "receive_partially": Kind.RECEIVE_PARTIALLY,
+    "receive_fully": Kind.RECEIVE_FULLY,
+    "close": Kind.CLOSE,
+    "cancel": Kind.CANCEL,
+}
+
+
+def _event(
+    *,
+    purchase_order,
+    kind: PurchaseOrderEvent.Kind,
+    actor=None,
+    system="",
+    note="",
+    data=None,
+    from_state="",
+    to_state="",
+):
     return PurchaseOrderEvent.objects.create(
         purchase_order=purchase_order,
         kind=kind,
@@ -75,7 +105,7 @@ def purchase_order_transition_run(
     )
     _event(
         purchase_order=instance,
-        kind=f"purchase_order.{transition}",
+        kind=TRANSITION_KINDS[transition],  # a transition without its kind is a bug: KeyError, rolled back
         from_state=from_state,
         to_state=instance.status,
         actor=actor,
@@ -134,7 +164,7 @@ def purchase_order_create(
     )
     _event(
         purchase_order=purchase_order,
-        kind="purchase_order.created",
+        kind=Kind.CREATED,
         to_state=purchase_order.status,
         actor=actor,
         data={"lines": {line.product.sku: line.quantity for line in lines}},
@@ -151,11 +181,9 @@ def purchase_order_draft_save(*, purchase_order: PurchaseOrder, actor=None) -> P
         purchase_order.number = _number_next()
         purchase_order.created_by = purchase_order.created_by or actor
         purchase_order.save()
-        _event(
-            purchase_order=purchase_order, kind="purchase_order.created", to_state=purchase_order.status, actor=actor
-        )
+        _event(purchase_order=purchase_order, kind=Kind.CREATED, to_state=purchase_order.status, actor=actor)
         return purchase_order
-    current = PurchaseOrder.objects.select_for_update().get(pk=purchase_order.pk)
+    current = purchase_order_lock(purchase_order_id=purchase_order.pk)
     if current.status != PurchaseOrder.Status.DRAFT:
         raise TransitionRefused(f"Purchase order {current} was sent; it can no longer be changed.")
     purchase_order.save(update_fields=["supplier", "warehouse", "expected_on", "note", "updated_at"])
@@ -229,7 +257,7 @@ def purchase_order_receive(
             ReceiptLine(product=line.product, warehouse=locked.warehouse, quantity=qty, bin_location=bin_location)
             for line, qty in receipts
         ],
-        kind="receipt",
+        kind=StockMovement.Kind.RECEIPT,
         reference=locked.number,
         actor=actor,
         then=then,

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import User
 
-from inventory.models import PurchaseOrder, StockLevel
+from inventory.models import PurchaseOrder, PurchaseOrderEvent, StockLevel
 from inventory.services import (
     PurchaseLineRequest,
     purchase_order_cancel,
@@ -15,6 +15,7 @@ from inventory.services import (
     purchase_order_receive,
     purchase_order_send,
     purchase_orders_draft_from_suggestions,
+    purchasing,
 )
 from inventory.tests.factories import ProductFactory, SupplierFactory, WarehouseFactory, purchase_order_sent
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
@@ -218,3 +219,11 @@ def test_drafts_from_suggestions_one_per_warehouse(goods):
         purchase_orders_draft_from_suggestions(
             supplier=SupplierFactory(), stock_level_ids=[levels[2].pk], backordered_units={}
         )
+
+
+def test_every_purchase_order_transition_writes_a_kind_of_the_enum_with_the_code_it_always_had():
+    transitions = {t.name for t in PurchaseOrder._meta.get_field("status").get_all_transitions(PurchaseOrder)}
+
+    assert set(purchasing.TRANSITION_KINDS) == transitions
+    for transition, kind in purchasing.TRANSITION_KINDS.items():
+        assert kind in PurchaseOrderEvent.Kind and kind.value == f"purchase_order.{transition}"

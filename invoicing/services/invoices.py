@@ -9,7 +9,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from orders.events import event_note
+from orders.events import event_invoice_pdf_failed
+from orders.locks import order_lock
 from orders.models import EmailNotification, Order
 from orders.services.notifications import notification_queue
 from orders.services.transitions import transition_run
@@ -18,6 +19,7 @@ from orders_site.core.money import ZERO, money
 from orders_site.core.sequences import sequence_next
 from orders_site.core.tasks import task_send, task_send_on_commit
 
+from ..locks import invoice_lock
 from ..models import Invoice, InvoiceLine, Payment
 from ..pdf import invoice_pdf_render
 from .payments import PAYMENT_CAPTURE_TASK
@@ -52,12 +54,13 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
     """Issue the invoice of a delivered order with the next gapless number, then capture any card
     authorised at checkout.
 
-    Locks: the order, the invoice-number counter (until commit, so numbers never repeat or skip).
+    Locks: orders.locks.order_lock, then the invoice-number counter (orders_site.core.locks.sequence_lock,
+    until commit, so numbers never repeat or skip).
     Queues, on commit: the PDF render, the invoice e-mail (with the PDF attached), and the capture
     of each card payment authorised at checkout (the gateway is called outside this transaction).
     Raises: ApplicationError when the order already has an invoice; TransitionRefused.
     """
-    order = Order.objects.select_for_update().select_related("billing_address", "customer").get(pk=order.pk)
+    order = order_lock(order_id=order.pk)
     if order.invoices.exists():
         raise ApplicationError(f"Order {order.number} already has an invoice.")
     lines = list(order.lines.all())
@@ -128,15 +131,15 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
 def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
     """The invoice's stored PDF, rendering and storing it first if it is not there yet.
 
-    Locks the invoice row while rendering so two workers never render the same invoice twice.
-    The file's name is fixed by the invoice (invoices/<year>/<number>.pdf). A try that stored the
-    file and then died before its commit leaves that file behind with the row still empty; the
-    next try renders again and replaces it (the PDF of an issued invoice is a pure function of its
-    data, and a file left by a killed writer may be cut short), so storage ends up with one file,
-    the one the row names.
+    Locks the invoice row (invoicing.locks.invoice_lock) while rendering so two workers never
+    render the same invoice twice. The file's name is fixed by the invoice
+    (invoices/<year>/<number>.pdf). A try that stored the file and then died before its commit
+    leaves that file behind with the row still empty; the next try renders again and replaces it
+    (the PDF of an issued invoice is a pure function of its data, and a file left by a killed
+    writer may be cut short), so storage ends up with one file, the one the row names.
     """
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().select_related("order").get(pk=invoice_id)
+        invoice = invoice_lock(invoice_id=invoice_id)
         if invoice.number is None:
             raise ApplicationError("A draft invoice has no PDF.")
         if invoice.pdf:
@@ -158,13 +161,7 @@ def invoice_pdf_mark_failed(*, invoice_id: int, error: str) -> None:
     """The PDF could not be rendered after every retry: say so on the order's timeline for staff
     (beat keeps re-queueing it, so fixing the cause is enough)."""
     invoice = Invoice.objects.select_related("order").get(pk=invoice_id)
-    event_note(
-        order=invoice.order,
-        kind="invoice.pdf_failed",
-        system="invoice PDF task",
-        note=f"The PDF of invoice {invoice.number} could not be rendered: {error[:500]}",
-        data={"invoice": invoice.number},
-    )
+    event_invoice_pdf_failed(order=invoice.order, invoice_number=invoice.number, error=error)
 
 
 def invoice_pdf_requeue_missing(*, older_than_seconds: int | None = None) -> int:

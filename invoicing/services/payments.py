@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from orders.events import event_note
+from orders.events import event_payment_capture_failed, event_payment_void_failed
+from orders.locks import order_lock
 from orders.models import Order
 from orders.services.transitions import transition_run
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
@@ -20,6 +21,7 @@ from orders_site.core.money import ZERO, money
 from orders_site.core.tasks import task_send, task_send_on_commit
 
 from ..gateways import gateway_get
+from ..locks import invoice_lock
 from ..models import Invoice, Payment
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ class PaymentDeclined(ApplicationError):
 # Capturing settles the invoice and may complete the order: a hand-off, so its task is lifecycle's.
 PAYMENT_CAPTURE_TASK = "lifecycle.tasks.payment_capture_task"
 PAYMENT_VOID_TASK = "invoicing.tasks.payment_void_at_gateway_task"
+# The gateway operations a task retries, and the timeline event of each one's final failure.
+GATEWAY_FAILURE_EVENTS = {"capture": event_payment_capture_failed, "void": event_payment_void_failed}
 
 
 _card_holds_taken: ContextVar[list[str] | None] = ContextVar("card_holds_taken", default=None)
@@ -92,11 +96,12 @@ def payment_capture(*, payment: Payment, actor=None, then: Callable[[Invoice], N
     """Capture an authorised card payment against its order's issued invoice, and settle it.
 
     Called by a task after the invoice's transaction committed: the gateway is asked first, outside
-    any transaction, then the answer is recorded in one transaction (order, invoice and payment
-    locked in that order). Safe to repeat: a payment no longer authorised is left alone, and the
-    gateway's capture is idempotent by its reference. A refusal marks the payment failed; the
-    invoice stays open for another way to pay. `then(invoice)` runs once the invoice is settled,
-    in the same transaction (lifecycle.settlement completes a paid order there).
+    any transaction, then the answer is recorded in one transaction. Locks: orders.locks.order_lock,
+    then invoicing.locks.invoice_lock, then the payment (transition core). Safe to repeat: a payment
+    no longer authorised is left alone, and the gateway's capture is idempotent by its reference.
+    A refusal marks the payment failed; the invoice stays open for another way to pay.
+    `then(invoice)` runs once the invoice is settled, in the same transaction (lifecycle.settlement
+    completes a paid order there).
     Raises ApplicationError without an issued invoice.
     """
     payment = Payment.objects.get(pk=payment.pk)
@@ -107,8 +112,8 @@ def payment_capture(*, payment: Payment, actor=None, then: Callable[[Invoice], N
         raise ApplicationError(f"Order {payment.order} has no issued invoice to capture against.")
     result = gateway_get().capture(gateway_reference=payment.gateway_reference, amount=payment.amount)
     with transaction.atomic():
-        Order.objects.select_for_update().filter(pk=payment.order_id).first()
-        Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+        order_lock(order_id=payment.order_id)
+        invoice_lock(invoice_id=invoice.pk)
         if Payment.objects.get(pk=payment.pk).status != Payment.Status.AUTHORIZED:
             return Payment.objects.get(pk=payment.pk)  # another run recorded it meanwhile
         if not result.ok:
@@ -162,7 +167,8 @@ def payment_record(
 ) -> Payment:
     """Record money received against an issued invoice (bank transfer, cash, card in person...).
 
-    Over-payments are accepted and shown on the order's timeline. Locks the order, then the invoice.
+    Over-payments are accepted and shown on the order's timeline. Locks: orders.locks.order_lock, then
+    invoicing.locks.invoice_lock, then the new payment (transition core).
     `expected_amount_paid` is what the person saw as paid so far; if another payment was recorded
     since, this one is refused, so two people entering the same transfer cannot both succeed.
     `then(invoice)` runs once the invoice is settled (lifecycle.settlement completes a paid order).
@@ -177,8 +183,8 @@ def payment_record(
     if method not in Order.PaymentMethod.values:
         raise ApplicationError("Choose how the money was paid.", extra={"field": "method"})
     # The order row first, then the invoice: the same order every service takes them in.
-    Order.objects.select_for_update().filter(pk=invoice.order_id).first()
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    order_lock(order_id=invoice.order_id)
+    invoice = invoice_lock(invoice_id=invoice.pk)
     if invoice.status not in (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID):
         raise ApplicationError(
             f"Invoice {invoice} is {invoice.get_status_display().lower()}; no payment can be recorded."
@@ -209,8 +215,9 @@ def payment_record(
 
 
 def _invoice_settle(*, invoice: Invoice, actor=None, then: Callable[[Invoice], None] | None = None) -> Invoice:
-    """Recompute what was paid and move the invoice on; then `then(invoice)`."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    """Recompute what was paid and move the invoice on; then `then(invoice)`. Locks the invoice
+    (invoicing.locks.invoice_lock; the caller holds its order first)."""
+    invoice = invoice_lock(invoice_id=invoice.pk)
     paid = sum(invoice.payments.filter(status=Payment.Status.CAPTURED).values_list("amount", flat=True), ZERO)
     Invoice.objects.filter(pk=invoice.pk).update(amount_paid=paid)
     invoice.amount_paid = paid
@@ -269,11 +276,5 @@ def payment_void_at_gateway(*, payment_id: int) -> bool:
 @transaction.atomic
 def payment_gateway_failure_record(*, payment_id: int, operation: str, error: str) -> None:
     """A gateway call failed on every retry: say so on the order's timeline for staff."""
-    payment = Payment.objects.select_related("order").get(pk=payment_id)
-    event_note(
-        order=payment.order,
-        kind=f"payment.{operation}_failed",
-        system="payment gateway",
-        note=f"The gateway could not {operation} payment {payment.gateway_reference}: {error[:500]}",
-        data={"payment": payment.pk, "gateway_reference": payment.gateway_reference},
-    )
+    event = GATEWAY_FAILURE_EVENTS[operation]  # an operation without an event kind is a bug: KeyError
+    event(payment=Payment.objects.select_related("order").get(pk=payment_id), error=error)

@@ -34,7 +34,7 @@ class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every order's timeline in one list: the audit log. Append-only."""
 
     list_display = ("created_at", "order", "kind", "from_state", "to_state", "actor_label", "short_note")
-    list_filter = ("object_type", "customer_visible")
+    list_filter = ("kind", "object_type", "customer_visible")
     list_select_related = ("order",)
     search_fields = ("=order__number", "kind", "actor_label")
     search_help_text = "Order number (exact), event kind or who did it."

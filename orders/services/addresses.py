@@ -4,7 +4,8 @@ from django.db import transaction
 
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
 
-from ..events import event_note
+from ..events import event_order_address_changed
+from ..locks import order_address_lock, order_lock
 from ..models import Address, Order
 
 # What staff may correct on an order's frozen copy; `customer` stays empty (it is no address-book entry).
@@ -19,7 +20,7 @@ def order_address_update(*, order: Order, address: Address, changes: dict, actor
     event records them with their old and new values. The order stays where it is: re-checking a
     held order is a separate step (`order_reverify`).
 
-    Locks the order row, then the address row. Queues nothing.
+    Locks: orders.locks.order_lock, then order_address_lock. Queues nothing.
     Raises PermissionRefused (actor may not change addresses), TransitionRefused (the order is
     dispatched or further, or cancelled), ApplicationError (not this order's address, a field that
     is not part of an address), all before writing anything. Changes equal to what is stored write
@@ -27,7 +28,7 @@ def order_address_update(*, order: Order, address: Address, changes: dict, actor
     """
     if actor is not None and not (actor.is_staff and actor.has_perm("orders.change_address")):
         raise PermissionRefused("You are not allowed to change addresses.")
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = order_lock(order_id=order.pk)
     if order.status not in Order.CANCELLABLE:
         raise TransitionRefused(
             f"Order {order.number} is “{order.get_status_display()}”; its address can only be corrected until "
@@ -43,7 +44,7 @@ def order_address_update(*, order: Order, address: Address, changes: dict, actor
     unknown = sorted(set(changes) - set(ADDRESS_FIELDS))
     if unknown:
         raise ApplicationError(f"Only the address itself can be corrected on an order, not: {', '.join(unknown)}.")
-    current = Address.objects.select_for_update().get(pk=address.pk)
+    current = order_address_lock(address_id=address.pk)
     after = {
         name: (value or "").strip()
         for name, value in changes.items()
@@ -59,9 +60,8 @@ def order_address_update(*, order: Order, address: Address, changes: dict, actor
     note = f"{role.capitalize()} address corrected: {', '.join(after)}."
     if reason.strip():
         note += f" {reason.strip()}"
-    event_note(
+    event_order_address_changed(
         order=order,
-        kind="order.address_changed",
         actor=actor,
         note=note,
         data={"address": role, "before": before, "after": after},

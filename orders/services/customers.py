@@ -8,6 +8,7 @@ from django.db.models import ProtectedError
 
 from orders_site.core.exceptions import ApplicationError
 
+from ..locks import address_book_entry_lock, customer_lock, guest_customer_lock
 from ..models import Address, Customer
 from .placement import AddressData
 
@@ -85,9 +86,9 @@ def customer_get_or_create_for_user(*, user) -> Customer:
 def customer_profile_update(*, customer: Customer, full_name: str, email: str, phone: str = "") -> Customer:
     """Change name, e-mail address (which is also the sign-in name) and phone.
 
-    Locks the customer row. Raises ApplicationError when the address belongs to another account.
+    Locks: orders.locks.customer_lock. Raises ApplicationError when the address belongs to another account.
     """
-    customer = Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer.pk)
+    customer = customer_lock(customer_id=customer.pk)
     email = _normalise_email(email)
     if not full_name.strip():
         raise ApplicationError("Enter your name.", extra={"field": "full_name"})
@@ -111,13 +112,12 @@ def customer_profile_update(*, customer: Customer, full_name: str, email: str, p
 @transaction.atomic
 def customer_for_guest(*, email: str, full_name: str, phone: str = "") -> Customer:
     """The customer record behind a guest checkout (no user), reused for the same e-mail address so
-    that verification's per-customer risk rules see a guest's earlier orders."""
+    that verification's per-customer risk rules see a guest's earlier orders.
+    Locks: orders.locks.guest_customer_lock. Raises ApplicationError without a name or address."""
     email = _normalise_email(email)
     if not email or not full_name.strip():
         raise ApplicationError("Enter your name and e-mail address.", extra={"field": "email"})
-    customer = (
-        Customer.objects.select_for_update().filter(user__isnull=True, email__iexact=email).order_by("-pk").first()
-    )
+    customer = guest_customer_lock(email=email)
     if customer is None:
         return Customer.objects.create(email=email, full_name=full_name.strip(), phone=phone.strip())
     customer.full_name = full_name.strip()
@@ -137,12 +137,13 @@ def address_save(*, customer: Customer, data: AddressData, address_id: int | Non
     """Add an address to the customer's address book, or change one of theirs.
 
     Orders keep their own frozen copies, so changing an entry never changes a placed order.
-    Raises ApplicationError when `address_id` is not one of this customer's addresses.
+    Locks: orders.locks.address_book_entry_lock. Raises ApplicationError when `address_id` is not
+    one of this customer's addresses.
     """
     fields = _address_fields(data)
     if address_id is None:
         return Address.objects.create(customer=customer, **fields)
-    address = Address.objects.select_for_update().filter(customer=customer, pk=address_id).first()
+    address = address_book_entry_lock(customer_id=customer.pk, address_id=address_id)
     if address is None:
         raise ApplicationError("This address is not in your address book.")
     for name, value in fields.items():

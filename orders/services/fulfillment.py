@@ -5,10 +5,12 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
+from inventory.locks import stock_levels_lock_by_id
 from inventory.models import StockAllocation, Warehouse
 from inventory.services import stock_dispatch
 from orders_site.core.exceptions import ApplicationError
 
+from ..locks import order_lock
 from ..models import EmailNotification, Order, Shipment, ShipmentLine
 from .notifications import notification_queue
 from .transitions import transition_run
@@ -26,7 +28,8 @@ DISPATCHED = {
 def order_fulfillment_start(*, order: Order, actor=None, expected_status: str | None = None) -> Order:
     """Send a verified order to the warehouse: one shipment per warehouse its stock comes from.
 
-    Service lines (assembly, engraving...) travel with the first shipment. Locks: the order.
+    Service lines (assembly, engraving...) travel with the first shipment. Locks: the order (transition
+    core, orders_site.core.locks.transition_row_lock).
     Raises TransitionRefused.
     """
     order = transition_run(
@@ -75,7 +78,10 @@ def _shipment_step(transition: str):
         )
 
     run.__name__ = f"shipment_{transition}"
-    run.__doc__ = f"Warehouse step: {transition.replace('_', ' ')}. Locks the shipment. Raises TransitionRefused."
+    run.__doc__ = (
+        f"Warehouse step: {transition.replace('_', ' ')}. Locks the shipment (transition core). "
+        "Raises TransitionRefused."
+    )
     return run
 
 
@@ -97,7 +103,8 @@ def shipment_dispatch(
     """Hand the parcel to the carrier: stock leaves `on_hand` now, the order becomes (partially) shipped.
 
     Carrier and tracking number are required unless the customer picks the order up.
-    Locks: the order, the shipment, its stock levels. Queues: the "shipped" e-mail.
+    Locks: orders.locks.order_lock, then the shipment (transition core), then the stock levels it
+    takes units from (inventory.locks.stock_levels_lock_by_id, pk order). Queues: the "shipped" e-mail.
     Raises: ApplicationError (missing carrier/tracking), TransitionRefused.
     """
     order = shipment.order
@@ -109,7 +116,7 @@ def shipment_dispatch(
     # The order first, then the parcel, as cancellation locks them: otherwise a cancel and a dispatch
     # at the same moment deadlock, and two parcels dispatched at once each see the other still packed
     # and leave the order "partially shipped" for good.
-    Order.objects.select_for_update().get(pk=order.pk)
+    order_lock(order_id=order.pk)
     shipment = transition_run(
         model=Shipment,
         pk=shipment.pk,
@@ -125,9 +132,12 @@ def shipment_dispatch(
         },
         data={"carrier": carrier, "tracking_number": tracking_number},
     )
-    for line in shipment.lines.select_related("allocation"):
-        if line.allocation is not None:
-            stock_dispatch(allocation=line.allocation, quantity=line.quantity, reference=order.number, actor=actor)
+    lines = [line for line in shipment.lines.select_related("allocation") if line.allocation is not None]
+    # Every level the parcel takes stock from, now and in primary-key order: locking them line by
+    # line would deadlock against a dispatch or an allocation taking the same levels in pk order.
+    stock_levels_lock_by_id(stock_level_ids=[line.allocation.stock_level_id for line in lines])
+    for line in lines:
+        stock_dispatch(allocation=line.allocation, quantity=line.quantity, reference=order.number, actor=actor)
     statuses = set(order.shipments.exclude(status=Shipment.Status.CANCELLED).values_list("status", flat=True))
     order_transition = "ship" if statuses <= DISPATCHED else "ship_partially"
     transition_run(
@@ -162,10 +172,10 @@ def shipment_deliver(*, shipment: Shipment, actor=None, note: str = "", expected
     """Record delivery. When the order's last parcel arrives, the order is delivered (the invoice
     follows in lifecycle.delivery, which entry points call).
 
-    Locks: the order, then the shipment (the same order as dispatch and cancel take them).
+    Locks: orders.locks.order_lock, then the shipment (the same order as dispatch and cancel take them).
     Raises TransitionRefused.
     """
-    order = Order.objects.select_for_update().get(pk=shipment.order_id)
+    order = order_lock(order_id=shipment.order_id)
     shipment = transition_run(
         model=Shipment,
         pk=shipment.pk,
@@ -186,7 +196,8 @@ def order_cancel(*, order: Order, actor=None, reason: str = "", expected_status:
     """Cancel before dispatch: the order and its unsent parcels. Stock and payments follow in
     lifecycle.cancellation, which entry points call.
 
-    Locks: the order, its shipments. Queues: the "cancelled" e-mail.
+    Locks: the order, then its shipments in pk order (both through the transition core). Queues: the
+    "cancelled" e-mail.
     Raises TransitionRefused / PermissionRefused.
     """
     order = transition_run(

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from orders_site.core.tasks import task_send, task_send_on_commit
 
-from ..events import event_note
+from ..events import event_notification_resent
+from ..locks import notifications_lock
 from ..models import EmailNotification, Order
 
 # Rendering an e-mail needs invoicing and feedback, so the send lives in the lifecycle layer.
@@ -71,26 +72,14 @@ def notification_resend(*, notification_ids: list[int], actor=None) -> int:
     """Staff ask for chosen e-mails to go out again (a lost task, a failure that is now fixed).
 
     Sent e-mails are skipped, so the customer never gets the same one twice; failed ones go back
-    to pending. Locks the chosen outbox rows (in pk order). Queues one send task per row on commit
-    and writes a note on each order's timeline. Returns how many were queued.
+    to pending. Locks: orders.locks.notifications_lock (the unsent ones, pk order). Queues one send
+    task per row on commit and writes a note on each order's timeline. Returns how many were queued.
     """
-    notifications = list(
-        EmailNotification.objects.filter(pk__in=notification_ids)
-        .exclude(status=EmailNotification.Status.SENT)
-        .select_related("order")
-        .order_by("pk")
-        .select_for_update(of=("self",))
-    )
+    notifications = notifications_lock(notification_ids=notification_ids)
     for notification in notifications:
         if notification.status == EmailNotification.Status.FAILED:
             notification.status = EmailNotification.Status.PENDING
             notification.save(update_fields=["status"])
         task_send_on_commit(NOTIFICATION_SEND_TASK, notification.pk)
-        event_note(
-            order=notification.order,
-            kind="notification.resend",
-            actor=actor,
-            note=f"{notification.get_kind_display()} e-mail to {notification.recipient} queued again",
-            data={"notification": notification.pk, "attempts": notification.attempts},
-        )
+        event_notification_resent(notification=notification, actor=actor)
     return len(notifications)

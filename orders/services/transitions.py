@@ -34,7 +34,7 @@ def transition_run(
     `check_permission=False` is for consequences of a change already permitted (the order
     becoming shipped because its last shipment was dispatched).
 
-    Locks: the object's row (select_for_update). Raises TransitionRefused / PermissionRefused
+    Locks: the object's row (orders_site.core.locks.transition_row_lock). Raises TransitionRefused / PermissionRefused
     before writing anything. `fields` are set on the row together with the new state (tracking
     number on dispatch, delivery time on delivery). Returns the saved, locked instance.
     """

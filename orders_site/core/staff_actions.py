@@ -231,7 +231,7 @@ def timeline_table(events) -> str:
     rows = [
         (
             timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M"),
-            event.kind,
+            event.get_kind_display(),
             f"{event.from_state} → {event.to_state}" if event.to_state else "",
             event.actor_label,
             event.note,

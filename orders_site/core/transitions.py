@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django_fsm import can_proceed, has_transition_perm
 
 from .exceptions import PermissionRefused, TransitionRefused
+from .locks import transition_row_lock
 
 LABELS = {
     "start_fulfillment": "start fulfilment",
@@ -45,7 +46,7 @@ def transition_apply(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("transition_apply must run inside a transaction")
-    instance = model.objects.select_for_update().get(pk=pk)
+    instance = transition_row_lock(model=model, pk=pk)
     method = getattr(instance, transition, None)
     if method is None or not hasattr(method, "_django_fsm"):
         raise TransitionRefused(f"Unknown action “{transition}”.")

@@ -5,6 +5,7 @@ from django.urls import reverse
 from feedback.models import FeedbackRequest
 from feedback.selectors import feedback_link_for_request
 from inventory.models import StockLevel
+from orders.events import event_order_address_changed
 from orders.models import Order, OrderEvent
 
 from .helpers import GUEST_DETAILS, add_to_cart, checkout, deliver, place
@@ -37,10 +38,8 @@ def test_order_page_shows_lines_totals_timeline_and_payment_reference(anna_clien
 
 
 def test_internal_events_stay_internal(anna_client, anna, shop):
-    from orders.events import event_note
-
     order = place(anna.customer, [(shop.chair, 1)])
-    event_note(order=order, kind="note", note="Staff only: call before delivery", system="service")
+    event_order_address_changed(order=order, note="Staff only: call before delivery")
 
     response = anna_client.get(order_url(order))
 

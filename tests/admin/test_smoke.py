@@ -81,7 +81,8 @@ def test_order_page_shows_lines_shipments_checks_and_the_timeline(world, admin_c
     response = admin_client.get(reverse("admin:orders_order_change", args=[world.pk]))
 
     text = response.text
-    for expected in ("Oak chair", "Woodworking book", "Assembly service", "order.complete", "payment.capture"):
+    # The timeline names each event in words (OrderEvent.Kind's label), not by its code.
+    for expected in ("Oak chair", "Woodworking book", "Assembly service", "Order completed", "Payment received"):
         assert expected in text
     shipment = world.shipments.first()
     assert reverse("admin:orders_shipment_change", args=[shipment.pk]) in text
@@ -92,6 +93,17 @@ def test_order_page_shows_lines_shipments_checks_and_the_timeline(world, admin_c
     assert "Fix this address" not in text
     address_page = admin_client.get(reverse("admin:orders_address_change", args=[world.shipping_address_id]))
     assert 'name="line1"' not in address_page.text
+
+
+def test_shipment_and_invoice_timelines_name_events_in_words(world, admin_client):
+    shipment = world.shipments.first()
+    invoice = world.invoices.get()
+
+    shipment_page = admin_client.get(reverse("admin:orders_shipment_change", args=[shipment.pk])).text
+    invoice_page = admin_client.get(reverse("admin:invoicing_invoice_change", args=[invoice.pk])).text
+
+    assert "Parcel dispatched" in shipment_page and "shipment.dispatch" not in shipment_page
+    assert "Invoice issued" in invoice_page and "invoice.issue" not in invoice_page
 
 
 def test_order_search_by_number_and_email_and_filters(world, admin_client):

@@ -16,7 +16,7 @@ from orders.models import Order, OrderEvent, Shipment
 from orders.services import fulfillment
 from orders.services.fulfillment import order_fulfillment_start, shipment_dispatch
 from orders.services.placement import LineRequest, order_place
-from orders.tests.factories import DeliveryMethodFactory, address_data, order_place_for_test
+from orders.tests.factories import CustomerFactory, DeliveryMethodFactory, address_data, order_place_for_test
 from orders_site.core.exceptions import TransitionRefused
 
 from .threads import run_at_once, run_in_thread
@@ -150,3 +150,33 @@ def test_two_parcels_delivered_at_once_deliver_and_invoice_the_order_once(catalo
     assert order.status == Order.Status.INVOICED
     assert order.invoices.count() == 1
     assert OrderEvent.objects.filter(order=order, kind="order.deliver").count() == 1
+
+
+def test_two_parcels_with_the_same_products_in_opposite_order_dispatch_without_deadlock(
+    catalogue, customer, staff_users
+):
+    # Given two orders of a chair and a lamp from Amsterdam, their lines in opposite order, both packed.
+    warehouse = staff_users["Warehouse"]
+    chair_first = order_place_for_test(
+        customer=customer, products_and_quantities=[(catalogue.chair, 1), (catalogue.lamp, 1)]
+    )
+    lamp_first = order_place_for_test(
+        customer=CustomerFactory(), products_and_quantities=[(catalogue.lamp, 1), (catalogue.chair, 1)]
+    )
+    (parcel_a,) = order_to_packed(order=chair_first, actor=warehouse)
+    (parcel_b,) = order_to_packed(order=lamp_first, actor=warehouse)
+
+    # When both parcels are handed to the carrier at the same moment (each line a little slow, so
+    # that line-by-line locking would hold one level and wait for the other).
+    def dispatch(parcel):
+        return lambda: shipment_dispatch(
+            shipment=parcel, carrier="PostNL", tracking_number=f"3S{parcel.pk}", actor=warehouse
+        )
+
+    with mock.patch.object(fulfillment, "stock_dispatch", slowed(fulfillment.stock_dispatch, 0.3)):
+        outcomes = run_at_once(dispatch(parcel_a), dispatch(parcel_b))
+
+    # Then both leave (the stock levels are locked in one order, not per line) and the stock is right.
+    assert [o.error for o in outcomes] == [None, None]
+    assert StockLevel.objects.get(product=catalogue.chair, warehouse=catalogue.main).on_hand == 8
+    assert StockLevel.objects.get(product=catalogue.lamp, warehouse=catalogue.main).on_hand == 3

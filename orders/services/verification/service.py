@@ -13,7 +13,8 @@ from inventory.selectors import backorder_expected_date
 from inventory.services import AllocationResult, stock_allocate_order
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
 
-from ...events import event_note
+from ...events import event_order_backorder_expected, event_order_recheck_failed
+from ...locks import order_lock
 from ...models import EmailNotification, Order, OrderCheck
 from ..notifications import notification_queue
 from ..transitions import transition_run
@@ -94,13 +95,8 @@ def _backorder_announce(order: Order) -> None:
     expected = backorder_expected_date(order=order)
     if expected is None:
         return
-    event = event_note(
-        order=order,
-        kind="order.backorder_expected",
-        system="verification",
-        note=f"Expected to ship around {_expected_text(expected)}",
-        data={"expected_date": expected.isoformat()},
-        customer_visible=True,
+    event = event_order_backorder_expected(
+        order=order, expected_date=expected, note=f"Expected to ship around {_expected_text(expected)}"
     )
     notification_queue(order=order, kind=EmailNotification.Kind.ORDER_BACKORDERED, subject_key=f"event:{event.pk}")
 
@@ -109,14 +105,15 @@ def _backorder_announce(order: Order) -> None:
 def order_verify_automatically(*, order: Order, actor=None, refuse_when_sold_out: bool = False) -> Order:
     """Run every check, store each result, and move the order to verified, backordered or on_hold.
 
-    Locks: the order, and the stock levels of its products. Queues: the back-order e-mail with the
+    Locks: orders.locks.order_lock, then the stock levels of its products (inventory.locks.
+    stock_levels_lock, through stock_allocate_order). Queues: the back-order e-mail with the
     expected date (back-ordered orders only). Raises nothing for a failed check: the order goes on
     hold with the reasons in the event's note and data. With `refuse_when_sold_out` (a customer
     checking out on their own) stock that ran short and cannot be back-ordered raises SoldOut
     instead, before anything is recorded; what was allocated is rolled back with this service's
     transaction, and the caller's must roll back the order too.
     """
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = order_lock(order_id=order.pk)
     outcomes = _outcomes_run(order, actor)
     if refuse_when_sold_out:
         _sold_out_refuse(order, outcomes)
@@ -143,10 +140,10 @@ def order_release(*, order: Order, actor, note: str = "", expected_status: str |
     A held order whose only shortage is back-orderable goes to backordered instead (the customer
     is told the expected date). Refused while stock is short and cannot be back-ordered, or while
     a back-ordered order is still short (the order stays where it is).
-    Locks: the order and its products' stock levels. Raises TransitionRefused, PermissionRefused,
-    ApplicationError.
+    Locks: orders.locks.order_lock, then its products' stock levels (inventory.locks.stock_levels_lock).
+    Raises TransitionRefused, PermissionRefused, ApplicationError.
     """
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = order_lock(order_id=order.pk)
     if expected_status is not None and order.status != expected_status:
         return transition_run(
             model=Order, pk=order.pk, transition="verify", actor=actor, expected_status=expected_status
@@ -179,18 +176,19 @@ def order_reverify(*, order: Order, actor=None) -> Order:
     """Run every check again on a held order (after staff fixed the address, say).
 
     All pass: the order is verified (or back-ordered); a check still fails: it stays on hold and
-    the new results are recorded in an "order.recheck_failed" event. Locks the order and its stock
-    levels. Queues the back-order e-mail when it becomes back-ordered.
+    the new results are recorded in an "order.recheck_failed" event. Locks: orders.locks.order_lock,
+    then its stock levels (inventory.locks.stock_levels_lock). Queues the back-order e-mail when it
+    becomes back-ordered.
     Raises TransitionRefused when the order is not on hold, PermissionRefused.
     """
     if actor is not None and not (actor.is_staff and actor.has_perm("orders.verify_order")):
         raise PermissionRefused("You are not allowed to re-check orders.")
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = order_lock(order_id=order.pk)
     if order.status != Order.Status.ON_HOLD:
         raise TransitionRefused(f"Order {order.number} is not on hold; there is nothing to re-check.")
     transition, note, data = _decide(_outcomes_record(order, actor))
     if transition == "hold":
-        event_note(order=order, kind="order.recheck_failed", actor=actor, note=note, data=data)
+        event_order_recheck_failed(order=order, actor=actor, note=note, data=data)
         return order
     if transition == "backorder":
         order = transition_run(

@@ -1,0 +1,151 @@
+"""The timeline's kinds are one enum, OrderEvent.Kind, and each kind has its own small function.
+
+Every transition of every model on the order's timeline has its member, the event functions
+write exactly one row of their kind, and what the customer reads hangs off the same enum.
+"""
+
+import inspect
+from datetime import date
+
+import pytest
+from django.apps import apps
+from django_fsm import FSMFieldMixin
+
+from orders import events
+from orders.events import (
+    CUSTOMER_MESSAGES,
+    CUSTOMER_NOTES,
+    TRANSITION_KINDS,
+    event_customer_message,
+    event_transition,
+    transition_kind,
+)
+from orders.models import OrderEvent
+from orders.tests.factories import order_place_for_test
+
+pytestmark = pytest.mark.django_db
+
+Kind = OrderEvent.Kind
+# Purchase orders keep a timeline of their own (inventory knows nothing of orders).
+OWN_TIMELINE = {"inventory.PurchaseOrder"}
+
+
+def timeline_transitions() -> set[tuple[str, str]]:
+    """(object, transition) for every django-fsm transition of every model whose changes land on
+    an order's timeline, found from the models themselves."""
+    found = set()
+    for model in apps.get_models():
+        if model._meta.label in OWN_TIMELINE:
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, FSMFieldMixin):
+                found |= {(model._meta.model_name, t.name) for t in field.get_all_transitions(model)}
+    return found
+
+
+def test_every_transition_of_every_timeline_model_has_its_member_with_the_code_it_always_had():
+    transitions = timeline_transitions()
+
+    assert {object_type for object_type, _ in transitions} == {"order", "shipment", "invoice", "payment"}
+    for object_type, transition in transitions:
+        kind = transition_kind(object_type=object_type, transition=transition)
+        assert isinstance(kind, Kind)
+        assert kind.value == f"{object_type}.{transition}", "stored codes stay the same (no data migration)"
+        assert kind.label and kind.label != kind.value
+    assert set(TRANSITION_KINDS) == transitions, "no kind for a transition that does not exist"
+
+
+def test_an_unknown_transition_is_refused_loudly_and_writes_nothing(catalogue, customer):
+    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    before = OrderEvent.objects.count()
+
+    with pytest.raises(LookupError, match="teleport"):
+        event_transition(order=order, obj=order, transition="teleport", from_state="verified", to_state="gone")
+
+    assert OrderEvent.objects.count() == before
+
+
+@pytest.fixture
+def placed(catalogue, customer):
+    """A card order, and the arguments of every note function for it (its outbox row, its payment)."""
+    order = order_place_for_test(
+        customer=customer,
+        products_and_quantities=[(catalogue.chair, 1)],
+        payment_method="card",
+        card_token="4242424242424242",
+    )
+    payment = order.payments.get()
+    notification = order.notifications.get()
+    return order, {
+        "event_order_backorder_expected": dict(
+            order=order, expected_date=date(2031, 3, 5), note="Expected to ship around 5 March"
+        ),
+        "event_order_recheck_failed": dict(order=order, note="customer: no phone number.", data={"checks": []}),
+        "event_order_address_changed": dict(order=order, note="Shipping address corrected: line1."),
+        "event_stock_backorder_allocated": dict(order=order, note="Incoming stock allocated, still waiting."),
+        "event_notification_resent": dict(notification=notification),
+        "event_invoice_pdf_failed": dict(order=order, invoice_number="INV-2031-000001", error="OSError()"),
+        "event_payment_capture_failed": dict(payment=payment, error="Timeout()"),
+        "event_payment_void_failed": dict(payment=payment, error="Timeout()"),
+        "event_feedback_received": dict(order=order, overall_rating=2, needs_follow_up=True),
+        "event_feedback_followed_up": dict(order=order, feedback_id=7, note="Called back"),
+    }
+
+
+NOTE_FUNCTIONS = {
+    "event_order_backorder_expected": Kind.ORDER_BACKORDER_EXPECTED,
+    "event_order_recheck_failed": Kind.ORDER_RECHECK_FAILED,
+    "event_order_address_changed": Kind.ORDER_ADDRESS_CHANGED,
+    "event_stock_backorder_allocated": Kind.STOCK_BACKORDER_ALLOCATED,
+    "event_notification_resent": Kind.NOTIFICATION_RESEND,
+    "event_invoice_pdf_failed": Kind.INVOICE_PDF_FAILED,
+    "event_payment_capture_failed": Kind.PAYMENT_CAPTURE_FAILED,
+    "event_payment_void_failed": Kind.PAYMENT_VOID_FAILED,
+    "event_feedback_received": Kind.FEEDBACK_RECEIVED,
+    "event_feedback_followed_up": Kind.FEEDBACK_FOLLOWED_UP,
+}
+
+
+def test_every_kind_that_is_not_a_transition_has_one_function_and_every_function_is_tested():
+    functions = {
+        name
+        for name, function in inspect.getmembers(events, inspect.isfunction)
+        if name.startswith("event_") and function.__module__ == events.__name__
+    } - {"event_transition", "event_customer_message"}
+
+    assert functions == set(NOTE_FUNCTIONS)
+    assert set(NOTE_FUNCTIONS.values()) == set(Kind) - set(TRANSITION_KINDS.values())
+
+
+@pytest.mark.parametrize("name", sorted(NOTE_FUNCTIONS))
+def test_each_event_function_writes_exactly_one_row_of_its_kind(placed, name):
+    order, arguments = placed
+    before = set(OrderEvent.objects.values_list("pk", flat=True))
+
+    returned = getattr(events, name)(**arguments[name])
+
+    (written,) = OrderEvent.objects.exclude(pk__in=before)
+    assert written == returned
+    assert (written.order, written.kind) == (order, NOTE_FUNCTIONS[name])
+    assert written.customer_visible == (written.kind in CUSTOMER_NOTES)
+    assert written.note, "staff read what happened"
+
+
+def test_customer_messages_hang_off_the_enum_and_are_found_for_stored_events(catalogue, customer):
+    assert all(isinstance(kind, Kind) for kind in CUSTOMER_MESSAGES)
+    assert all(isinstance(kind, Kind) for kind in CUSTOMER_NOTES)
+
+    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    events.event_order_backorder_expected(order=order, expected_date=date(2031, 3, 5), note="Around 5 March")
+    staff_only = events.event_order_address_changed(order=order, note="Billing address corrected: city.")
+
+    stored = {event.kind: event for event in OrderEvent.objects.filter(order=order)}  # kinds read back as text
+    assert event_customer_message(stored["order.place"]) == "Order received"
+    assert event_customer_message(stored["order.verify"]) == "Order confirmed"
+    assert event_customer_message(stored["order.backorder_expected"]) == "Around 5 March"
+    assert [event.kind for event in order.events.filter(customer_visible=True)] == [
+        "order.place",
+        "order.verify",
+        "order.backorder_expected",
+    ]
+    assert not staff_only.customer_visible
