@@ -1,11 +1,11 @@
 """Suppliers and purchase orders, with their buttons and receipts."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -160,13 +160,20 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "transition_buttons": buttons, "can_receive": can_receive}
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def _purchase_order_or_404(self, request, object_id):
+        # get_object() answers None for an id that cannot be one ("abc"); a pk filter would raise.
+        purchase_order = self.get_object(request, unquote(object_id))
+        if purchase_order is None:
+            raise Http404("No such purchase order")
+        return purchase_order
+
     def _change_url(self, purchase_order):
         return reverse("admin:inventory_purchaseorder_change", args=[purchase_order.pk])
 
     def transition_view(self, request, object_id, transition):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        purchase_order = get_object_or_404(PurchaseOrder, pk=object_id)
+        purchase_order = self._purchase_order_or_404(request, object_id)
         if not self.has_view_permission(request, purchase_order) or transition not in PO_ACTIONS:
             raise PermissionDenied
         service, label = PO_ACTIONS[transition]
@@ -184,7 +191,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(purchase_order))
 
     def receive_view(self, request, object_id):
-        purchase_order = get_object_or_404(PurchaseOrder.objects.select_related("warehouse", "supplier"), pk=object_id)
+        purchase_order = self._purchase_order_or_404(request, object_id)
         if not self.has_view_permission(request, purchase_order):
             raise PermissionDenied
         form = PurchaseOrderReceiveForm(request.POST or None, purchase_order=purchase_order)
