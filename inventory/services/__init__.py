@@ -10,6 +10,7 @@ from .allocation import AllocationResult, stock_allocate_order, stock_dispatch, 
 from .backorders import BackorderFill, stock_backorders_fill
 from .ledger import (
     InsufficientStock,
+    LargeReceiptUnconfirmed,
     ReceiptLine,
     ReceiptResult,
     stock_adjust,
@@ -38,6 +39,7 @@ __all__ = [
     "AllocationResult",
     "BackorderFill",
     "InsufficientStock",
+    "LargeReceiptUnconfirmed",
     "PurchaseLineRequest",
     "ReceiptLine",
     "ReceiptResult",

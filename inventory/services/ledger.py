@@ -5,6 +5,7 @@ Lock order everywhere in the code base: order rows first, then stock levels in p
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
@@ -16,6 +17,23 @@ from ..models import BinLocation, Product, StockLevel, StockMovement, Warehouse
 
 class InsufficientStock(ApplicationError):
     pass
+
+
+class LargeReceiptUnconfirmed(ApplicationError):
+    """A receipt line above STOCK_RECEIPT_CONFIRM_ABOVE units, not confirmed: ask the person, then
+    call again with `confirmed=True`. `extra["field"]` is "confirm_large"."""
+
+
+def movement_quantity_check(*, sku: str, quantity: int, field: str = "quantity") -> None:
+    """Refuse one movement of more than STOCK_MOVEMENT_MAX_QUANTITY units either way: a typo's
+    ceiling, far below what the columns hold (a 10**12 used to overflow them in the database)."""
+    limit = settings.STOCK_MOVEMENT_MAX_QUANTITY
+    if abs(quantity) > limit:
+        raise ApplicationError(
+            f"{sku}: at most {limit:,} units in one movement, not {quantity:,}. Check the number, or split "
+            "a larger delivery or count into several.",
+            extra={"field": field},
+        )
 
 
 def _move(
@@ -102,12 +120,28 @@ def _validate_incoming(lines: list[ReceiptLine]) -> None:
             raise ApplicationError(
                 f"The quantity of {line.product.sku} must be at least 1.", extra={"field": "quantity"}
             )
+        movement_quantity_check(sku=line.product.sku, quantity=line.quantity)
         if not line.product.tracks_stock:
             raise ApplicationError(f"{line.product.sku} is a service; services have no stock.")
         if line.bin_location is not None and line.bin_location.warehouse_id != line.warehouse.pk:
             raise ApplicationError(
                 f"Bin {line.bin_location.code} is not in {line.warehouse.code}.", extra={"field": "bin_location"}
             )
+
+
+def receipt_check(lines: list[ReceiptLine], *, confirmed: bool) -> None:
+    """What a receipt must pass before anything is written: `_validate_incoming`, then a line above
+    STOCK_RECEIPT_CONFIRM_ABOVE units needs `confirmed` (one typo must not receive a billion)."""
+    _validate_incoming(lines)
+    threshold = settings.STOCK_RECEIPT_CONFIRM_ABOVE
+    large = [line for line in lines if line.quantity > threshold]
+    if large and not confirmed:
+        listed = ", ".join(f"{line.quantity:,} x {line.product.sku}" for line in large)
+        raise LargeReceiptUnconfirmed(
+            f"That is a large receipt ({listed}; more than {threshold:,} units on one line). Check the "
+            "numbers, then tick “Yes, receive this many” and receive again.",
+            extra={"field": "confirm_large"},
+        )
 
 
 def _stock_in(
@@ -150,7 +184,12 @@ def _stock_in(
 
 @transaction.atomic
 def stock_receive_many(
-    *, lines: list[ReceiptLine], reference: str = "", actor=None, fill_backorders: bool = True
+    *,
+    lines: list[ReceiptLine],
+    reference: str = "",
+    actor=None,
+    fill_backorders: bool = True,
+    confirmed: bool = False,
 ) -> ReceiptResult:
     """Receive goods into one or more stock levels (creating levels as needed), then give them to
     back-orders that wait for them, oldest first; each back-order that becomes complete is verified
@@ -158,8 +197,11 @@ def stock_receive_many(
 
     Locks: the waiting back-ordered orders (pk order), then every stock level of their products and
     of the received products (pk order). Queues: "back-order ready" e-mails, on commit.
-    Raises: ApplicationError (quantity below 1, a service product, a bin of another warehouse).
+    `confirmed`: the person checked a line above STOCK_RECEIPT_CONFIRM_ABOVE units.
+    Raises: ApplicationError (quantity below 1 or above STOCK_MOVEMENT_MAX_QUANTITY, a service
+    product, a bin of another warehouse), LargeReceiptUnconfirmed.
     """
+    receipt_check(lines, confirmed=confirmed)
     return _stock_in(
         lines=lines, kind=StockMovement.Kind.RECEIPT, reference=reference, actor=actor, fill_backorders=fill_backorders
     )
@@ -175,6 +217,7 @@ def stock_receive(
     actor=None,
     bin_location: BinLocation | None = None,
     fill_backorders: bool = True,
+    confirmed: bool = False,
 ) -> StockMovement:
     """Add received units to `on_hand` (see `stock_receive_many`, which this calls for one line).
 
@@ -185,6 +228,7 @@ def stock_receive(
         reference=reference,
         actor=actor,
         fill_backorders=fill_backorders,
+        confirmed=confirmed,
     )
     return result.movements[0]
 
@@ -222,12 +266,14 @@ def stock_adjust(*, stock_level: StockLevel, delta: int, reason: str, actor=None
 
     Found units (a positive delta) go to waiting back-orders first, as with a receipt.
     Locks: waiting back-orders (positive delta only), then the stock level.
-    Raises: ApplicationError (no reason, zero delta), InsufficientStock (below what is allocated).
+    Raises: ApplicationError (no reason, zero delta, more than STOCK_MOVEMENT_MAX_QUANTITY either
+    way), InsufficientStock (below what is allocated).
     """
     if not reason.strip():
         raise ApplicationError("Say why the stock is adjusted.", extra={"field": "reason"})
     if delta == 0:
         raise ApplicationError("An adjustment must change the quantity.", extra={"field": "delta"})
+    movement_quantity_check(sku=stock_level.product.sku, quantity=delta, field="delta")
     if delta > 0:
         level = StockLevel.objects.select_related("product", "warehouse").get(pk=stock_level.pk)
         result = _stock_in(
@@ -254,13 +300,14 @@ def stock_write_off(
 ) -> StockMovement:
     """Units that can no longer be sold (damaged, expired, lost) leave `on_hand`.
 
-    Locks the stock level. Raises ApplicationError (no reason, quantity below 1) and
-    InsufficientStock (only unpromised units can be written off).
+    Locks the stock level. Raises ApplicationError (no reason, quantity below 1 or above
+    STOCK_MOVEMENT_MAX_QUANTITY) and InsufficientStock (only unpromised units can be written off).
     """
     if not reason.strip():
         raise ApplicationError("Say why the stock is written off.", extra={"field": "reason"})
     if quantity <= 0:
         raise ApplicationError("Write off at least 1 unit.", extra={"field": "quantity"})
+    movement_quantity_check(sku=stock_level.product.sku, quantity=quantity)
     level = _stock_level_locked(stock_level.pk)
     if quantity > level.available:
         raise InsufficientStock(

@@ -19,7 +19,7 @@ from orders_site.core.sequences import sequence_next
 from orders_site.core.transitions import transition_apply
 
 from ..models import BinLocation, Product, PurchaseOrder, PurchaseOrderEvent, PurchaseOrderLine, Supplier, Warehouse
-from .ledger import ReceiptLine, ReceiptResult, _stock_in
+from .ledger import ReceiptLine, ReceiptResult, _stock_in, movement_quantity_check, receipt_check
 
 
 @dataclass(frozen=True)
@@ -98,13 +98,15 @@ def purchase_order_create(
     actor=None,
 ) -> PurchaseOrder:
     """A draft purchase order with its lines (one per product). Locks the purchase order number
-    counter. Raises ApplicationError (no lines, a quantity below 1, a product twice, a service)."""
+    counter. Raises ApplicationError (no lines, a quantity below 1 or above
+    STOCK_MOVEMENT_MAX_QUANTITY, a product twice, a service)."""
     if not lines:
         raise ApplicationError("A purchase order needs at least one line.")
     seen = set()
     for line in lines:
         if line.quantity <= 0:
             raise ApplicationError(f"Order at least 1 of {line.product.sku}.")
+        movement_quantity_check(sku=line.product.sku, quantity=line.quantity)
         if not line.product.tracks_stock:
             raise ApplicationError(f"{line.product.sku} is a service; it cannot be purchased into stock.")
         if line.product.pk in seen:
@@ -186,14 +188,16 @@ def purchase_order_receive(
     note: str = "",
     bin_location: BinLocation | None = None,
     expected_status: str | None = None,
+    confirmed: bool = False,
 ) -> ReceiptResult:
     """Record goods delivered against a sent purchase order: `quantities` maps line ids to units.
 
     The units go into the purchase order's warehouse through the ledger (reference: the PO number)
     and to waiting back-orders first, oldest first; the order becomes partially received or
     received. Locks: the purchase order, then waiting back-orders, then stock levels.
-    Queues: "back-order ready" e-mails. Raises ApplicationError (a quantity below 0 or above what
-    is outstanding, nothing received), TransitionRefused, PermissionRefused.
+    Queues: "back-order ready" e-mails. `confirmed`: the person checked a line above
+    STOCK_RECEIPT_CONFIRM_ABOVE units. Raises ApplicationError (a quantity below 0 or above what
+    is outstanding, nothing received), LargeReceiptUnconfirmed, TransitionRefused, PermissionRefused.
     """
     locked = PurchaseOrder.objects.select_for_update().select_related("warehouse").get(pk=purchase_order.pk)
     if expected_status is not None and locked.status != expected_status:
@@ -220,11 +224,13 @@ def purchase_order_receive(
             receipts.append((line, quantity))
     if not receipts:
         raise ApplicationError("Enter how many units of at least one line arrived.")
+    receipt_lines = [
+        ReceiptLine(product=line.product, warehouse=locked.warehouse, quantity=qty, bin_location=bin_location)
+        for line, qty in receipts
+    ]
+    receipt_check(receipt_lines, confirmed=confirmed)
     result = _stock_in(
-        lines=[
-            ReceiptLine(product=line.product, warehouse=locked.warehouse, quantity=qty, bin_location=bin_location)
-            for line, qty in receipts
-        ],
+        lines=receipt_lines,
         kind="receipt",
         reference=locked.number,
         actor=actor,

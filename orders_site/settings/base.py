@@ -169,6 +169,11 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 GUEST_LOOKUP_MAX_ATTEMPTS = env.int("GUEST_LOOKUP_MAX_ATTEMPTS", default=10)
 GUEST_LOOKUP_WINDOW_SECONDS = env.int("GUEST_LOOKUP_WINDOW_SECONDS", default=900)
 
+# Stock movements: the most units one receipt, adjustment or write-off line may move (a typo's
+# ceiling, far below what the columns hold), and the receipt line size that asks to be confirmed.
+STOCK_MOVEMENT_MAX_QUANTITY = env.int("STOCK_MOVEMENT_MAX_QUANTITY", default=100_000)
+STOCK_RECEIPT_CONFIRM_ABOVE = env.int("STOCK_RECEIPT_CONFIRM_ABOVE", default=1_000)
+
 # Merchant settings.
 SHOP_NAME = env("SHOP_NAME", default="Demo Shop")
 SHOP_ADDRESS = env("SHOP_ADDRESS", default="Keizersgracht 1, 1015 CJ Amsterdam, NL")
