@@ -14,6 +14,7 @@ from orders_site.core.exceptions import ApplicationError
 
 from ..forms import (
     PurchaseOrderReceiveForm,
+    movement_quantity_bounds,
 )
 from ..models import (
     PurchaseOrder,
@@ -43,6 +44,12 @@ class PurchaseOrderLineInline(admin.TabularInline):
     readonly_fields = ["quantity_received"]
     autocomplete_fields = ["product"]
     extra = 1
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Lines are saved by the admin's formset, not a service: the form holds the bound.
+        if db_field.name == "quantity_ordered":
+            kwargs.update(movement_quantity_bounds(min_value=1))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product")
@@ -204,6 +211,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                     note=form.cleaned_data["note"],
                     bin_location=form.cleaned_data["bin_location"],
                     expected_status=request.POST.get("expected_status") or None,
+                    confirmed=form.large_receipt_confirmed,
                 )
             except ApplicationError as error:
                 add_service_error(form, error)
