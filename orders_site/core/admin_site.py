@@ -1,7 +1,8 @@
-"""The staff console's admin site: Django's own, with one check every changelist action needs.
+"""The staff console's admin site: Django's own, with the checks of changelist input that Django
+leaves to a 500 (unreadable row ids with an action, a date drill-down year too large).
 
 It is the default site (`ConsoleAdminConfig` in INSTALLED_APPS), so every ModelAdmin gets the
-check, ours and those of contrib.auth and django-axes alike.
+checks, ours and those of contrib.auth and django-axes alike.
 """
 
 from functools import wraps
@@ -9,6 +10,7 @@ from functools import wraps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
@@ -27,20 +29,40 @@ def _selection_readable(model_admin: admin.ModelAdmin, request) -> bool:
     return True
 
 
+def _date_hierarchy_readable(model_admin: admin.ModelAdmin, request) -> bool:
+    """Whether the date drill-down (`placed_at__year=...`) is a date. Django answers a bad one
+    itself (ValueError), except a number too large for datetime(): OverflowError, a 500."""
+    field = model_admin.date_hierarchy
+    if not field:
+        return True
+    for part in ("year", "month", "day"):
+        for value in request.GET.getlist(f"{field}__{part}"):
+            try:
+                number = int(value)
+            except ValueError:
+                continue  # Django refuses it itself
+            if abs(number) > 9999:
+                return False
+    return True
+
+
 class ConsoleAdminSite(admin.AdminSite):
     def admin_view(self, view, cacheable=False):
         model_admin = getattr(view, "__self__", None)
         if isinstance(model_admin, admin.ModelAdmin):
-            view = self._refusing_unreadable_selection(view, model_admin)
+            view = self._refusing_unreadable_input(view, model_admin)
         return super().admin_view(view, cacheable)
 
     @staticmethod
-    def _refusing_unreadable_selection(view, model_admin):
+    def _refusing_unreadable_input(view, model_admin):
         @wraps(view)
         def inner(request, *args, **kwargs):
             if request.method == "POST" and not _selection_readable(model_admin, request):
                 model_admin.message_user(request, UNREADABLE_SELECTION, messages.ERROR)
                 return HttpResponseRedirect(request.get_full_path())
+            if view.__name__ == "changelist_view" and not _date_hierarchy_readable(model_admin, request):
+                # What Django answers to the filters it cannot read (IncorrectLookupParameters).
+                return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
             return view(request, *args, **kwargs)
 
         return inner
