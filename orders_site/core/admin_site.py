@@ -12,6 +12,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import ValidationError
+from django.db import connections, models, router
 from django.http import HttpResponseRedirect
 
 UNREADABLE_SELECTION = "The selected rows could not be read; nothing was changed. Select them again."
@@ -19,11 +20,18 @@ UNREADABLE_SELECTION = "The selected rows could not be read; nothing was changed
 
 def _selection_readable(model_admin: admin.ModelAdmin, request) -> bool:
     """Whether every row id posted with a changelist action (`_selected_action`) can be an id of
-    this model. Django filters `pk__in` with them as posted, which raises (a 500) on `abc`."""
+    this model. Django filters `pk__in` with them as posted, which raises (a 500) on `abc`, and on
+    SQLite on a number beyond the column's range."""
     pk_field = model_admin.opts.pk
+    low = high = None
+    if isinstance(pk_field, models.IntegerField):
+        connection = connections[router.db_for_read(model_admin.model)]
+        low, high = connection.ops.integer_field_range(pk_field.get_internal_type())
     try:
         for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
-            pk_field.to_python(value)
+            pk = pk_field.to_python(value)
+            if (low is not None and pk < low) or (high is not None and pk > high):
+                return False
     except ValidationError:
         return False
     return True
