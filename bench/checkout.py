@@ -46,7 +46,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 HOST = "127.0.0.1"
 # sku, name, price, units in stock (split over two warehouses), back-orderable
 SCARCE = [(f"SCARCE-{i}", f"Scarce product {i}", "19.90", 25) for i in range(1, 7)]
-PLENTIFUL = ("PLENTY-1", "Plentiful product", "4.50", 10**6)
+PLENTIFUL = ("PLENTY-1", "Plentiful product", "4.50", 100_000)  # 2/3 in one receipt: within STOCK_MOVEMENT_MAX_QUANTITY
 MAX_SECONDS = 600
 MAX_CLIENTS = 128
 
@@ -128,8 +128,8 @@ def _seed() -> dict[str, int]:
     for sku, name, price, units in [*SCARCE, PLENTIFUL]:
         product = Product.objects.create(sku=sku, name=name, slug=sku.lower(), price=Decimal(price), tax_class=tax)
         first = units * 2 // 3
-        stock_receive(product=product, warehouse=warehouses[0], quantity=first, reference="bench")
-        stock_receive(product=product, warehouse=warehouses[1], quantity=units - first, reference="bench")
+        for warehouse, quantity in ((warehouses[0], first), (warehouses[1], units - first)):
+            stock_receive(product=product, warehouse=warehouse, quantity=quantity, reference="bench", confirmed=True)
         ids[sku] = product.pk
     DeliveryMethod.objects.create(
         code="standard", name="Standard delivery", fee=Decimal("4.95"), tax_rate=Decimal("0.21"), min_days=1, max_days=3

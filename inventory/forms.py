@@ -1,8 +1,49 @@
 """Forms of the staff console. They only read input; the services do the work."""
 
 from django import forms
+from django.conf import settings
 
 from .models import BinLocation, Product, Supplier, Warehouse
+
+
+def movement_quantity_bounds(*, min_value: int | None, max_value: int | None = None) -> dict:
+    """IntegerField arguments for a number of units on one stock line: at most
+    STOCK_MOVEMENT_MAX_QUANTITY either way (the services refuse more too), read when the form is
+    made, with messages a person can act on. `min_value=None` allows as far down as up."""
+    limit = settings.STOCK_MOVEMENT_MAX_QUANTITY
+    upper = limit if max_value is None else min(max_value, limit)
+    lower = -limit if min_value is None else min_value
+    messages = {}
+    if upper == limit:  # a smaller bound (what is outstanding) keeps Django's message
+        messages["max_value"] = f"At most {limit:,} units in one go; check the number, or split it into several."
+    if min_value is None:
+        messages["min_value"] = f"At most {limit:,} units down in one go; check the number."
+    return {"min_value": lower, "max_value": upper, "error_messages": messages}
+
+
+class LargeReceiptConfirmation:
+    """Form mixin: a receipt line above STOCK_RECEIPT_CONFIRM_ABOVE units needs a tick. The service
+    asks (LargeReceiptUnconfirmed); `ask_to_confirm` then shows the box with its message, and the
+    box stays on the form while it is posted back."""
+
+    confirm_field = "confirm_large"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.confirm_field in self.data:
+            self._add_confirm_field()
+
+    def _add_confirm_field(self):
+        self.fields[self.confirm_field] = forms.BooleanField(label="Yes, receive this many", required=False)
+
+    @property
+    def large_receipt_confirmed(self) -> bool:
+        return bool(self.cleaned_data.get(self.confirm_field))
+
+    def ask_to_confirm(self, message: str) -> None:
+        if self.confirm_field not in self.fields:
+            self._add_confirm_field()
+        self.add_error(self.confirm_field, message)
 
 
 def _level_label(level) -> str:
@@ -22,7 +63,7 @@ class LevelQuantitiesForm(forms.Form):
         self.levels = list(levels)
         for level in self.levels:
             self.fields[f"{self.field_prefix}{level.pk}"] = forms.IntegerField(
-                label=_level_label(level), required=False, min_value=self.min_value
+                label=_level_label(level), required=False, **movement_quantity_bounds(min_value=self.min_value)
             )
 
     def level_fields(self):
@@ -44,7 +85,7 @@ class LevelQuantitiesForm(forms.Form):
         return cleaned
 
 
-class ReceiveStockForm(LevelQuantitiesForm):
+class ReceiveStockForm(LargeReceiptConfirmation, LevelQuantitiesForm):
     reference = forms.CharField(max_length=64, required=False, help_text="Delivery note or supplier document")
 
 
@@ -62,21 +103,22 @@ class WriteOffStockForm(LevelQuantitiesForm):
     reason = forms.CharField(max_length=200, help_text="Damaged, expired, lost, ...")
 
 
-class ReceiveNewStockForm(forms.Form):
+class ReceiveNewStockForm(LargeReceiptConfirmation, forms.Form):
     """Receive a product into a warehouse that has no stock level for it yet."""
 
     product = forms.ModelChoiceField(queryset=None)
     warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.filter(is_active=True))
     bin_location = forms.ModelChoiceField(queryset=BinLocation.objects.select_related("warehouse"), required=False)
-    quantity = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(min_value=1)  # bounded in __init__, when the setting is read
     reference = forms.CharField(max_length=64, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.filter(kind=Product.Kind.PHYSICAL).order_by("sku")
+        self.fields["quantity"] = forms.IntegerField(**movement_quantity_bounds(min_value=1))
 
 
-class PurchaseOrderReceiveForm(forms.Form):
+class PurchaseOrderReceiveForm(LargeReceiptConfirmation, forms.Form):
     note = forms.CharField(max_length=500, required=False, widget=forms.TextInput)
     bin_location = forms.ModelChoiceField(queryset=BinLocation.objects.none(), required=False)
 
@@ -88,9 +130,8 @@ class PurchaseOrderReceiveForm(forms.Form):
             self.fields[f"line_{line.pk}"] = forms.IntegerField(
                 label=f"{line.product.sku} {line.product.name} ({line.quantity_received}/{line.quantity_ordered} in)",
                 required=False,
-                min_value=0,
-                max_value=line.outstanding,
                 initial=line.outstanding,
+                **movement_quantity_bounds(min_value=0, max_value=line.outstanding),
             )
 
     def line_fields(self):

@@ -85,11 +85,13 @@ def stock_backorders_fill(*, product_ids: Iterable[int], actor=None) -> Backorde
 
 
 @transaction.atomic
-def stock_receive_many(*, lines: list[ReceiptLine], reference: str = "", actor=None) -> ReceiptResult:
+def stock_receive_many(
+    *, lines: list[ReceiptLine], reference: str = "", actor=None, confirmed: bool = False
+) -> ReceiptResult:
     """Receive goods (inventory.services.stock_receive_many), then fill back-orders with them.
     Queues "back-order ready" e-mails. Raises what inventory's service raises."""
     fill = _Filler(product_ids={line.product.pk for line in lines}, actor=actor)
-    return stock.stock_receive_many(lines=lines, reference=reference, actor=actor, then=fill)
+    return stock.stock_receive_many(lines=lines, reference=reference, actor=actor, then=fill, confirmed=confirmed)
 
 
 @transaction.atomic
@@ -101,12 +103,14 @@ def stock_receive(
     reference: str = "",
     actor=None,
     bin_location: BinLocation | None = None,
+    confirmed: bool = False,
 ) -> ReceiptResult:
     """One received line (see `stock_receive_many`)."""
     return stock_receive_many(
         lines=[ReceiptLine(product=product, warehouse=warehouse, quantity=quantity, bin_location=bin_location)],
         reference=reference,
         actor=actor,
+        confirmed=confirmed,
     )
 
 
@@ -154,6 +158,7 @@ def purchase_order_receive(
     note: str = "",
     bin_location: BinLocation | None = None,
     expected_status: str | None = None,
+    confirmed: bool = False,
 ) -> ReceiptResult:
     """Goods delivered against a purchase order (inventory.services.purchase_order_receive), then
     to waiting back-orders; what they got is written on the purchase order's event."""
@@ -168,4 +173,5 @@ def purchase_order_receive(
         bin_location=bin_location,
         expected_status=expected_status,
         then=fill,
+        confirmed=confirmed,
     )

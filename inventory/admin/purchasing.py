@@ -1,11 +1,11 @@
 """Suppliers and purchase orders, with their buttons and receipts."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -15,6 +15,7 @@ from orders_site.core.exceptions import ApplicationError
 
 from ..forms import (
     PurchaseOrderReceiveForm,
+    movement_quantity_bounds,
 )
 from ..models import (
     PurchaseOrder,
@@ -43,6 +44,12 @@ class PurchaseOrderLineInline(admin.TabularInline):
     readonly_fields = ["quantity_received"]
     autocomplete_fields = ["product"]
     extra = 1
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Lines are saved by the admin's formset, not a service: the form holds the bound.
+        if db_field.name == "quantity_ordered":
+            kwargs.update(movement_quantity_bounds(min_value=1))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product")
@@ -160,13 +167,20 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "transition_buttons": buttons, "can_receive": can_receive}
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def _purchase_order_or_404(self, request, object_id):
+        # get_object() answers None for an id that cannot be one ("abc"); a pk filter would raise.
+        purchase_order = self.get_object(request, unquote(object_id))
+        if purchase_order is None:
+            raise Http404("No such purchase order")
+        return purchase_order
+
     def _change_url(self, purchase_order):
         return reverse("admin:inventory_purchaseorder_change", args=[purchase_order.pk])
 
     def transition_view(self, request, object_id, transition):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        purchase_order = get_object_or_404(PurchaseOrder, pk=object_id)
+        purchase_order = self._purchase_order_or_404(request, object_id)
         if not self.has_view_permission(request, purchase_order) or transition not in PO_ACTIONS:
             raise PermissionDenied
         service, label = PO_ACTIONS[transition]
@@ -184,7 +198,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(purchase_order))
 
     def receive_view(self, request, object_id):
-        purchase_order = get_object_or_404(PurchaseOrder.objects.select_related("warehouse", "supplier"), pk=object_id)
+        purchase_order = self._purchase_order_or_404(request, object_id)
         if not self.has_view_permission(request, purchase_order):
             raise PermissionDenied
         form = PurchaseOrderReceiveForm(request.POST or None, purchase_order=purchase_order)
@@ -197,6 +211,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                     note=form.cleaned_data["note"],
                     bin_location=form.cleaned_data["bin_location"],
                     expected_status=request.POST.get("expected_status") or None,
+                    confirmed=form.large_receipt_confirmed,
                 )
             except ApplicationError as error:
                 add_service_error(form, error)

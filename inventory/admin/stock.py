@@ -175,6 +175,7 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
                 ],
                 reference=form.cleaned_data["reference"],
                 actor=request.user,
+                confirmed=form.large_receipt_confirmed,
             )
             return f"Received: {result.summary()}."
 
@@ -254,6 +255,7 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
                     ],
                     reference=data["reference"],
                     actor=request.user,
+                    confirmed=form.large_receipt_confirmed,
                 )
             except ApplicationError as error:
                 add_service_error(form, error)

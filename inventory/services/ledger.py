@@ -6,6 +6,7 @@ Lock order everywhere in the code base: order rows first, then stock levels in p
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
@@ -17,6 +18,23 @@ from ..models import BinLocation, Product, StockLevel, StockMovement, Warehouse
 
 class InsufficientStock(ApplicationError):
     pass
+
+
+class LargeReceiptUnconfirmed(ApplicationError):
+    """A receipt line above STOCK_RECEIPT_CONFIRM_ABOVE units, not confirmed: ask the person, then
+    call again with `confirmed=True`. `extra["field"]` is "confirm_large"."""
+
+
+def movement_quantity_check(*, sku: str, quantity: int, field: str = "quantity") -> None:
+    """Refuse one movement of more than STOCK_MOVEMENT_MAX_QUANTITY units either way: a typo's
+    ceiling, far below what the columns hold (a 10**12 used to overflow them in the database)."""
+    limit = settings.STOCK_MOVEMENT_MAX_QUANTITY
+    if abs(quantity) > limit:
+        raise ApplicationError(
+            f"{sku}: at most {limit:,} units in one movement, not {quantity:,}. Check the number, or split "
+            "a larger delivery or count into several.",
+            extra={"field": field},
+        )
 
 
 def movement_record(
@@ -105,12 +123,28 @@ def _validate_incoming(lines: list[ReceiptLine]) -> None:
             raise ApplicationError(
                 f"The quantity of {line.product.sku} must be at least 1.", extra={"field": "quantity"}
             )
+        movement_quantity_check(sku=line.product.sku, quantity=line.quantity)
         if not line.product.tracks_stock:
             raise ApplicationError(f"{line.product.sku} is a service; services have no stock.")
         if line.bin_location is not None and line.bin_location.warehouse_id != line.warehouse.pk:
             raise ApplicationError(
                 f"Bin {line.bin_location.code} is not in {line.warehouse.code}.", extra={"field": "bin_location"}
             )
+
+
+def receipt_check(lines: list[ReceiptLine], *, confirmed: bool) -> None:
+    """What a receipt must pass before anything is written: `_validate_incoming`, then a line above
+    STOCK_RECEIPT_CONFIRM_ABOVE units needs `confirmed` (one typo must not receive a billion)."""
+    _validate_incoming(lines)
+    threshold = settings.STOCK_RECEIPT_CONFIRM_ABOVE
+    large = [line for line in lines if line.quantity > threshold]
+    if large and not confirmed:
+        listed = ", ".join(f"{line.quantity:,} x {line.product.sku}" for line in large)
+        raise LargeReceiptUnconfirmed(
+            f"That is a large receipt ({listed}; more than {threshold:,} units on one line). Check the "
+            "numbers, then tick “Yes, receive this many” and receive again.",
+            extra={"field": "confirm_large"},
+        )
 
 
 def stock_in(
@@ -152,14 +186,22 @@ def stock_in(
 
 @transaction.atomic
 def stock_receive_many(
-    *, lines: list[ReceiptLine], reference: str = "", actor=None, then: Callable[[], BackorderOutcome] | None = None
+    *,
+    lines: list[ReceiptLine],
+    reference: str = "",
+    actor=None,
+    then: Callable[[], BackorderOutcome] | None = None,
+    confirmed: bool = False,
 ) -> ReceiptResult:
     """Receive goods into one or more stock levels (creating levels as needed); `then` runs after
     (see `stock_in`). Entry points call lifecycle.receiving's version, which fills back-orders.
+    `confirmed`: the person checked a line above STOCK_RECEIPT_CONFIRM_ABOVE units.
 
     Locks: the received products' stock levels (pk order).
-    Raises: ApplicationError (quantity below 1, a service product, a bin of another warehouse).
+    Raises: ApplicationError (quantity below 1 or above STOCK_MOVEMENT_MAX_QUANTITY, a service
+    product, a bin of another warehouse), LargeReceiptUnconfirmed.
     """
+    receipt_check(lines, confirmed=confirmed)
     return stock_in(lines=lines, kind=StockMovement.Kind.RECEIPT, reference=reference, actor=actor, then=then)
 
 
@@ -173,16 +215,18 @@ def stock_receive(
     actor=None,
     bin_location: BinLocation | None = None,
     then: Callable[[], BackorderOutcome] | None = None,
+    confirmed: bool = False,
 ) -> StockMovement:
     """Add received units to `on_hand` (see `stock_receive_many`, which this calls for one line).
 
-    Locks the product's stock levels. Raises ApplicationError.
+    Locks the product's stock levels. Raises ApplicationError, LargeReceiptUnconfirmed.
     """
     result = stock_receive_many(
         lines=[ReceiptLine(product=product, warehouse=warehouse, quantity=quantity, bin_location=bin_location)],
         reference=reference,
         actor=actor,
         then=then,
+        confirmed=confirmed,
     )
     return result.movements[0]
 
@@ -226,12 +270,14 @@ def stock_adjust(
 
     Found units (a positive delta) come in as with a receipt, and `then` runs after them.
     Locks the stock level.
-    Raises: ApplicationError (no reason, zero delta), InsufficientStock (below what is allocated).
+    Raises: ApplicationError (no reason, zero delta, more than STOCK_MOVEMENT_MAX_QUANTITY either
+    way), InsufficientStock (below what is allocated).
     """
     if not reason.strip():
         raise ApplicationError("Say why the stock is adjusted.", extra={"field": "reason"})
     if delta == 0:
         raise ApplicationError("An adjustment must change the quantity.", extra={"field": "delta"})
+    movement_quantity_check(sku=stock_level.product.sku, quantity=delta, field="delta")
     if delta > 0:
         level = StockLevel.objects.select_related("product", "warehouse").get(pk=stock_level.pk)
         result = stock_in(
@@ -259,13 +305,14 @@ def stock_write_off(
 ) -> StockMovement:
     """Units that can no longer be sold (damaged, expired, lost) leave `on_hand`.
 
-    Locks the stock level. Raises ApplicationError (no reason, quantity below 1) and
-    InsufficientStock (only unpromised units can be written off).
+    Locks the stock level. Raises ApplicationError (no reason, quantity below 1 or above
+    STOCK_MOVEMENT_MAX_QUANTITY) and InsufficientStock (only unpromised units can be written off).
     """
     if not reason.strip():
         raise ApplicationError("Say why the stock is written off.", extra={"field": "reason"})
     if quantity <= 0:
         raise ApplicationError("Write off at least 1 unit.", extra={"field": "quantity"})
+    movement_quantity_check(sku=stock_level.product.sku, quantity=quantity)
     level = stock_level_lock(stock_level_id=stock_level.pk)
     if quantity > level.available:
         raise InsufficientStock(

@@ -31,7 +31,7 @@ from ..models import (
     Warehouse,
 )
 from ..selectors import replenishment_suggestions
-from .ledger import BackorderOutcome, ReceiptLine, ReceiptResult, stock_in
+from .ledger import BackorderOutcome, ReceiptLine, ReceiptResult, movement_quantity_check, receipt_check, stock_in
 
 
 @dataclass(frozen=True)
@@ -131,13 +131,15 @@ def purchase_order_create(
     actor=None,
 ) -> PurchaseOrder:
     """A draft purchase order with its lines (one per product). Locks the purchase order number
-    counter. Raises ApplicationError (no lines, a quantity below 1, a product twice, a service)."""
+    counter. Raises ApplicationError (no lines, a quantity below 1 or above
+    STOCK_MOVEMENT_MAX_QUANTITY, a product twice, a service)."""
     if not lines:
         raise ApplicationError("A purchase order needs at least one line.")
     seen = set()
     for line in lines:
         if line.quantity <= 0:
             raise ApplicationError(f"Order at least 1 of {line.product.sku}.")
+        movement_quantity_check(sku=line.product.sku, quantity=line.quantity)
         if not line.product.tracks_stock:
             raise ApplicationError(f"{line.product.sku} is a service; it cannot be purchased into stock.")
         if line.product.pk in seen:
@@ -218,14 +220,17 @@ def purchase_order_receive(
     bin_location: BinLocation | None = None,
     expected_status: str | None = None,
     then: Callable[[], BackorderOutcome] | None = None,
+    confirmed: bool = False,
 ) -> ReceiptResult:
     """Record goods delivered against a sent purchase order: `quantities` maps line ids to units.
 
     The units go into the purchase order's warehouse through the ledger (reference: the PO number),
     `then` runs (lifecycle.receiving gives them to waiting back-orders there, and what it did goes
     on the purchase order's event); the order becomes partially received or received.
+    `confirmed`: the person checked a line above STOCK_RECEIPT_CONFIRM_ABOVE units.
     Locks: the purchase order, then stock levels. Raises ApplicationError (a quantity below 0 or
-    above what is outstanding, nothing received), TransitionRefused, PermissionRefused.
+    above what is outstanding, nothing received), LargeReceiptUnconfirmed, TransitionRefused,
+    PermissionRefused.
     """
     locked = purchase_order_lock(purchase_order_id=purchase_order.pk)
     if expected_status is not None and locked.status != expected_status:
@@ -252,11 +257,13 @@ def purchase_order_receive(
             receipts.append((line, quantity))
     if not receipts:
         raise ApplicationError("Enter how many units of at least one line arrived.")
+    receipt_lines = [
+        ReceiptLine(product=line.product, warehouse=locked.warehouse, quantity=qty, bin_location=bin_location)
+        for line, qty in receipts
+    ]
+    receipt_check(receipt_lines, confirmed=confirmed)
     result = stock_in(
-        lines=[
-            ReceiptLine(product=line.product, warehouse=locked.warehouse, quantity=qty, bin_location=bin_location)
-            for line, qty in receipts
-        ],
+        lines=receipt_lines,
         kind=StockMovement.Kind.RECEIPT,
         reference=locked.number,
         actor=actor,

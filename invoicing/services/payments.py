@@ -154,6 +154,11 @@ def payment_captures_requeue_stale(*, older_than_seconds: int | None = None) -> 
     return len(ids)
 
 
+def _largest_amount_paid() -> Decimal:
+    field = Invoice._meta.get_field("amount_paid")
+    return Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(1).scaleb(-field.decimal_places)
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -172,8 +177,8 @@ def payment_record(
     `expected_amount_paid` is what the person saw as paid so far; if another payment was recorded
     since, this one is refused, so two people entering the same transfer cannot both succeed.
     `then(invoice)` runs once the invoice is settled (lifecycle.settlement completes a paid order).
-    Raises ApplicationError for a non-positive amount or a draft/paid invoice; TransitionRefused;
-    PermissionRefused.
+    Raises ApplicationError for a non-positive amount, one the invoice cannot record (the sum paid
+    above 9,999,999,999.99) or a draft/paid invoice; TransitionRefused; PermissionRefused.
     """
     if actor is not None and not (actor.is_staff and actor.has_perm("invoicing.record_payment")):
         raise PermissionRefused("You are not allowed to record payments.")
@@ -193,6 +198,12 @@ def payment_record(
         raise TransitionRefused(
             f"A payment was recorded on invoice {invoice} since you opened it (paid now: {invoice.amount_paid}); "
             "nothing was done. Reload and try again."
+        )
+    if invoice.amount_paid + amount > _largest_amount_paid():
+        # Over-payments are fine, but not one the invoice cannot record (PostgreSQL: numeric overflow).
+        raise ApplicationError(
+            f"{amount} cannot be right for invoice {invoice} of {invoice.total}; check the amount.",
+            extra={"field": "amount"},
         )
     payment = Payment.objects.create(
         order_id=invoice.order_id,

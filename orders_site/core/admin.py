@@ -1,3 +1,5 @@
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
@@ -53,3 +55,19 @@ class SequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ("name", "last_value")
     search_fields = ("name",)
+
+
+class AccessAttemptConsoleAdmin(AccessAttemptAdmin):
+    """django-axes' failed sign-ins. Its "Clean up expired attempts" reads a time that axes puts
+    only on sign-in requests, so on this page it failed with a 500 whatever was selected."""
+
+    @admin.action(description=AccessAttemptAdmin.cleanup_expired_attempts.short_description)
+    def cleanup_expired_attempts(self, request, queryset):
+        if not hasattr(request, "axes_attempt_time"):
+            request.axes_attempt_time = None  # axes then counts the cool-off back from now
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AccessAttemptConsoleAdmin)

@@ -17,7 +17,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "orders_site.core.admin_site.ConsoleAdminConfig",  # django.contrib.admin with the console's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "orders_site.core.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -277,6 +278,11 @@ PERMISSIONS_POLICY = {
 # Guest order lookup (order number + e-mail): failed tries allowed per client address and window.
 GUEST_LOOKUP_MAX_ATTEMPTS = env.int("GUEST_LOOKUP_MAX_ATTEMPTS", default=10)
 GUEST_LOOKUP_WINDOW_SECONDS = env.int("GUEST_LOOKUP_WINDOW_SECONDS", default=900)
+
+# Stock movements: the most units one receipt, adjustment or write-off line may move (a typo's
+# ceiling, far below what the columns hold), and the receipt line size that asks to be confirmed.
+STOCK_MOVEMENT_MAX_QUANTITY = env.int("STOCK_MOVEMENT_MAX_QUANTITY", default=100_000)
+STOCK_RECEIPT_CONFIRM_ABOVE = env.int("STOCK_RECEIPT_CONFIRM_ABOVE", default=1_000)
 
 # Merchant settings.
 SHOP_NAME = env("SHOP_NAME", default="Demo Shop")

@@ -13,9 +13,10 @@ GUEST_ORDERS_KEPT = 20
 
 
 def safe_next(request, default: str) -> str:
-    """The `next` the form asked for when it points into this site, else `default`."""
+    """The `next` the form asked for when it is a path on this site, else `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path: redirect() would take a bare word ("abc", "-1") for a URL pattern name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
