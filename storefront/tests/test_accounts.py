@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from orders.models import Address, Customer
 from tests.builders import address_data, order_build
-
-from .helpers import add_to_cart
+from tests.storefront_forms import add_to_cart
 
 pytestmark = pytest.mark.django_db
 

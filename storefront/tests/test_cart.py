@@ -10,8 +10,7 @@ from orders.models import CartLine
 from orders.pricing import PriceInput, price_order
 from storefront.cart import SESSION_KEY
 from tests.builders import product_build, stock_put
-
-from .helpers import add_to_cart
+from tests.storefront_forms import add_to_cart
 
 pytestmark = pytest.mark.django_db
 

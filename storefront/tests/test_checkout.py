@@ -11,8 +11,7 @@ from invoicing.models import Payment
 from orders.models import Address, Customer, Order, Voucher
 from storefront.cart import SESSION_KEY
 from tests.builders import address_data, order_build, product_build
-
-from .helpers import GUEST_DETAILS, add_to_cart, checkout, review_key
+from tests.storefront_forms import GUEST_DETAILS, add_to_cart, checkout, review_key
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from inventory.models import StockLevel
 from orders.events import event_order_address_changed
 from orders.models import Order, OrderEvent
 from tests.builders import order_advance, order_build
-
-from .helpers import GUEST_DETAILS, add_to_cart, checkout
+from tests.storefront_forms import GUEST_DETAILS, add_to_cart, checkout
 
 pytestmark = pytest.mark.django_db
 

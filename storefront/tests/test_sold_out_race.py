@@ -25,8 +25,7 @@ from storefront.selectors import cart_view_build
 from storefront.services.cart import cart_add, cart_checkout
 from storefront.views.checkout import KEY_SESSION_KEY
 from tests.builders import address_data, customer_build, order_build
-
-from .helpers import GUEST_DETAILS, add_to_cart, review_key
+from tests.storefront_forms import GUEST_DETAILS, add_to_cart, review_key
 
 pytestmark = pytest.mark.django_db
 

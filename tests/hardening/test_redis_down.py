@@ -24,8 +24,7 @@ from orders.services.customers import customer_sign_up
 from orders_site.celery import app as celery_app
 from tests.builders import customer_build, delivery_method_build, order_build
 from tests.concurrency.threads import run_in_thread
-
-from .guest_journey import GUEST_DETAILS, add_to_cart, cart_product_ids, details_and_review_key, place
+from tests.storefront_forms import GUEST_DETAILS, add_to_cart, cart_product_ids, checkout_place, details_and_review_key
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +130,7 @@ def test_a_guest_checks_out_while_cache_and_broker_are_unreachable(
 
     # When they place the order (the e-mail task cannot be queued)
     with django_capture_on_commit_callbacks(execute=True):
-        placed = place(client, key)
+        placed = checkout_place(client, key)
 
     # Then the order stands, the page shows it, the cart is empty and the e-mail waits in the outbox
     order = Order.objects.get()
@@ -182,7 +181,7 @@ def test_a_guest_checks_out_within_seconds_while_redis_hangs(
 
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
-        placed = place(client, key)
+        placed = checkout_place(client, key)
 
     # Well within gunicorn's 30 s timeout, so the guest sees the order page, not a gateway error
     assert time.monotonic() - started < 15
