@@ -8,6 +8,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from inventory.selectors import stock_audit_differences
+from tests.builders import catalogue_build, customer_build, staff_member
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
@@ -48,41 +51,24 @@ def _media_root(settings, tmp_path):
 @pytest.fixture
 def catalogue(db):
     """Two warehouses, a tax class, three physical products with stock and an assembly service."""
-    from inventory.tests.factories import catalogue_build
-
     return catalogue_build()
 
 
 @pytest.fixture
 def customer(db):
-    from orders.tests.factories import CustomerFactory
-
-    return CustomerFactory()
+    return customer_build()
 
 
 @pytest.fixture
 def staff_users(db):
-    """One user in each staff group, as the data migration sets them up."""
-    from django.apps import apps
-    from django.contrib.auth.models import Group, User
-
-    from orders_site.core.staff_groups import staff_groups_apply
-
-    if not Group.objects.exists():  # a transactional test flushed the migration's rows
-        staff_groups_apply(apps)
-
-    users = {}
-    for group_name in ("Warehouse", "Customer service", "Managers"):
-        user = User.objects.create_user(username=group_name.lower().replace(" ", "_"), password="pw", is_staff=True)
-        user.groups.add(Group.objects.get(name=group_name))
-        users[group_name] = user
-    return users
+    """One user in each staff group, as the data migration sets them up (the staff members
+    tests.builders.order_build presses the buttons with)."""
+    return {group: staff_member(group) for group in ("Warehouse", "Customer service", "Managers")}
 
 
 @pytest.fixture
 def ledger_matches_levels():
     """Call at the end of a test: every level equals the sum of its movements and its open allocations."""
-    from inventory.selectors import stock_audit_differences
 
     def check():
         differences = stock_audit_differences()

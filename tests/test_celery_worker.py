@@ -24,8 +24,8 @@ from orders.services.fulfillment import (
     shipment_pack,
     shipment_start_picking,
 )
-from orders.tests.factories import order_place_for_test
 from orders_site.celery import app as celery_app
+from tests.builders import order_build
 from tests.pdf_text import pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,7 +99,7 @@ def _wait_for(condition, *, seconds: float = 60):
 
 def test_worker_renders_invoice_pdf_and_sends_emails(celery_worker_process, catalogue, customer):
     # Given an order carried to delivery by the services, with every task going to the worker
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1), (catalogue.lamp, 2)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1), (catalogue.lamp, 2)])
     order = order_fulfillment_start(order=order)
     for shipment in order.shipments.all():
         shipment = shipment_pack(shipment=shipment_start_picking(shipment=shipment))

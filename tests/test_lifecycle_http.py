@@ -11,10 +11,10 @@ from django.urls import reverse
 from feedback.models import Feedback
 from invoicing.models import Invoice
 from orders.models import Order
-from orders.tests.factories import DeliveryMethodFactory
-from storefront.tests.helpers import add_to_cart, review_key
 from tests.admin.journeys import change_url, hidden_value, press_as_page_says
+from tests.builders import delivery_method_build
 from tests.pdf_text import pdf_text
+from tests.storefront_forms import add_to_cart, review_key
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def staff_browser(user) -> Client:
 def test_a_customer_and_the_staff_carry_an_order_through_all_six_stages_over_http(
     catalogue, staff_users, mailoutbox, django_capture_on_commit_callbacks
 ):
-    DeliveryMethodFactory()
+    delivery_method_build()
     shopper = Client()
     warehouse = staff_browser(staff_users["Warehouse"])
     service = staff_browser(staff_users["Customer service"])

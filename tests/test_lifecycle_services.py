@@ -18,7 +18,7 @@ from orders.services.fulfillment import (
     shipment_pack,
     shipment_start_picking,
 )
-from orders.tests.factories import order_place_for_test
+from tests.builders import order_build
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +35,9 @@ def test_one_order_through_all_six_stages(
 
     # 1. Placement: 2 chairs (149.00, 21 %), 1 book (24.50, 9 %), assembly (30.00, 21 %), shipping 4.95 (21 %).
     with django_capture_on_commit_callbacks(execute=True):
-        order = order_place_for_test(
+        order = order_build(
             customer=customer,
-            products_and_quantities=[(catalogue.chair, 2), (catalogue.book, 1), (catalogue.assembly, 1)],
+            lines=[(catalogue.chair, 2), (catalogue.book, 1), (catalogue.assembly, 1)],
         )
     # 2. Verification ran at once; the order is split over two warehouses (the book is only in RTM).
     assert order.status == Order.Status.VERIFIED

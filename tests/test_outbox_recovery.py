@@ -14,14 +14,14 @@ from orders.services.fulfillment import (
     shipment_pack,
     shipment_start_picking,
 )
-from orders.tests.factories import order_place_for_test
+from tests.builders import order_build
 
 pytestmark = pytest.mark.django_db
 
 
 def test_issued_invoice_whose_pdf_task_was_lost_gets_its_pdf(catalogue, customer, django_capture_on_commit_callbacks):
     # Given a delivered order whose PDF task never ran (callbacks captured, not executed)
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)])
     order = order_fulfillment_start(order=order)
     shipment = order.shipments.get()
     with django_capture_on_commit_callbacks(execute=False):
@@ -54,7 +54,7 @@ def test_an_invoice_pdf_that_keeps_failing_is_reported_on_the_order_timeline(
     from orders_site.celery import app
 
     # Given a delivered order whose PDF task did not run yet
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)])
     shipment = order_fulfillment_start(order=order).shipments.get()
     with django_capture_on_commit_callbacks(execute=False):
         shipment = shipment_dispatch(

@@ -6,7 +6,7 @@ import pytest
 from django.urls import clear_url_caches
 
 from invoicing.services import invoice_pdf_ensure
-from tests.admin.journeys import delivered, place
+from tests.builders import order_build
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,8 @@ def development_urls(settings):
 
 def test_an_invoice_pdf_cannot_be_fetched_by_its_storage_path(development_urls, catalogue, staff_users, client):
     # Given an issued invoice whose PDF is stored under a guessable name
-    invoice, _ = invoice_pdf_ensure(invoice_id=delivered(place(catalogue), staff_users["Warehouse"]).pk)
+    order = order_build(state="invoiced", lines=[(catalogue.book, 1)], actor=staff_users["Warehouse"])
+    invoice, _ = invoice_pdf_ensure(invoice_id=order.invoices.get().pk)
     assert invoice.pdf.name == f"invoices/{invoice.issued_at:%Y}/{invoice.number}.pdf"
 
     # When anyone asks for it by its path under MEDIA_URL, even with DEBUG on

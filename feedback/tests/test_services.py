@@ -11,25 +11,17 @@ from django.core import signing
 from feedback.models import Feedback, FeedbackRequest, ProductRating
 from feedback.selectors import feedback_link_for_request, feedback_request_from_token, feedback_token_for
 from feedback.services import feedback_request_create, feedback_submit
-from inventory.tests.factories import ProductFactory
-from invoicing.tests.journeys import order_to_invoiced
-from lifecycle.settlement import payment_record
 from orders.models import EmailNotification
-from orders.tests.factories import order_place_for_test
 from orders_site.core.exceptions import ApplicationError
+from tests.builders import order_build, product_build
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def completed_order(catalogue, customer, staff_users):
+def completed_order(catalogue, customer):
     """A chair and a book, delivered and paid: the order is complete and its feedback request sent."""
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1), (catalogue.book, 1)])
-    order = order_to_invoiced(order=order, actor=staff_users["Warehouse"])
-    invoice = order.invoices.get()
-    payment_record(invoice=invoice, amount=invoice.total, method="bank_transfer", actor=staff_users["Customer service"])
-    order.refresh_from_db()
-    return order
+    return order_build(state="completed", customer=customer, lines=[(catalogue.chair, 1), (catalogue.book, 1)])
 
 
 @pytest.fixture
@@ -137,7 +129,7 @@ def test_a_rating_out_of_range_is_refused(feedback_request, catalogue, overall, 
 
 
 def test_only_products_on_the_order_can_be_rated(feedback_request, catalogue):
-    not_ordered = ProductFactory(sku="STOOL-1", price=Decimal("59.00"), tax_class=catalogue.standard)
+    not_ordered = product_build(sku="STOOL-1", price=Decimal("59.00"), tax_class=catalogue.standard)
 
     with pytest.raises(ApplicationError, match="Only products on this order can be rated"):
         feedback_submit(
@@ -152,12 +144,7 @@ def test_only_products_on_the_order_can_be_rated(feedback_request, catalogue):
 
 
 def test_an_order_not_yet_delivered_cannot_be_rated(catalogue, customer):
-    from feedback.models import FeedbackRequest
-    from feedback.services import feedback_request_create
-    from orders.tests.factories import order_place_for_test
-    from orders_site.core.exceptions import ApplicationError
-
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)])
 
     with pytest.raises(ApplicationError, match="once it has been delivered"):
         feedback_request_create(order=order)

@@ -15,16 +15,8 @@ from inventory.services import (
     stock_allocate_order,
     stock_receive,
 )
-from inventory.tests.factories import (
-    BinLocationFactory,
-    ProductFactory,
-    SupplierFactory,
-    WarehouseFactory,
-    order_with_lines,
-    purchase_order_sent,
-)
-from orders.models import Order
-from orders.tests.factories import CustomerFactory, order_place_for_test
+from inventory.tests.factories import BinLocationFactory, ProductFactory, SupplierFactory, WarehouseFactory
+from tests.builders import order_build, order_row, purchase_order_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +137,7 @@ def _allocate_meanwhile(monkeypatch, admin_class, method, lamp, quantity):
         result = original(self, *args, **kwargs)
         if not getattr(racing, "done", False):
             racing.done = True
-            stock_allocate_order(order=order_with_lines(lines=[(lamp, quantity)]))
+            stock_allocate_order(order=order_row(lines=[(lamp, quantity)]))
         return result
 
     monkeypatch.setattr(admin_class, method, racing)
@@ -249,8 +241,7 @@ def test_receive_stock_action_completes_waiting_back_orders(admin_client, stock)
     warehouse, _, _ = stock
     desk = ProductFactory(sku="DESK", is_backorderable=True)
     level = StockLevel.objects.create(product=desk, warehouse=warehouse)
-    order = order_place_for_test(customer=CustomerFactory(), products_and_quantities=[(desk, 1)])
-    assert order.status == Order.Status.BACKORDERED
+    order = order_build(state="backordered", lines=[(desk, 1)])
 
     response = action(admin_client, "receive_stock", [level], apply="1", **{f"level_{level.pk}": 1})
 
@@ -261,7 +252,7 @@ def test_receive_stock_action_completes_waiting_back_orders(admin_client, stock)
 
 def test_adjust_stock_action_needs_a_reason_and_reports_refusals(admin_client, stock):
     _, lamp, level = stock
-    stock_allocate_order(order=order_with_lines(lines=[(lamp, 4)]))
+    stock_allocate_order(order=order_row(lines=[(lamp, 4)]))
 
     response = action(admin_client, "adjust_stock", [level], apply="1", **{f"level_{level.pk}": -1})
     assert "This field is required." in response.context["form"].errors["reason"]
@@ -307,7 +298,7 @@ def test_fill_back_orders_action(admin_client, stock):
     response = action(admin_client, "fill_backorders", [level])
     assert messages_of(response) == ["No back-order could be given more stock."]
 
-    order = order_place_for_test(customer=CustomerFactory(), products_and_quantities=[(desk, 1)])
+    order = order_build(state="backordered", lines=[(desk, 1)])
     stock_receive(product=desk, warehouse=warehouse, quantity=1)
     response = action(admin_client, "fill_backorders", [level])
     assert messages_of(response) == [f"Back-orders complete and verified: {order.number}; partly allocated: none."]
@@ -468,7 +459,7 @@ def _rows(n: int):
         product = ProductFactory()
         bin_location = BinLocation.objects.create(warehouse=warehouse, code=f"B-{product.pk}")
         stock_receive(product=product, warehouse=warehouse, quantity=3, bin_location=bin_location)
-        stock_allocate_order(order=order_with_lines(lines=[(product, 1)]))
+        stock_allocate_order(order=order_row(lines=[(product, 1)]))
         purchase_order = purchase_order_sent(warehouse=warehouse, lines=[(product, 2)], supplier=supplier)
         purchase_order_receive(purchase_order=purchase_order, quantities={purchase_order.lines.get().pk: 1})
 

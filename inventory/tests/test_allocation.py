@@ -4,8 +4,9 @@ import pytest
 
 from inventory.models import StockAllocation, StockLevel
 from inventory.services import stock_allocate_order, stock_dispatch, stock_receive, stock_release_order
-from inventory.tests.factories import ProductFactory, WarehouseFactory, order_with_lines
+from inventory.tests.factories import ProductFactory, WarehouseFactory
 from orders_site.core.exceptions import ApplicationError
+from tests.builders import order_row
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_one_warehouse_that_ships_everything_wins_over_priority(two_warehouses, 
     put(chair, ams, 10)
     put(chair, rtm, 5)
     put(lamp, rtm, 5)
-    order = order_with_lines(lines=[(chair, 2), (lamp, 1)])
+    order = order_row(lines=[(chair, 2), (lamp, 1)])
 
     result = stock_allocate_order(order=order)
 
@@ -50,7 +51,7 @@ def test_split_when_no_warehouse_has_everything(two_warehouses, ledger_matches_l
     chair, book = ProductFactory(sku="CHAIR"), ProductFactory(sku="BOOK")
     put(chair, ams, 10)
     put(book, rtm, 10)
-    order = order_with_lines(lines=[(chair, 2), (book, 1)])
+    order = order_row(lines=[(chair, 2), (book, 1)])
 
     result = stock_allocate_order(order=order)
 
@@ -71,7 +72,7 @@ def test_a_line_is_split_only_when_no_warehouse_has_all_of_it(two_warehouses):
     put(lamp, ams, 5)
     put(lamp, rtm, 8)
     put(book, ams, 1)
-    order = order_with_lines(lines=[(book, 2), (lamp, 7)])
+    order = order_row(lines=[(book, 2), (lamp, 7)])
     put(book, rtm, 1)
 
     stock_allocate_order(order=order)
@@ -85,7 +86,7 @@ def test_two_lines_of_one_product_count_together(two_warehouses, ledger_matches_
     lamp = ProductFactory(sku="LAMP")
     put(lamp, ams, 5)
     put(lamp, rtm, 5)
-    order = order_with_lines(lines=[(lamp, 3), (lamp, 3)])
+    order = order_row(lines=[(lamp, 3), (lamp, 3)])
 
     result = stock_allocate_order(order=order)
 
@@ -101,7 +102,7 @@ def test_shortage_is_reported_not_raised_and_inactive_warehouses_are_skipped(two
     put(lamp, rtm, 9)
     rtm.is_active = False
     rtm.save()
-    order = order_with_lines(lines=[(lamp, 5)])
+    order = order_row(lines=[(lamp, 5)])
 
     result = stock_allocate_order(order=order)
 
@@ -115,7 +116,7 @@ def test_topping_up_prefers_the_warehouse_the_order_already_ships_from(two_wareh
     ams, rtm = two_warehouses
     lamp = ProductFactory(sku="LAMP")
     put(lamp, rtm, 2)
-    order = order_with_lines(lines=[(lamp, 4)])
+    order = order_row(lines=[(lamp, 4)])
     stock_allocate_order(order=order)
     put(lamp, ams, 10)
     put(lamp, rtm, 10)
@@ -130,7 +131,7 @@ def test_allocating_again_allocates_nothing_more(two_warehouses):
     ams, _ = two_warehouses
     lamp = ProductFactory()
     put(lamp, ams, 10)
-    order = order_with_lines(lines=[(lamp, 4)])
+    order = order_row(lines=[(lamp, 4)])
     stock_allocate_order(order=order)
 
     again = stock_allocate_order(order=order)
@@ -143,7 +144,7 @@ def test_release_gives_back_what_is_open_and_dispatch_takes_stock_out(two_wareho
     ams, _ = two_warehouses
     lamp = ProductFactory()
     put(lamp, ams, 10)
-    order = order_with_lines(lines=[(lamp, 4)])
+    order = order_row(lines=[(lamp, 4)])
     stock_allocate_order(order=order)
     allocation = StockAllocation.objects.get(order_line__order=order)
 
@@ -165,7 +166,7 @@ def test_dispatch_rereads_a_stale_allocation():
     warehouse = WarehouseFactory()
     lamp = ProductFactory()
     put(lamp, warehouse, 5)
-    order = order_with_lines(lines=[(lamp, 2)])
+    order = order_row(lines=[(lamp, 2)])
     stock_allocate_order(order=order)
     stale = StockAllocation.objects.get(order_line__order=order)
     stock_dispatch(allocation=StockAllocation.objects.get(pk=stale.pk), quantity=2, reference="x")

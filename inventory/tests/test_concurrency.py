@@ -8,8 +8,9 @@ from django.db import connection, transaction
 from inventory.models import StockAllocation, StockLevel
 from inventory.services import InsufficientStock, stock_allocate_order, stock_receive
 from inventory.services.ledger import movement_record
-from inventory.tests.factories import ProductFactory, WarehouseFactory, order_with_lines
+from inventory.tests.factories import ProductFactory, WarehouseFactory
 from orders.models import Order
+from tests.builders import customer_build, delivery_method_build, order_build, order_row
 
 pytestmark = [pytest.mark.postgres]
 
@@ -55,7 +56,7 @@ def test_fifty_buyers_race_for_ten_units(transactional_db, require_postgres):
     warehouse = WarehouseFactory(code="AMS")
     product = ProductFactory(sku="HOT")
     stock_receive(product=product, warehouse=warehouse, quantity=UNITS)
-    orders = [order_with_lines(lines=[(product, 1)]) for _ in range(BUYERS)]
+    orders = [order_row(lines=[(product, 1)]) for _ in range(BUYERS)]
 
     results, errors = race(lambda order: stock_allocate_order(order=order), orders)
 
@@ -66,16 +67,14 @@ def test_fifty_buyers_race_for_ten_units(transactional_db, require_postgres):
 
 
 def test_fifty_customers_placing_orders_at_once_never_oversell(transactional_db, require_postgres):
-    from orders.tests.factories import CustomerFactory, DeliveryMethodFactory, order_place_for_test
-
     warehouse = WarehouseFactory(code="AMS")
     product = ProductFactory(sku="HOT")
     stock_receive(product=product, warehouse=warehouse, quantity=UNITS)
-    customers = [CustomerFactory() for _ in range(BUYERS)]
-    DeliveryMethodFactory()
+    customers = [customer_build() for _ in range(BUYERS)]
+    delivery_method_build()  # made once here, not by fifty threads at once
 
     def place(customer):
-        return order_place_for_test(customer=customer, products_and_quantities=[(product, 1)]).status
+        return order_build(state=None, customer=customer, lines=[(product, 1)]).status
 
     results, errors = race(place, customers)
 
@@ -117,9 +116,7 @@ def test_receipts_and_orders_racing_over_two_products_do_not_deadlock(transactio
     first, second = ProductFactory(sku="A"), ProductFactory(sku="B")
     stock_receive(product=first, warehouse=warehouse, quantity=20)
     stock_receive(product=second, warehouse=warehouse, quantity=20)
-    orders = [
-        order_with_lines(lines=[(first, 1), (second, 1)] if i % 2 else [(second, 1), (first, 1)]) for i in range(20)
-    ]
+    orders = [order_row(lines=[(first, 1), (second, 1)] if i % 2 else [(second, 1), (first, 1)]) for i in range(20)]
 
     def work(item):
         if item is None:

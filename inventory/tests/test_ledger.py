@@ -13,8 +13,9 @@ from inventory.services import (
     stock_return,
     stock_write_off,
 )
-from inventory.tests.factories import BinLocationFactory, ProductFactory, WarehouseFactory, order_with_lines
+from inventory.tests.factories import BinLocationFactory, ProductFactory, WarehouseFactory
 from orders_site.core.exceptions import ApplicationError
+from tests.builders import order_row
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def test_adjust_both_ways_with_reason(ledger_matches_levels):
 def test_adjust_cannot_take_away_promised_units(ledger_matches_levels):
     product, warehouse = ProductFactory(), WarehouseFactory()
     stock_receive(product=product, warehouse=warehouse, quantity=5)
-    stock_allocate_order(order=order_with_lines(lines=[(product, 4)]))
+    stock_allocate_order(order=order_row(lines=[(product, 4)]))
     level = level_of(product, warehouse)
 
     with pytest.raises(InsufficientStock, match="promised to orders"):
@@ -102,7 +103,7 @@ def test_adjust_cannot_take_away_promised_units(ledger_matches_levels):
 def test_return_adds_units_and_write_off_removes_unpromised_units(ledger_matches_levels):
     product, warehouse = ProductFactory(), WarehouseFactory()
     stock_receive(product=product, warehouse=warehouse, quantity=3)
-    stock_allocate_order(order=order_with_lines(lines=[(product, 2)]))
+    stock_allocate_order(order=order_row(lines=[(product, 2)]))
     level = level_of(product, warehouse)
 
     stock_return(product=product, warehouse=warehouse, quantity=2, reason="RMA 7", reference="RMA-7")
@@ -197,7 +198,7 @@ def test_a_count_over_several_levels_is_applied_whole_or_not_at_all(ledger_match
     chair, lamp = ProductFactory(), ProductFactory()
     stock_receive(product=chair, warehouse=warehouse, quantity=5)
     stock_receive(product=lamp, warehouse=warehouse, quantity=3)
-    stock_allocate_order(order=order_with_lines(lines=[(lamp, 3)]))
+    stock_allocate_order(order=order_row(lines=[(lamp, 3)]))
     chair_level, lamp_level = level_of(chair, warehouse), level_of(lamp, warehouse)
 
     # One line cannot be applied (all lamps are promised): nothing of the count is

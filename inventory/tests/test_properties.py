@@ -19,8 +19,8 @@ from inventory.tests.factories import ProductFactory, WarehouseFactory
 from lifecycle.cancellation import order_cancel
 from lifecycle.receiving import stock_adjust, stock_backorders_fill, stock_receive, stock_return
 from orders.models import Order
-from orders.tests.factories import CustomerFactory, DeliveryMethodFactory, order_place_for_test
 from orders_site.core.exceptions import ApplicationError
+from tests.builders import delivery_method_build, order_build
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def world(db):
     # Cheap products so no risk rule holds an order; the first two can be back-ordered.
     products = [ProductFactory(sku=f"P{i}", price=Decimal("1.00"), is_backorderable=i < 2) for i in range(PRODUCTS)]
     warehouses = [WarehouseFactory(code=f"W{i}", priority=i + 1) for i in range(WAREHOUSES)]
-    DeliveryMethodFactory()
+    delivery_method_build()
     return products, warehouses
 
 
@@ -77,7 +77,7 @@ def apply(step, products, warehouses, model: Model):
             stock_return(product=products[p], warehouse=warehouses[w], quantity=quantity, reason="returned")
         model.add(products[p], warehouses[w], quantity)
     elif kind == "place":
-        order_place_for_test(customer=CustomerFactory(), products_and_quantities=[(products[p], q) for p, q in step[1]])
+        order_build(state=None, lines=[(products[p], q) for p, q in step[1]])
     elif kind == "cancel":
         order = _nth(list(Order.objects.order_by("pk")), step[1])
         if order is not None and order.is_cancellable:

@@ -17,8 +17,9 @@ from inventory.services import (
     purchase_orders_draft_from_suggestions,
     purchasing,
 )
-from inventory.tests.factories import ProductFactory, SupplierFactory, WarehouseFactory, purchase_order_sent
+from inventory.tests.factories import ProductFactory, SupplierFactory, WarehouseFactory
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
+from tests.builders import purchase_order_sent
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from inventory.models import StockLevel
 from inventory.selectors import replenishment_suggestions, stock_audit_differences
 from inventory.services import stock_allocate_order, stock_receive, stock_release_order
-from inventory.tests.factories import ProductFactory, WarehouseFactory, order_with_lines, purchase_order_sent
+from inventory.tests.factories import ProductFactory, WarehouseFactory
+from tests.builders import order_row, purchase_order_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +33,9 @@ def test_demand_of_the_last_30_days_times_lead_time_plus_safety_stock():
     level.save()
     long_ago = timezone.now() - timedelta(days=31)
     with mock.patch("django.utils.timezone.now", return_value=long_ago):
-        stock_allocate_order(order=order_with_lines(lines=[(lamp, 9)]))  # outside the window
-    stock_allocate_order(order=order_with_lines(lines=[(lamp, 12)]))
-    released = order_with_lines(lines=[(lamp, 3)])
+        stock_allocate_order(order=order_row(lines=[(lamp, 9)]))  # outside the window
+    stock_allocate_order(order=order_row(lines=[(lamp, 12)]))
+    released = order_row(lines=[(lamp, 3)])
     stock_allocate_order(order=released)
     stock_release_order(order=released)  # cancelled: not demand
     # 12 units in 30 days = 0.4 a day; x 10 days = 4; + safety 4 = reorder point 8.
@@ -45,7 +46,7 @@ def test_demand_of_the_last_30_days_times_lead_time_plus_safety_stock():
     assert (suggestion.suggested_reorder_point, suggestion.reorder_point) == (8, 8)
     assert suggestion.position == 40 - 21 and not suggestion.is_low and suggestion.suggested_quantity == 0
 
-    stock_allocate_order(order=order_with_lines(lines=[(lamp, 12)]))  # available 7, demand 24 -> lead 8, point 12
+    stock_allocate_order(order=order_row(lines=[(lamp, 12)]))  # available 7, demand 24 -> lead 8, point 12
     suggestion = suggestion_for(level)
     assert (suggestion.reorder_point, suggestion.position, suggestion.is_low) == (12, 7, True)
     assert suggestion.suggested_quantity == 12 - 7 + 8  # back above the point by one lead time
@@ -84,7 +85,7 @@ def test_audit_finds_nothing_when_everything_went_through_the_services():
     warehouse = WarehouseFactory()
     lamp = ProductFactory()
     stock_receive(product=lamp, warehouse=warehouse, quantity=5)
-    stock_allocate_order(order=order_with_lines(lines=[(lamp, 2)]))
+    stock_allocate_order(order=order_row(lines=[(lamp, 2)]))
     assert stock_audit_differences() == []
     call_command("stock_audit")
 
@@ -111,7 +112,7 @@ def test_stock_audit_also_checks_allocated_against_open_order_allocations():
     warehouse = WarehouseFactory(code="AMS")
     lamp = ProductFactory(sku="LAMP-1")
     stock_receive(product=lamp, warehouse=warehouse, quantity=5)
-    stock_allocate_order(order=order_with_lines(lines=[(lamp, 2)]))
+    stock_allocate_order(order=order_row(lines=[(lamp, 2)]))
     StockLevel.objects.filter(product=lamp).update(allocated=3)
 
     (difference,) = stock_audit_differences()

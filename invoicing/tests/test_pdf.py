@@ -10,9 +10,8 @@ from django.conf import settings
 from invoicing.models import Invoice
 from invoicing.pdf import StaticOnlyFetcher
 from invoicing.services import invoice_pdf_ensure
-from invoicing.tests.journeys import order_to_invoiced
-from orders.tests.factories import order_place_for_test
 from orders_site.core.exceptions import ApplicationError
+from tests.builders import order_build
 from tests.pdf_text import pdf_text
 
 STATIC = Path(settings.STATICFILES_DIRS[0]).resolve()
@@ -94,11 +93,13 @@ def test_the_fetcher_serves_static_files_from_a_folder_whose_name_needs_escaping
 
 @pytest.fixture
 def invoice(catalogue, customer, staff_users) -> Invoice:
-    order = order_place_for_test(
+    order = order_build(
+        state="invoiced",
         customer=customer,
-        products_and_quantities=[(catalogue.chair, 2), (catalogue.book, 1), (catalogue.assembly, 1)],
+        lines=[(catalogue.chair, 2), (catalogue.book, 1), (catalogue.assembly, 1)],
+        actor=staff_users["Warehouse"],
     )
-    return order_to_invoiced(order=order, actor=staff_users["Warehouse"]).invoices.get()
+    return order.invoices.get()
 
 
 @pytest.mark.django_db

@@ -14,12 +14,11 @@ from invoicing.gateways import GatewayResult, TestGateway
 from invoicing.models import Invoice, Payment
 from invoicing.services import invoice_issue
 from invoicing.tasks import invoice_pdf_render_task
-from invoicing.tests.journeys import order_to_invoiced, order_to_shipped
 from lifecycle.delivery import shipment_deliver
 from lifecycle.settlement import payment_record
 from orders.models import Customer, EmailNotification, Order, Voucher
-from orders.tests.factories import CustomerFactory, order_place_for_test
 from orders_site.core.exceptions import ApplicationError, PermissionRefused
+from tests.builders import customer_build, order_advance, order_build, parcels_of
 
 pytestmark = pytest.mark.django_db
 
@@ -37,15 +36,13 @@ def service(staff_users):
 
 
 def place(catalogue, customer, *products_and_quantities, **kwargs) -> Order:
-    return order_place_for_test(
-        customer=customer, products_and_quantities=products_and_quantities or [(catalogue.chair, 1)], **kwargs
-    )
+    return order_build(customer=customer, lines=products_and_quantities or [(catalogue.chair, 1)], **kwargs)
 
 
 @pytest.fixture
 def invoice(catalogue, customer, warehouse) -> Invoice:
     """One chair, delivered: 149.00 + 31.29 tax + shipping 4.95 + 1.04 tax = 186.28."""
-    order = order_to_invoiced(order=place(catalogue, customer), actor=warehouse)
+    order = place(catalogue, customer, state="invoiced", actor=warehouse)
     return order.invoices.get()
 
 
@@ -59,7 +56,7 @@ def number_of(invoice: Invoice) -> int:
 def test_delivery_issues_the_invoice_from_the_order_lines(catalogue, customer, warehouse):
     order = place(catalogue, customer, (catalogue.chair, 2), (catalogue.book, 1))
 
-    order = order_to_invoiced(order=order, actor=warehouse)
+    order = order_advance(order=order, state="invoiced", actor=warehouse)
 
     invoice = order.invoices.get()
     assert invoice.status == Invoice.Status.ISSUED
@@ -99,9 +96,7 @@ def test_prepaid_customers_get_the_default_term_and_account_customers_their_own(
         full_name="Account", email="account@example.com", payment_terms=Customer.PaymentTerms.NET, net_days=30
     )
 
-    invoices = [
-        order_to_invoiced(order=place(catalogue, c), actor=warehouse).invoices.get() for c in (prepaid, account)
-    ]
+    invoices = [place(catalogue, c, state="invoiced", actor=warehouse).invoices.get() for c in (prepaid, account)]
 
     assert [(i.due_date - i.issued_at.date()).days for i in invoices] == [settings.DEFAULT_PAYMENT_TERMS_DAYS, 30]
 
@@ -111,13 +106,13 @@ def test_an_order_is_invoiced_once(invoice, catalogue, customer, warehouse):
         invoice_issue(order=invoice.order, actor=warehouse)
 
     assert Invoice.objects.count() == 1
-    later = order_to_invoiced(order=place(catalogue, CustomerFactory()), actor=warehouse).invoices.get()
+    later = place(catalogue, customer_build(), state="invoiced", actor=warehouse).invoices.get()
     assert number_of(later) == 2, "the refused attempt used no number"
 
 
 def test_an_order_not_yet_delivered_is_not_invoiced(catalogue, customer, warehouse):
     order = place(catalogue, customer)
-    order_to_shipped(order=order, actor=warehouse)
+    order_advance(order=order, state="shipped", actor=warehouse)
 
     with pytest.raises(ApplicationError, match="Cannot invoice order .* while it is “Shipped”"):
         invoice_issue(order=order, actor=warehouse)
@@ -126,8 +121,11 @@ def test_an_order_not_yet_delivered_is_not_invoiced(catalogue, customer, warehou
 
 
 def test_invoice_numbers_are_consecutive_and_a_rolled_back_number_goes_to_the_next_invoice(catalogue, warehouse):
-    first, interrupted, third = (place(catalogue, CustomerFactory()) for _ in range(3))
-    parcels = {order.pk: order_to_shipped(order=order, actor=warehouse)[0] for order in (first, interrupted, third)}
+    first, interrupted, third = (place(catalogue, customer_build()) for _ in range(3))
+    parcels = {
+        order.pk: parcels_of(order_advance(order=order, state="shipped", actor=warehouse))[0]
+        for order in (first, interrupted, third)
+    }
 
     shipment_deliver(shipment=parcels[first.pk], actor=warehouse)
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -145,7 +143,7 @@ def test_the_invoice_keeps_the_prices_and_discount_of_the_order(catalogue, custo
     # Given an order placed with 10 % off: 149.00 - 14.90 = 134.10 + 28.16 tax, shipping 4.95 + 1.04.
     voucher = Voucher.objects.create(code="SPRING10", percent_off=D("10"))
     order = place(catalogue, customer, discount_code="SPRING10")
-    (parcel,) = order_to_shipped(order=order, actor=warehouse)
+    (parcel,) = parcels_of(order_advance(order=order, state="shipped", actor=warehouse))
 
     # When the manager changes the catalogue and the voucher before the parcel arrives.
     catalogue.chair.price = D("179.00")
@@ -259,7 +257,7 @@ def test_a_card_authorised_at_checkout_is_captured_after_the_invoice_is_issued(
     order = place(catalogue, customer, payment_method="card", card_token="4242 4242 4242 4242")
 
     with django_capture_on_commit_callbacks(execute=False) as after_commit:
-        order = order_to_invoiced(order=order, actor=warehouse)
+        order = order_advance(order=order, state="invoiced", actor=warehouse)
     # Nothing is taken from the card inside the delivery's transaction
     assert order.payments.get().status == Payment.Status.AUTHORIZED
     assert order.status == Order.Status.INVOICED
@@ -283,7 +281,7 @@ def test_a_capture_task_run_twice_captures_once(catalogue, customer, warehouse, 
 
     order = place(catalogue, customer, payment_method="card", card_token="4242 4242 4242 4242")
     with django_capture_on_commit_callbacks(execute=True):
-        order = order_to_invoiced(order=order, actor=warehouse)
+        order = order_advance(order=order, state="invoiced", actor=warehouse)
     payment = order.payments.get()
 
     with mock.patch.object(TestGateway, "capture") as capture:
@@ -305,7 +303,7 @@ def test_a_capture_the_bank_refuses_leaves_the_invoice_open(
     settings.PAYMENT_GATEWAY = f"{__name__}.CaptureDecliningGateway"
 
     with django_capture_on_commit_callbacks(execute=True):
-        order = order_to_invoiced(order=order, actor=warehouse)
+        order = order_advance(order=order, state="invoiced", actor=warehouse)
 
     assert order.payments.get().status == Payment.Status.FAILED
     assert order.events.get(kind="payment.fail").note == "Authorisation expired"
@@ -321,7 +319,7 @@ def test_a_lost_capture_task_is_queued_again_by_the_beat_sweep(
 
     order = place(catalogue, customer, payment_method="card", card_token="4242 4242 4242 4242")
     with django_capture_on_commit_callbacks(execute=False):
-        order = order_to_invoiced(order=order, actor=warehouse)
+        order = order_advance(order=order, state="invoiced", actor=warehouse)
     assert payment_captures_requeue_stale(older_than_seconds=600) == 0, "not before the grace period"
 
     Invoice.objects.filter(order=order).update(issued_at=timezone.now() - timezone.timedelta(minutes=11))
@@ -339,7 +337,7 @@ def test_a_broker_outage_at_delivery_does_not_undo_the_delivery_and_the_pdf_foll
     catalogue, customer, warehouse, django_capture_on_commit_callbacks
 ):
     order = place(catalogue, customer)
-    (parcel,) = order_to_shipped(order=order, actor=warehouse)
+    (parcel,) = parcels_of(order_advance(order=order, state="shipped", actor=warehouse))
     broker_down = kombu.exceptions.OperationalError("[Errno 111] Connection refused")
 
     with (
@@ -364,7 +362,7 @@ def test_invoice_numbers_follow_the_merchants_calendar_year(catalogue, customer,
     from zoneinfo import ZoneInfo
 
     settings.TIME_ZONE = "Europe/Amsterdam"
-    shipments = order_to_shipped(order=place(catalogue, customer, (catalogue.book, 1)), actor=warehouse)
+    shipments = parcels_of(place(catalogue, customer, (catalogue.book, 1), state="shipped", actor=warehouse))
     new_year = datetime(2027, 1, 1, 0, 30, tzinfo=ZoneInfo("Europe/Amsterdam")).astimezone(UTC)
     assert new_year.year == 2026  # timezone.now() is in UTC, as Django gives it
     monkeypatch.setattr(timezone, "now", lambda: new_year)

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 
 from invoicing.models import Invoice, Payment
-from invoicing.tests.journeys import order_row
 from orders.models import Order, OrderEvent
 from orders.services.transitions import transition_run
 from orders_site.core.exceptions import PermissionRefused, TransitionRefused
+from tests.builders import order_row
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from orders.services.notifications import (
     notification_queue,
     notification_resend_pending,
 )
-from orders.tests.factories import CustomerFactory, order_place_for_test
+from tests.builders import order_build
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +28,14 @@ Kind, Status = EmailNotification.Kind, EmailNotification.Status
 @pytest.fixture
 def order(catalogue, customer):
     """A placed order whose "order received" e-mail is waiting in the outbox (no task ran)."""
-    return order_place_for_test(customer=customer, products_and_quantities=[(catalogue.book, 1)])
+    return order_build(customer=customer, lines=[(catalogue.book, 1)])
 
 
 def test_the_same_event_queued_twice_makes_one_row_and_one_email(
     catalogue, customer, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.book, 1)])
+        order = order_build(customer=customer, lines=[(catalogue.book, 1)])
         again = notification_queue(order=order, kind=Kind.ORDER_RECEIVED)
 
     assert again is None
@@ -80,10 +80,7 @@ def test_a_missing_row_sends_nothing(mailoutbox):
 
 def test_resend_picks_up_only_old_pending_rows(catalogue, mailoutbox):
     # Given four e-mails: two lost for half an hour, one just queued, one already sent.
-    orders = [
-        order_place_for_test(customer=CustomerFactory(), products_and_quantities=[(catalogue.book, 1)])
-        for _ in range(4)
-    ]
+    orders = [order_build(lines=[(catalogue.book, 1)]) for _ in range(4)]
     lost, also_lost, fresh, sent = (o.notifications.get() for o in orders)
     notification_deliver(notification_id=sent.pk)
     half_an_hour_ago = timezone.now() - timedelta(minutes=30)
@@ -175,7 +172,7 @@ def test_a_broker_outage_does_not_fail_the_checkout_and_the_email_goes_out_later
         mock.patch.object(notification_send, "delay", side_effect=broker_down),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.book, 1)])
+        order = order_build(customer=customer, lines=[(catalogue.book, 1)])
 
     # Then the order stands and its e-mail waits in the outbox.
     assert Order.objects.get(pk=order.pk).status == Order.Status.VERIFIED

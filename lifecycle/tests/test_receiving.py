@@ -8,11 +8,10 @@ from django.utils.dateformat import format as date_format
 
 from inventory import services as stock
 from inventory.models import StockLevel
-from inventory.tests.factories import ProductFactory, WarehouseFactory, purchase_order_sent
 from lifecycle.cancellation import order_cancel
 from lifecycle.receiving import purchase_order_receive, stock_adjust, stock_backorders_fill, stock_receive, stock_return
 from orders.models import EmailNotification, Order
-from orders.tests.factories import CustomerFactory, order_place_for_test
+from tests.builders import order_build, product_build, purchase_order_sent, warehouse_build
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +19,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def desk(db):
     """A back-orderable product with no stock, ten days to restock."""
-    warehouse = WarehouseFactory(code="AMS", priority=1)
-    product = ProductFactory(sku="DESK", is_backorderable=True, restock_lead_days=10)
+    warehouse = warehouse_build(code="AMS", priority=1)
+    product = product_build(sku="DESK", is_backorderable=True, restock_lead_days=10)
     StockLevel.objects.create(product=product, warehouse=warehouse)
     return product
 
 
 def place(product, quantity):
-    return order_place_for_test(customer=CustomerFactory(), products_and_quantities=[(product, quantity)])
+    return order_build(state=None, lines=[(product, quantity)])
 
 
 def status(order):
@@ -55,7 +54,7 @@ def test_a_short_back_orderable_order_waits_and_the_customer_is_told_the_date(
 
 def test_the_expected_date_comes_from_an_open_purchase_order_when_there_is_one(desk):
     arriving = timezone.localdate() + timedelta(days=3)
-    purchase_order_sent(warehouse=WarehouseFactory(code="AMS"), lines=[(desk, 5)], expected_on=arriving)
+    purchase_order_sent(warehouse=warehouse_build(code="AMS"), lines=[(desk, 5)], expected_on=arriving)
 
     order = place(desk, 1)
 
@@ -63,7 +62,7 @@ def test_the_expected_date_comes_from_an_open_purchase_order_when_there_is_one(d
 
 
 def test_receipts_fill_back_orders_oldest_first(desk, ledger_matches_levels, django_capture_on_commit_callbacks):
-    warehouse = WarehouseFactory(code="AMS")
+    warehouse = warehouse_build(code="AMS")
     first, second, third = place(desk, 2), place(desk, 1), place(desk, 3)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -96,7 +95,7 @@ def test_receipts_fill_back_orders_oldest_first(desk, ledger_matches_levels, dja
 def test_the_back_order_ready_mail_says_it_will_ship(desk, mailoutbox, django_capture_on_commit_callbacks):
     order = place(desk, 1)
     with django_capture_on_commit_callbacks(execute=True):
-        stock_receive(product=desk, warehouse=WarehouseFactory(code="AMS"), quantity=1)
+        stock_receive(product=desk, warehouse=warehouse_build(code="AMS"), quantity=1)
 
     mail = mailoutbox[-1]
     assert mail.subject == f"Everything for your order {order.number} is in stock"
@@ -104,7 +103,7 @@ def test_the_back_order_ready_mail_says_it_will_ship(desk, mailoutbox, django_ca
 
 
 def test_a_return_and_a_found_unit_also_go_to_back_orders_first(desk):
-    warehouse = WarehouseFactory(code="AMS")
+    warehouse = warehouse_build(code="AMS")
     first, second = place(desk, 1), place(desk, 1)
 
     stock_return(product=desk, warehouse=warehouse, quantity=1, reason="RMA")
@@ -114,7 +113,7 @@ def test_a_return_and_a_found_unit_also_go_to_back_orders_first(desk):
 
 
 def test_receiving_without_filling_leaves_back_orders_for_a_later_run(desk):
-    warehouse = WarehouseFactory(code="AMS")
+    warehouse = warehouse_build(code="AMS")
     order = place(desk, 1)
     stock.stock_receive(product=desk, warehouse=warehouse, quantity=1)  # inventory's: no fill
     assert status(order) == "backordered"
@@ -125,7 +124,7 @@ def test_receiving_without_filling_leaves_back_orders_for_a_later_run(desk):
 
 
 def test_stock_freed_by_a_cancellation_goes_to_waiting_back_orders(desk, django_capture_on_commit_callbacks):
-    warehouse = WarehouseFactory(code="AMS")
+    warehouse = warehouse_build(code="AMS")
     stock_receive(product=desk, warehouse=warehouse, quantity=2)
     holder = place(desk, 2)
     waiting = place(desk, 2)
@@ -141,7 +140,7 @@ def test_stock_freed_by_a_cancellation_goes_to_waiting_back_orders(desk, django_
 def test_a_purchase_order_receipt_completes_two_back_orders(
     desk, ledger_matches_levels, django_capture_on_commit_callbacks
 ):
-    warehouse = WarehouseFactory(code="AMS")
+    warehouse = warehouse_build(code="AMS")
     purchase_order = purchase_order_sent(warehouse=warehouse, lines=[(desk, 10)])
     first, second, third = place(desk, 1), place(desk, 2), place(desk, 4)
     line = purchase_order.lines.get()

@@ -21,7 +21,7 @@ from orders.events import (
     transition_kind,
 )
 from orders.models import OrderEvent
-from orders.tests.factories import order_place_for_test
+from tests.builders import order_build
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_every_transition_of_every_timeline_model_has_its_member_with_the_code_i
 
 
 def test_an_unknown_transition_is_refused_loudly_and_writes_nothing(catalogue, customer):
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)])
     before = OrderEvent.objects.count()
 
     with pytest.raises(LookupError, match="teleport"):
@@ -68,9 +68,9 @@ def test_an_unknown_transition_is_refused_loudly_and_writes_nothing(catalogue, c
 @pytest.fixture
 def placed(catalogue, customer):
     """A card order, and the arguments of every note function for it (its outbox row, its payment)."""
-    order = order_place_for_test(
+    order = order_build(
         customer=customer,
-        products_and_quantities=[(catalogue.chair, 1)],
+        lines=[(catalogue.chair, 1)],
         payment_method="card",
         card_token="4242424242424242",
     )
@@ -135,7 +135,7 @@ def test_customer_messages_hang_off_the_enum_and_are_found_for_stored_events(cat
     assert all(isinstance(kind, Kind) for kind in CUSTOMER_MESSAGES)
     assert all(isinstance(kind, Kind) for kind in CUSTOMER_NOTES)
 
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)])
     events.event_order_backorder_expected(order=order, expected_date=date(2031, 3, 5), note="Around 5 March")
     staff_only = events.event_order_address_changed(order=order, note="Billing address corrected: city.")
 

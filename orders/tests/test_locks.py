@@ -4,9 +4,8 @@ tests/concurrency). The one lock order rests on back-orders coming back in prima
 import pytest
 
 from inventory.models import StockLevel
-from inventory.tests.factories import ProductFactory, WarehouseFactory
 from orders.locks import backorders_lock
-from orders.tests.factories import CustomerFactory, order_place_for_test
+from tests.builders import order_build, product_build, warehouse_build
 
 pytestmark = pytest.mark.django_db
 
@@ -14,13 +13,13 @@ pytestmark = pytest.mark.django_db
 def test_backorders_lock_returns_the_back_orders_waiting_for_the_products_oldest_key_first(catalogue):
     # Given a desk and a shelf that can be back-ordered, none in stock, three back-orders and an
     # order that got its chair
-    warehouse = WarehouseFactory(code="DEN")
-    desk, shelf = (ProductFactory(sku=sku, is_backorderable=True) for sku in ("DESK", "SHELF"))
+    warehouse = warehouse_build(code="DEN")
+    desk, shelf = (product_build(sku=sku, is_backorderable=True) for sku in ("DESK", "SHELF"))
     for product in (desk, shelf):
         StockLevel.objects.create(product=product, warehouse=warehouse)
 
     def place(*products):
-        return order_place_for_test(customer=CustomerFactory(), products_and_quantities=[(p, 1) for p in products])
+        return order_build(state=None, lines=[(p, 1) for p in products])
 
     desk_only, shelf_only, both = place(desk), place(shelf), place(desk, shelf)
     chair = place(catalogue.chair)

@@ -2,12 +2,11 @@
 
 import pytest
 
-from invoicing.tests.journeys import order_to_shipped
 from orders.models import Order, OrderEvent
 from orders.services.addresses import order_address_update
 from orders.services.verification import order_reverify
-from orders.tests.factories import address_data, order_place_for_test
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
+from tests.builders import address_data, order_build
 
 pytestmark = pytest.mark.django_db
 
@@ -18,13 +17,9 @@ def service(staff_users):
 
 
 def held_for_address(catalogue, customer) -> Order:
-    order = order_place_for_test(
-        customer=customer,
-        products_and_quantities=[(catalogue.book, 1)],
-        shipping_address=address_data(postal_code="12"),
+    return order_build(
+        state="on_hold", customer=customer, lines=[(catalogue.book, 1)], shipping_address=address_data(postal_code="12")
     )
-    assert order.status == Order.Status.ON_HOLD
-    return order
 
 
 def address_changes(order) -> list[OrderEvent]:
@@ -70,9 +65,7 @@ def test_nothing_changed_writes_nothing(catalogue, customer, service):
 
 
 def test_refused_once_the_order_is_dispatched(catalogue, customer, staff_users, service):
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.book, 1)])
-    order_to_shipped(order=order, actor=staff_users["Warehouse"])
-    order.refresh_from_db()
+    order = order_build(state="shipped", customer=customer, lines=[(catalogue.book, 1)], actor=staff_users["Warehouse"])
     events = order.events.count()
 
     with pytest.raises(TransitionRefused, match="can only be corrected until the order is dispatched"):
@@ -87,7 +80,7 @@ def test_refused_once_the_order_is_dispatched(catalogue, customer, staff_users, 
 
 def test_refuses_an_address_of_another_order_or_fields_that_are_no_address(catalogue, customer, service):
     order = held_for_address(catalogue, customer)
-    other = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.book, 1)])
+    other = order_build(state=None, customer=customer, lines=[(catalogue.book, 1)])
 
     with pytest.raises(ApplicationError, match="not the shipping or billing address of order"):
         order_address_update(order=order, address=other.shipping_address, changes={"city": "X"}, actor=service)

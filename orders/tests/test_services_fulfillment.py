@@ -6,7 +6,6 @@ import pytest
 
 from inventory.models import StockAllocation, StockLevel, StockMovement
 from invoicing.models import Payment
-from invoicing.tests.journeys import order_to_packed, shipment_hand_to_carrier
 from lifecycle.cancellation import order_cancel
 from lifecycle.delivery import shipment_deliver
 from orders.models import EmailNotification, Order, Shipment
@@ -19,8 +18,9 @@ from orders.services.fulfillment import (
     shipment_return_to_sender,
     shipment_start_picking,
 )
-from orders.tests.factories import DeliveryMethodFactory, order_place_for_test
+from orders.tests.factories import DeliveryMethodFactory
 from orders_site.core.exceptions import ApplicationError, TransitionRefused
+from tests.builders import order_advance, order_build, parcels_of, shipment_hand_to_carrier
 
 pytestmark = pytest.mark.django_db
 
@@ -38,10 +38,7 @@ def service(staff_users):
 @pytest.fixture
 def split_order(catalogue, customer):
     """Chairs in Amsterdam, a book only in Rotterdam, and assembly (a service) on top."""
-    return order_place_for_test(
-        customer=customer,
-        products_and_quantities=[(catalogue.chair, 2), (catalogue.book, 1), (catalogue.assembly, 1)],
-    )
+    return order_build(customer=customer, lines=[(catalogue.chair, 2), (catalogue.book, 1), (catalogue.assembly, 1)])
 
 
 def level(product, warehouse) -> tuple[int, int]:
@@ -62,7 +59,7 @@ def test_fulfilment_makes_one_parcel_per_warehouse_and_the_service_travels_with_
 
 
 def test_dispatch_needs_a_carrier_and_a_tracking_number(split_order, warehouse, catalogue):
-    parcel = order_to_packed(order=split_order, actor=warehouse)[0]
+    parcel = parcels_of(order_advance(order=split_order, state="packed", actor=warehouse))[0]
     events_before = split_order.events.count()
 
     with pytest.raises(ApplicationError) as refused:
@@ -81,7 +78,7 @@ def test_dispatch_needs_a_carrier_and_a_tracking_number(split_order, warehouse, 
 def test_stock_leaves_the_shelf_at_dispatch_and_the_order_follows_its_parcels(
     split_order, warehouse, catalogue, mailoutbox, django_capture_on_commit_callbacks
 ):
-    amsterdam, rotterdam = order_to_packed(order=split_order, actor=warehouse)
+    amsterdam, rotterdam = parcels_of(order_advance(order=split_order, state="packed", actor=warehouse))
     assert level(catalogue.chair, catalogue.main) == (10, 2), "packing does not take stock off the shelf"
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -117,13 +114,10 @@ def test_stock_leaves_the_shelf_at_dispatch_and_the_order_follows_its_parcels(
 
 def test_a_pickup_order_is_handed_over_without_carrier_or_tracking(catalogue, customer, warehouse):
     pickup = DeliveryMethodFactory(code="pickup", name="Pick up", fee=Decimal("0"), is_pickup=True)
-    order = order_place_for_test(
-        customer=customer,
-        products_and_quantities=[(catalogue.chair, 1)],
-        delivery_method=pickup,
-        shipping_address=None,
+    order = order_build(
+        state="packed", customer=customer, lines=[(catalogue.chair, 1)], delivery_method=pickup, shipping_address=None
     )
-    (parcel,) = order_to_packed(order=order, actor=warehouse)
+    (parcel,) = parcels_of(order)
 
     parcel = shipment_dispatch(shipment=parcel, carrier="", tracking_number="", actor=warehouse)
 
@@ -133,10 +127,7 @@ def test_a_pickup_order_is_handed_over_without_carrier_or_tracking(catalogue, cu
 
 
 def test_the_order_is_delivered_and_invoiced_only_when_its_last_parcel_arrives(split_order, warehouse):
-    amsterdam, rotterdam = (
-        shipment_hand_to_carrier(shipment=s, actor=warehouse)
-        for s in order_to_packed(order=split_order, actor=warehouse)
-    )
+    amsterdam, rotterdam = parcels_of(order_advance(order=split_order, state="shipped", actor=warehouse))
 
     shipment_deliver(shipment=amsterdam, actor=warehouse)
     split_order.refresh_from_db()
@@ -154,9 +145,8 @@ def test_the_order_is_delivered_and_invoiced_only_when_its_last_parcel_arrives(s
 
 
 def test_a_failed_delivery_can_be_tried_again(catalogue, customer, warehouse):
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
-    (parcel,) = order_to_packed(order=order, actor=warehouse)
-    parcel = shipment_hand_to_carrier(shipment=parcel, actor=warehouse)
+    order = order_build(state="shipped", customer=customer, lines=[(catalogue.chair, 1)], actor=warehouse)
+    (parcel,) = parcels_of(order)
 
     shipment_mark_in_transit(shipment=parcel, actor=warehouse)
     shipment_fail_delivery(shipment=parcel, actor=warehouse, note="nobody home")
@@ -179,9 +169,8 @@ def test_a_failed_delivery_can_be_tried_again(catalogue, customer, warehouse):
 
 
 def test_a_parcel_returned_to_sender_does_not_deliver_or_invoice_the_order(catalogue, customer, warehouse):
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
-    (parcel,) = order_to_packed(order=order, actor=warehouse)
-    parcel = shipment_hand_to_carrier(shipment=parcel, actor=warehouse)
+    order = order_build(state="shipped", customer=customer, lines=[(catalogue.chair, 1)], actor=warehouse)
+    (parcel,) = parcels_of(order)
     shipment_fail_delivery(shipment=parcel, actor=warehouse)
 
     shipment_return_to_sender(shipment=parcel, actor=warehouse)
@@ -214,9 +203,9 @@ def test_cancelling_gives_the_stock_back_with_a_release_movement(split_order, se
 
 
 def test_cancelling_voids_the_card_authorisation(catalogue, customer, service):
-    order = order_place_for_test(
+    order = order_build(
         customer=customer,
-        products_and_quantities=[(catalogue.chair, 1)],
+        lines=[(catalogue.chair, 1)],
         payment_method="card",
         card_token="4242424242424242",
     )
@@ -236,9 +225,9 @@ def test_the_card_hold_is_released_at_the_gateway_only_once_the_cancellation_com
 
     from invoicing.gateways import TestGateway
 
-    order = order_place_for_test(
+    order = order_build(
         customer=customer,
-        products_and_quantities=[(catalogue.chair, 1)],
+        lines=[(catalogue.chair, 1)],
         payment_method="card",
         card_token="4242424242424242",
     )
@@ -271,8 +260,7 @@ def test_cancelling_cancels_the_parcels_not_yet_sent(split_order, warehouse, ser
 
 
 def test_cancelling_is_refused_once_a_parcel_has_left(split_order, warehouse, service, catalogue):
-    amsterdam, _ = order_to_packed(order=split_order, actor=warehouse)
-    shipment_hand_to_carrier(shipment=amsterdam, actor=warehouse)
+    order_advance(order=split_order, state="partially_shipped", actor=warehouse)
     events_before = split_order.events.count()
 
     with pytest.raises(TransitionRefused) as refused:
@@ -287,7 +275,7 @@ def test_cancelling_is_refused_once_a_parcel_has_left(split_order, warehouse, se
 
 
 def test_a_cancelled_order_cannot_be_cancelled_again(catalogue, customer, service):
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)])
     order_cancel(order=order, actor=service)
 
     with pytest.raises(TransitionRefused, match="while it is “Cancelled”"):
@@ -299,7 +287,7 @@ def test_a_cancelled_order_cannot_be_cancelled_again(catalogue, customer, servic
 def test_the_customer_is_told_of_the_cancellation(
     catalogue, customer, service, mailoutbox, django_capture_on_commit_callbacks
 ):
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)])
 
     with django_capture_on_commit_callbacks(execute=True):
         order_cancel(order=order, actor=service)

@@ -12,7 +12,8 @@ from invoicing.models import Payment
 from invoicing.services import PaymentDeclined
 from orders.models import Address, EmailNotification, Order, OrderEvent, OrderLine, Voucher
 from orders.services.placement import InvalidOrder, LineRequest, order_place
-from orders.tests.factories import DeliveryMethodFactory, address_data, order_place_for_test
+from orders.tests.factories import DeliveryMethodFactory
+from tests.builders import address_data, order_build
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def nothing_was_written():
 
 
 def test_lines_take_name_sku_price_and_tax_from_the_catalogue(catalogue, customer):
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.lamp, 3), (catalogue.book, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.lamp, 3), (catalogue.book, 1)])
 
     lamp, book = order.lines.all()
     assert (lamp.sku, lamp.name, lamp.unit_price, lamp.tax_rate) == ("LAMP-1", "Desk lamp", D("39.95"), D("0.21"))
@@ -53,13 +54,13 @@ def test_the_price_at_placement_counts_not_the_one_seen_earlier(catalogue, custo
     catalogue.lamp.price = D("44.95")
     catalogue.lamp.save()
 
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.lamp, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.lamp, 1)])
 
     assert order.lines.get().unit_price == D("44.95")
 
 
 def test_the_line_snapshot_survives_later_catalogue_changes(catalogue, customer):
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 2)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 2)])
 
     catalogue.chair.price = D("199.00")
     catalogue.chair.name = "Oak chair (new model)"
@@ -75,9 +76,7 @@ def test_the_line_snapshot_survives_later_catalogue_changes(catalogue, customer)
 def test_a_valid_discount_code_is_applied_whatever_its_case(catalogue, customer):
     Voucher.objects.create(code="spring10", percent_off=D("10"))
 
-    order = order_place_for_test(
-        customer=customer, products_and_quantities=[(catalogue.chair, 1)], discount_code="  Spring10 "
-    )
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)], discount_code="  Spring10 ")
 
     assert order.discount_code == "SPRING10"
     assert (order.discount_total, order.lines.get().net_amount) == (D("14.90"), D("134.10"))
@@ -99,9 +98,7 @@ def test_an_invalid_discount_code_is_refused_next_to_its_field(catalogue, custom
         Voucher.objects.create(code="SPRING10", percent_off=D("10"), **voucher)
 
     with pytest.raises(InvalidOrder) as refused:
-        order_place_for_test(
-            customer=customer, products_and_quantities=[(catalogue.chair, 1)], discount_code="SPRING10"
-        )
+        order_build(customer=customer, lines=[(catalogue.chair, 1)], discount_code="SPRING10")
 
     assert refused.value.extra == {"field": "discount_code"}
     assert "discount code is not valid" in refused.value.message
@@ -111,9 +108,7 @@ def test_an_invalid_discount_code_is_refused_next_to_its_field(catalogue, custom
 def test_pickup_needs_no_address(catalogue, customer):
     pickup = DeliveryMethodFactory(code="pickup", name="Pick up in Amsterdam", fee=D("0"), is_pickup=True)
 
-    order = order_place_for_test(
-        customer=customer, products_and_quantities=[(catalogue.chair, 1)], delivery_method=pickup, shipping_address=None
-    )
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)], delivery_method=pickup, shipping_address=None)
 
     assert order.status == Order.Status.VERIFIED
     assert order.shipping_address is None
@@ -122,7 +117,7 @@ def test_pickup_needs_no_address(catalogue, customer):
 
 def test_delivery_needs_an_address(catalogue, customer):
     with pytest.raises(InvalidOrder) as refused:
-        order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)], shipping_address=None)
+        order_build(customer=customer, lines=[(catalogue.chair, 1)], shipping_address=None)
 
     assert refused.value.extra == {"field": "shipping_address"}
     assert nothing_was_written()
@@ -132,9 +127,9 @@ def test_cash_on_delivery_is_refused_with_pickup(catalogue, customer):
     pickup = DeliveryMethodFactory(code="pickup", name="Pick up in Amsterdam", fee=D("0"), is_pickup=True)
 
     with pytest.raises(InvalidOrder) as refused:
-        order_place_for_test(
+        order_build(
             customer=customer,
-            products_and_quantities=[(catalogue.chair, 1)],
+            lines=[(catalogue.chair, 1)],
             delivery_method=pickup,
             shipping_address=None,
             payment_method="cash_on_delivery",
@@ -148,9 +143,7 @@ def test_cash_on_delivery_is_refused_with_pickup(catalogue, customer):
 
 
 def test_cash_on_delivery_is_fine_with_delivery(catalogue, customer):
-    order = order_place_for_test(
-        customer=customer, products_and_quantities=[(catalogue.chair, 1)], payment_method="cash_on_delivery"
-    )
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)], payment_method="cash_on_delivery")
 
     assert order.payment_method == "cash_on_delivery"
 
@@ -160,9 +153,9 @@ def test_a_requested_date_before_the_earliest_is_refused(catalogue, customer):
     earliest = timezone.localdate() + timedelta(days=2)
 
     with pytest.raises(InvalidOrder) as refused:
-        order_place_for_test(
+        order_build(
             customer=customer,
-            products_and_quantities=[(catalogue.chair, 1)],
+            lines=[(catalogue.chair, 1)],
             delivery_method=express,
             requested_delivery_date=earliest - timedelta(days=1),
             channel="phone",
@@ -176,9 +169,9 @@ def test_a_requested_date_before_the_earliest_is_refused(catalogue, customer):
 
 def test_a_requested_date_too_far_ahead_is_refused(catalogue, customer):
     with pytest.raises(InvalidOrder) as refused:
-        order_place_for_test(
+        order_build(
             customer=customer,
-            products_and_quantities=[(catalogue.chair, 1)],
+            lines=[(catalogue.chair, 1)],
             requested_delivery_date=timezone.localdate() + timedelta(days=91),
         )
 
@@ -192,9 +185,9 @@ def test_a_requested_date_within_the_window_is_kept(catalogue, customer, days_ah
     express = DeliveryMethodFactory(code="express", name="Express delivery", min_days=2)
     wanted = timezone.localdate() + timedelta(days=days_ahead)
 
-    order = order_place_for_test(
+    order = order_build(
         customer=customer,
-        products_and_quantities=[(catalogue.chair, 1)],
+        lines=[(catalogue.chair, 1)],
         delivery_method=express,
         requested_delivery_date=wanted,
     )
@@ -238,13 +231,9 @@ def test_bad_requests_are_refused_next_to_the_field_and_leave_nothing(catalogue,
 
 
 def test_the_same_idempotency_key_returns_the_same_order(catalogue, customer):
-    first = order_place_for_test(
-        customer=customer, products_and_quantities=[(catalogue.chair, 2)], idempotency_key="checkout-7f3a"
-    )
+    first = order_build(customer=customer, lines=[(catalogue.chair, 2)], idempotency_key="checkout-7f3a")
 
-    again = order_place_for_test(
-        customer=customer, products_and_quantities=[(catalogue.chair, 2)], idempotency_key="checkout-7f3a"
-    )
+    again = order_build(customer=customer, lines=[(catalogue.chair, 2)], idempotency_key="checkout-7f3a")
 
     assert again.pk == first.pk
     assert Order.objects.count() == 1
@@ -254,8 +243,8 @@ def test_the_same_idempotency_key_returns_the_same_order(catalogue, customer):
 
 
 def test_a_new_idempotency_key_makes_a_new_order(catalogue, customer):
-    first = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.book, 1)], idempotency_key="a")
-    second = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.book, 1)], idempotency_key="b")
+    first = order_build(customer=customer, lines=[(catalogue.book, 1)], idempotency_key="a")
+    second = order_build(state=None, customer=customer, lines=[(catalogue.book, 1)], idempotency_key="b")
 
     assert first.pk != second.pk
     assert int(second.number) == int(first.number) + 1
@@ -263,9 +252,9 @@ def test_a_new_idempotency_key_makes_a_new_order(catalogue, customer):
 
 def test_a_declined_card_leaves_no_order_payment_or_address(catalogue, customer, mailoutbox):
     with pytest.raises(PaymentDeclined) as declined:
-        order_place_for_test(
+        order_build(
             customer=customer,
-            products_and_quantities=[(catalogue.chair, 1)],
+            lines=[(catalogue.chair, 1)],
             payment_method="card",
             card_token="4000 0000 0000 0002",
         )
@@ -278,9 +267,9 @@ def test_a_declined_card_leaves_no_order_payment_or_address(catalogue, customer,
 
 
 def test_an_approved_card_is_authorised_for_the_order_total(catalogue, customer):
-    order = order_place_for_test(
+    order = order_build(
         customer=customer,
-        products_and_quantities=[(catalogue.chair, 1)],
+        lines=[(catalogue.chair, 1)],
         payment_method="card",
         card_token="4242 4242 4242 4242",
     )
@@ -293,7 +282,7 @@ def test_an_approved_card_is_authorised_for_the_order_total(catalogue, customer)
 
 
 def test_bank_transfer_gets_a_payment_reference(catalogue, customer):
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.book, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.book, 1)])
 
     assert order.payment_reference == f"RF{order.number}"
 
@@ -301,9 +290,7 @@ def test_bank_transfer_gets_a_payment_reference(catalogue, customer):
 def test_placement_records_channel_and_who_entered_it(catalogue, customer, staff_users):
     clerk = staff_users["Customer service"]
 
-    order = order_place_for_test(
-        customer=customer, products_and_quantities=[(catalogue.book, 1)], channel="phone", placed_by=clerk
-    )
+    order = order_build(customer=customer, lines=[(catalogue.book, 1)], channel="phone", placed_by=clerk)
 
     place = order.events.get(kind="order.place")
     assert (place.actor, place.data["channel"], order.placed_by) == (clerk, "phone", clerk)
@@ -314,7 +301,7 @@ def test_the_order_received_email_goes_out_after_commit(
     catalogue, customer, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.book, 1)])
+        order = order_build(customer=customer, lines=[(catalogue.book, 1)])
         assert mailoutbox == [], "nothing is sent before the order is committed"
 
     (mail,) = mailoutbox
@@ -334,9 +321,9 @@ def test_a_placement_that_fails_after_the_card_was_authorised_releases_the_hold(
         mock.patch("orders.services.placement.order_verify_automatically", side_effect=RuntimeError("db gone")),
         pytest.raises(RuntimeError),
     ):
-        order_place_for_test(
+        order_build(
             customer=customer,
-            products_and_quantities=[(catalogue.chair, 1)],
+            lines=[(catalogue.chair, 1)],
             payment_method="card",
             card_token="4242 4242 4242 4242",
         )

@@ -8,15 +8,13 @@ the models' `Status` choices, so a new state is covered without touching this fi
 
 import pytest
 
-from inventory.tests.factories import WarehouseFactory
-from invoicing.tests.journeys import customer_with_login, order_row
 from lifecycle.cancellation import order_cancel
 from orders.models import Order, OrderEvent, Shipment
 from orders.services.fulfillment import order_fulfillment_start, shipment_start_picking
 from orders.services.transitions import transition_run, transitions_available
 from orders.services.verification import order_release
-from orders.tests.factories import address_data, order_place_for_test
 from orders_site.core.exceptions import PermissionRefused, TransitionRefused
+from tests.builders import address_data, customer_signed_up, order_build, order_row, warehouse_build
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +79,7 @@ def manager(staff_users):
 
 def shipment_row(*, status: str) -> Shipment:
     order = order_row(status=Order.Status.IN_FULFILLMENT)
-    shipment = Shipment.objects.create(order=order, number=f"{order.number}-1", warehouse=WarehouseFactory())
+    shipment = Shipment.objects.create(order=order, number=f"{order.number}-1", warehouse=warehouse_build())
     Shipment.objects.filter(pk=shipment.pk).update(status=status)
     shipment.refresh_from_db()
     return shipment
@@ -307,7 +305,7 @@ def test_the_customer_timeline_shows_progress_but_not_internal_holds():
 
 @pytest.fixture
 def verified_order(catalogue, customer):
-    return order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    return order_build(customer=customer, lines=[(catalogue.chair, 1)])
 
 
 def test_warehouse_may_start_fulfilment(staff_users, verified_order):
@@ -348,9 +346,10 @@ def test_customer_service_may_not_start_fulfilment_or_pick(staff_users, verified
 @pytest.fixture
 def held_order(catalogue, customer):
     # A Dutch postal code that is not one: the customer check fails and the order waits for staff.
-    return order_place_for_test(
+    return order_build(
+        state="on_hold",
         customer=customer,
-        products_and_quantities=[(catalogue.chair, 1)],
+        lines=[(catalogue.chair, 1)],
         shipping_address=address_data(postal_code="ABC"),
     )
 
@@ -374,22 +373,22 @@ def test_warehouse_may_not_verify_a_held_order(staff_users, held_order):
 
 
 def test_the_customer_who_owns_the_order_may_cancel_it(catalogue):
-    owner, owner_user = customer_with_login(username="anna")
-    order = order_place_for_test(customer=owner, products_and_quantities=[(catalogue.chair, 1)])
+    owner = customer_signed_up(email="anna@example.com")
+    order = order_build(customer=owner.customer, lines=[(catalogue.chair, 1)])
 
-    order = order_cancel(order=order, actor=owner_user)
+    order = order_cancel(order=order, actor=owner.user)
 
     assert order.status == Order.Status.CANCELLED
-    assert order.events.get(kind="order.cancel").actor == owner_user
+    assert order.events.get(kind="order.cancel").actor == owner.user
 
 
 def test_another_customer_may_not_cancel_it(catalogue):
-    owner, _ = customer_with_login(username="anna")
-    _, stranger = customer_with_login(username="bert")
-    order = order_place_for_test(customer=owner, products_and_quantities=[(catalogue.chair, 1)])
+    owner = customer_signed_up(email="anna@example.com")
+    stranger = customer_signed_up(email="bert@example.com", full_name="Bert Jansen")
+    order = order_build(customer=owner.customer, lines=[(catalogue.chair, 1)])
 
     with pytest.raises(PermissionRefused):
-        order_cancel(order=order, actor=stranger)
+        order_cancel(order=order, actor=stranger.user)
 
     order.refresh_from_db()
     assert order.status == Order.Status.VERIFIED
@@ -397,9 +396,9 @@ def test_another_customer_may_not_cancel_it(catalogue):
 
 
 def test_a_customer_cannot_press_staff_buttons_on_their_own_order(catalogue):
-    owner, owner_user = customer_with_login(username="anna")
-    order = order_place_for_test(customer=owner, products_and_quantities=[(catalogue.chair, 1)])
+    owner = customer_signed_up(email="anna@example.com")
+    order = order_build(customer=owner.customer, lines=[(catalogue.chair, 1)])
 
-    assert transitions_available(instance=order, user=owner_user) == ["cancel"]
+    assert transitions_available(instance=order, user=owner.user) == ["cancel"]
     with pytest.raises(PermissionRefused):
-        order_fulfillment_start(order=order, actor=owner_user)
+        order_fulfillment_start(order=order, actor=owner.user)

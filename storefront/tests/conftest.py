@@ -1,5 +1,4 @@
-"""Fixtures for the storefront view tests: a small shop, customers, and orders walked through the
-real services (as customers and staff would)."""
+"""Fixtures for the storefront view tests: a small shop and customers with an account."""
 
 from decimal import Decimal
 
@@ -7,10 +6,8 @@ import pytest
 from django.contrib.auth.models import User
 
 from inventory.models import Category
-from inventory.tests.factories import ProductFactory, catalogue_build, stock_put
 from orders.models import DeliveryMethod, Voucher
-
-from .helpers import account
+from tests.builders import catalogue_build, customer_signed_up, product_build, stock_put
 
 
 @pytest.fixture
@@ -24,9 +21,9 @@ def shop(db):
         product.category = category
         product.save(update_fields=["category"])
     shop.furniture, shop.lighting = furniture, lighting
-    shop.stool = ProductFactory(sku="STOOL-1", name="Birch stool", price=Decimal("89.00"), tax_class=shop.standard)
+    shop.stool = product_build(sku="STOOL-1", name="Birch stool", price=Decimal("89.00"), tax_class=shop.standard)
     stock_put(product=shop.stool, warehouse=shop.main, quantity=2)
-    shop.desk = ProductFactory(
+    shop.desk = product_build(
         sku="DESK-1",
         name="Walnut desk",
         price=Decimal("845.00"),
@@ -34,7 +31,7 @@ def shop(db):
         is_backorderable=True,
         restock_lead_days=21,
     )
-    shop.sold_out = ProductFactory(sku="GONE-1", name="Sold-out vase", price=Decimal("20.00"), tax_class=shop.standard)
+    shop.sold_out = product_build(sku="GONE-1", name="Sold-out vase", price=Decimal("20.00"), tax_class=shop.standard)
     shop.standard_delivery = DeliveryMethod.objects.create(
         code="standard",
         name="Standard delivery",
@@ -69,12 +66,12 @@ def shop(db):
 
 @pytest.fixture
 def anna(db):
-    return account()
+    return customer_signed_up()
 
 
 @pytest.fixture
 def bert(db):
-    return account(email="bert@example.com", name="Bert Jansen")
+    return customer_signed_up(email="bert@example.com", full_name="Bert Jansen")
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inventory.tests.factories import ProductFactory, stock_put
 from orders.models import CartLine
 from orders.pricing import PriceInput, price_order
 from storefront.cart import SESSION_KEY
-
-from .helpers import add_to_cart
+from tests.builders import product_build, stock_put
+from tests.storefront_forms import add_to_cart
 
 pytestmark = pytest.mark.django_db
 
@@ -185,13 +184,13 @@ def test_cart_query_count_does_not_grow_with_lines(client, shop, anna, signed_in
     if signed_in:
         client.force_login(anna.user)
     for n in range(3):
-        product = ProductFactory(name=f"Cart item {n}", tax_class=shop.standard)
+        product = product_build(name=f"Cart item {n}", tax_class=shop.standard)
         stock_put(product=product, warehouse=shop.main, quantity=5)
         add_to_cart(client, product, 1)
     with CaptureQueriesContext(connection) as at_n:
         assert len(client.get(reverse("storefront:cart")).context["cart"].lines) == 3
     for n in range(6):
-        product = ProductFactory(name=f"More item {n}", tax_class=shop.standard)
+        product = product_build(name=f"More item {n}", tax_class=shop.standard)
         stock_put(product=product, warehouse=shop.main, quantity=5)
         add_to_cart(client, product, 1)
     with CaptureQueriesContext(connection) as at_3n:
@@ -201,7 +200,7 @@ def test_cart_query_count_does_not_grow_with_lines(client, shop, anna, signed_in
 
 def test_cart_lines_add_up_to_the_total_with_tax_rounded_per_line(client, shop):
     # Given a 6.50 product at 21 %: unit 7.87 with tax, but 3 of them are 19.50 + 4.10 tax = 23.60
-    bulb = ProductFactory(sku="BULB-1", name="LED bulb", price=Decimal("6.50"), tax_class=shop.standard)
+    bulb = product_build(sku="BULB-1", name="LED bulb", price=Decimal("6.50"), tax_class=shop.standard)
     stock_put(product=bulb, warehouse=shop.main, quantity=50)
 
     client.post(reverse("storefront:cart_add"), {"product": bulb.pk, "quantity": 3})

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inventory.models import Product
-from inventory.tests.factories import ProductFactory, stock_put
+from tests.builders import order_build, product_build, stock_put
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +35,7 @@ def test_catalogue_lists_active_products_with_price_and_honest_availability(clie
 
 
 def test_allocated_stock_is_not_offered_again(client, shop, customer):
-    from .helpers import place
-
-    place(customer, [(shop.stool, 1)])
+    order_build(customer=customer, lines=[(shop.stool, 1)])
 
     response = client.get(reverse("storefront:product", args=[shop.stool.slug]))
 
@@ -63,7 +61,7 @@ def test_category_filter_and_sorting(client, shop):
 
 def test_pagination_keeps_the_filters(client, shop):
     for n in range(20):
-        ProductFactory(name=f"Lamp shade {n:02d}", tax_class=shop.standard, category=shop.lighting)
+        product_build(name=f"Lamp shade {n:02d}", tax_class=shop.standard, category=shop.lighting)
 
     first = client.get(reverse("storefront:catalogue"), {"category": "lighting"})
     second = client.get(reverse("storefront:catalogue"), {"category": "lighting", "page": 2})
@@ -96,9 +94,7 @@ def test_prices_without_tax_when_configured(client, shop, settings):
 
 
 def test_names_are_escaped(client, shop):
-    ProductFactory(
-        name="<script>alert(1)</script>", description="<img src=x onerror=alert(1)>", tax_class=shop.standard
-    )
+    product_build(name="<script>alert(1)</script>", description="<img src=x onerror=alert(1)>", tax_class=shop.standard)
     response = client.get(reverse("storefront:catalogue"))
     page = response.content.decode()
     assert "<script>alert(1)</script>" not in page
@@ -110,7 +106,7 @@ def test_names_are_escaped(client, shop):
 
 def _add_products(shop, category, count: int) -> None:
     for n in range(count):
-        product = ProductFactory(name=f"Extra {category.slug} {n}", tax_class=shop.standard, category=category)
+        product = product_build(name=f"Extra {category.slug} {n}", tax_class=shop.standard, category=category)
         stock_put(product=product, warehouse=shop.main, quantity=3)
 
 
@@ -138,9 +134,7 @@ def test_catalogue_query_count_does_not_grow_with_products(client, shop):
 def test_product_page_rating(client, shop, customer):
     from feedback.models import Feedback, FeedbackRequest, ProductRating
 
-    from .helpers import place
-
-    order = place(customer, [(shop.chair, 1)])
+    order = order_build(customer=customer, lines=[(shop.chair, 1)])
     feedback = Feedback.objects.create(request=FeedbackRequest.objects.create(order=order), overall_rating=5)
     ProductRating.objects.create(feedback=feedback, product=shop.chair, rating=4)
 

@@ -10,8 +10,8 @@ from inventory.models import StockLevel
 from invoicing.models import Payment
 from orders.models import Address, Customer, Order, Voucher
 from storefront.cart import SESSION_KEY
-
-from .helpers import GUEST_DETAILS, add_to_cart, checkout, review_key
+from tests.builders import address_data, order_build, product_build
+from tests.storefront_forms import GUEST_DETAILS, add_to_cart, checkout, review_key
 
 pytestmark = pytest.mark.django_db
 
@@ -276,12 +276,10 @@ def test_a_voucher_withdrawn_between_the_steps_sends_the_customer_back_to_the_fi
 
 
 def test_stock_gone_between_the_steps_sends_the_customer_to_the_cart(client, shop, customer):
-    from .helpers import place
-
     add_to_cart(client, shop.stool, 2)
     client.post(CHECKOUT, GUEST_DETAILS)
     key = review_key(client)
-    place(customer, [(shop.stool, 1)])  # someone else was quicker
+    order_build(customer=customer, lines=[(shop.stool, 1)])  # someone else was quicker
 
     response = client.post(PLACE, {"idempotency_key": key})
 
@@ -291,8 +289,6 @@ def test_stock_gone_between_the_steps_sends_the_customer_to_the_cart(client, sho
 
 def test_account_holder_uses_a_saved_address(anna_client, anna, shop):
     from orders.services.customers import address_save
-
-    from .helpers import address_data
 
     saved = address_save(customer=anna.customer, data=address_data(line1="Herengracht 5"))
     add_to_cart(anna_client, shop.lamp, 1)
@@ -317,8 +313,6 @@ def test_account_holder_uses_a_saved_address(anna_client, anna, shop):
 
 def test_account_holder_cannot_use_someone_elses_saved_address(anna_client, bert, shop):
     from orders.services.customers import address_save
-
-    from .helpers import address_data
 
     berts = address_save(customer=bert.customer, data=address_data(line1="Secret street 1"))
     add_to_cart(anna_client, shop.lamp, 1)
@@ -359,9 +353,7 @@ def test_guests_with_the_same_address_share_one_customer_record(client, shop):
 
 
 def test_back_orderable_products_place_a_backordered_order(client, shop):
-    from inventory.tests.factories import ProductFactory
-
-    poster = ProductFactory(name="Poster", price=Decimal("15.00"), tax_class=shop.standard, is_backorderable=True)
+    poster = product_build(name="Poster", price=Decimal("15.00"), tax_class=shop.standard, is_backorderable=True)
     add_to_cart(client, poster, 1)
     checkout(client)
     assert Order.objects.get().status == Order.Status.BACKORDERED

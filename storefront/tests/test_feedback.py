@@ -3,15 +3,14 @@ from django.urls import reverse
 
 from feedback.models import Feedback, FeedbackRequest
 from feedback.selectors import feedback_link_for_request, feedback_token_for
-
-from .helpers import place
+from tests.builders import order_build
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def feedback_url(anna, shop):
-    order = place(anna.customer, [(shop.chair, 1), (shop.book, 2)])
+    order = order_build(customer=anna.customer, lines=[(shop.chair, 1), (shop.book, 2)])
     request = FeedbackRequest.objects.create(order=order)
     return feedback_link_for_request(request_id=request.pk)
 

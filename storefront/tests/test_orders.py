@@ -7,8 +7,8 @@ from feedback.selectors import feedback_link_for_request
 from inventory.models import StockLevel
 from orders.events import event_order_address_changed
 from orders.models import Order, OrderEvent
-
-from .helpers import GUEST_DETAILS, add_to_cart, checkout, deliver, place
+from tests.builders import order_advance, order_build
+from tests.storefront_forms import GUEST_DETAILS, add_to_cart, checkout
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def order_url(order, name="order_detail", *args):
 
 
 def test_order_page_shows_lines_totals_timeline_and_payment_reference(anna_client, anna, shop):
-    order = place(anna.customer, [(shop.chair, 2)], payment_method="bank_transfer")
+    order = order_build(customer=anna.customer, lines=[(shop.chair, 2)], payment_method="bank_transfer")
 
     response = anna_client.get(order_url(order))
 
@@ -38,7 +38,7 @@ def test_order_page_shows_lines_totals_timeline_and_payment_reference(anna_clien
 
 
 def test_internal_events_stay_internal(anna_client, anna, shop):
-    order = place(anna.customer, [(shop.chair, 1)])
+    order = order_build(customer=anna.customer, lines=[(shop.chair, 1)])
     event_order_address_changed(order=order, note="Staff only: call before delivery")
 
     response = anna_client.get(order_url(order))
@@ -48,7 +48,7 @@ def test_internal_events_stay_internal(anna_client, anna, shop):
 
 
 def test_shipments_tracking_links_invoice_and_feedback_once_delivered(anna_client, anna, shop, staff):
-    order = deliver(place(anna.customer, [(shop.chair, 1)]), actor=staff)
+    order = order_build(state="invoiced", customer=anna.customer, lines=[(shop.chair, 1)], actor=staff)
     assert order.status == Order.Status.INVOICED
 
     response = anna_client.get(order_url(order))
@@ -71,14 +71,14 @@ def test_shipments_tracking_links_invoice_and_feedback_once_delivered(anna_clien
 
 
 def test_a_javascript_tracking_url_is_not_made_a_link(anna_client, anna, shop, staff):
-    order = deliver(place(anna.customer, [(shop.chair, 1)]), actor=staff)
+    order = order_build(state="invoiced", customer=anna.customer, lines=[(shop.chair, 1)], actor=staff)
     order.shipments.update(tracking_url="javascript:alert(1)")
     page = anna_client.get(order_url(order)).content.decode()
     assert "javascript:alert(1)" not in page
 
 
 def test_invoice_pdf_download(anna_client, anna, shop, staff):
-    order = deliver(place(anna.customer, [(shop.chair, 1)]), actor=staff)
+    order = order_build(state="invoiced", customer=anna.customer, lines=[(shop.chair, 1)], actor=staff)
     invoice = order.invoices.get()
 
     response = anna_client.get(order_url(order, "invoice_download", invoice.number))
@@ -91,7 +91,7 @@ def test_invoice_pdf_download(anna_client, anna, shop, staff):
 
 
 def test_customer_cancels_while_cancellable(anna_client, anna, shop):
-    order = place(anna.customer, [(shop.chair, 2)])
+    order = order_build(customer=anna.customer, lines=[(shop.chair, 2)])
     assert StockLevel.objects.get(product=shop.chair).allocated == 2
 
     confirm = anna_client.get(order_url(order, "order_cancel"))
@@ -112,14 +112,14 @@ def test_customer_cancels_while_cancellable(anna_client, anna, shop):
 
 
 def test_no_cancel_after_dispatch(anna_client, anna, shop, staff):
-    order = deliver(place(anna.customer, [(shop.chair, 1)]), actor=staff)
+    order = order_build(state="invoiced", customer=anna.customer, lines=[(shop.chair, 1)], actor=staff)
     response = anna_client.post(order_url(order, "order_cancel"))
     order.refresh_from_db()
     assert response.status_code == 302 and order.status == Order.Status.INVOICED
 
 
 def test_another_customer_gets_404_on_every_url_of_an_order(client, anna, bert, shop, staff):
-    order = deliver(place(anna.customer, [(shop.chair, 1)]), actor=staff)
+    order = order_build(state="invoiced", customer=anna.customer, lines=[(shop.chair, 1)], actor=staff)
     invoice = order.invoices.get()
     feedback_request = FeedbackRequest.objects.create(order=order)
     client.force_login(bert.user)
@@ -160,7 +160,7 @@ def test_cancel_is_not_offered_to_guests(client, shop):
 
 
 def test_anonymous_visitor_of_an_order_url_is_sent_to_the_lookup(client, anna, shop):
-    order = place(anna.customer, [(shop.chair, 1)])
+    order = order_build(customer=anna.customer, lines=[(shop.chair, 1)])
     response = client.get(order_url(order))
     assert (
         response.status_code == 302 and response.url == reverse("storefront:order_lookup") + f"?number={order.number}"
@@ -186,7 +186,7 @@ def test_guest_finds_the_order_by_number_and_email(client, shop):
 
 
 def test_orders_of_account_holders_are_not_found_by_the_guest_lookup(client, anna, shop):
-    order = place(anna.customer, [(shop.chair, 1)])
+    order = order_build(customer=anna.customer, lines=[(shop.chair, 1)])
     response = client.post(reverse("storefront:order_lookup"), {"number": order.number, "email": anna.email})
     assert response.status_code == 200 and "could not find" in response.content.decode()
 
@@ -243,7 +243,7 @@ def test_without_a_trusted_proxy_a_forged_forwarded_header_does_not_reset_the_co
 
 
 def test_no_state_changes_on_get(client, anna, shop):
-    order = place(anna.customer, [(shop.chair, 1)])
+    order = order_build(customer=anna.customer, lines=[(shop.chair, 1)])
     client.force_login(anna.user)
     before = (
         Order.objects.get(pk=order.pk).status,
@@ -282,12 +282,12 @@ def test_bank_transfer_asks_only_for_what_is_still_owed(
 
     from lifecycle.settlement import payment_record
 
-    order = place(anna.customer, [(shop.chair, 1)], payment_method="bank_transfer")
+    order = order_build(customer=anna.customer, lines=[(shop.chair, 1)], payment_method="bank_transfer")
     url = reverse("storefront:order_detail", args=[order.number])
     assert f"Please transfer €&nbsp;{order.total}" in anna_client.get(url).text
 
     # When part is paid, only the balance is asked for; once paid in full, nothing
-    order = deliver(order, actor=staff)
+    order = order_advance(order=order, state="invoiced", actor=staff)
     invoice = order.invoices.get()
     payment_record(invoice=invoice, amount=Decimal("100.00"), method="bank_transfer", actor=staff)
     assert f"Please transfer €&nbsp;{invoice.total - Decimal('100.00')}" in anna_client.get(url).text
@@ -298,7 +298,7 @@ def test_bank_transfer_asks_only_for_what_is_still_owed(
 def test_a_cancelled_bank_transfer_order_asks_for_no_payment(anna_client, anna, shop):
     from lifecycle.cancellation import order_cancel
 
-    order = place(anna.customer, [(shop.chair, 1)], payment_method="bank_transfer")
+    order = order_build(customer=anna.customer, lines=[(shop.chair, 1)], payment_method="bank_transfer")
     order_cancel(order=order, actor=anna.user, reason="changed my mind")
     page = anna_client.get(reverse("storefront:order_detail", args=[order.number])).text
     assert "Cancelled" in page

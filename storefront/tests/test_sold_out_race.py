@@ -20,13 +20,12 @@ from invoicing.models import Payment
 from lifecycle.checkout import order_checkout
 from orders.models import EmailNotification, Order, RiskRules
 from orders.services.placement import InvalidOrder, LineRequest
-from orders.tests.factories import CustomerFactory, address_data
 from storefront.cart import SESSION_KEY, CartItem, SessionCartStore
 from storefront.selectors import cart_view_build
 from storefront.services.cart import cart_add, cart_checkout
 from storefront.views.checkout import KEY_SESSION_KEY
-
-from .helpers import GUEST_DETAILS, add_to_cart, place, review_key
+from tests.builders import address_data, customer_build, order_build
+from tests.storefront_forms import GUEST_DETAILS, add_to_cart, review_key
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +44,7 @@ def taken_after_the_cart_check(*, items, product, quantity: int = 1, delivery_me
     """
     before = cart_view_build(items=items)
     order_checkout(
-        customer=CustomerFactory(email="quicker@example.com"),
+        customer=customer_build(email="quicker@example.com"),
         lines=[LineRequest(product_id=product.pk, quantity=quantity)],
         channel=Order.Channel.WEB,
         delivery_method=delivery_method,
@@ -80,7 +79,7 @@ def test_the_customer_who_loses_the_last_unit_is_refused_and_nothing_of_theirs_i
     shop, customer, mailoutbox, django_capture_on_commit_callbacks
 ):
     # Given one stool left, and a cart holding it
-    place(CustomerFactory(), [(shop.stool, 1)])
+    order_build(lines=[(shop.stool, 1)])
     cart = SessionCartStore({})
     cart_add(cart=cart, product_id=shop.stool.pk, quantity=1)
 

@@ -1,87 +1,28 @@
-"""Carry orders to a state through the services, as people and the system would (CONVENTIONS rule 14)."""
+"""What the admin tests share: orders in the states the admin pages show, built with
+tests.builders.order_build, and pressing the staff buttons over HTTP as a change page would."""
 
 import re
-from decimal import Decimal
 
 from django.urls import reverse
 
-from feedback.services import feedback_submit
-from lifecycle.delivery import shipment_deliver
-from lifecycle.settlement import payment_record
 from orders.models import Order
-from orders.services.fulfillment import (
-    order_fulfillment_start,
-    shipment_dispatch,
-    shipment_pack,
-    shipment_start_picking,
-)
-from orders.tests.factories import CustomerFactory, address_data, order_place_for_test
+from tests.builders import address_data, order_build
 
 
 def place(catalogue, lines=None, **kwargs) -> Order:
-    """A small order from a new customer each time, so no risk rule (velocity, duplicates) holds it."""
-    return order_place_for_test(
-        customer=kwargs.pop("customer", None) or CustomerFactory(),
-        products_and_quantities=lines or [(catalogue.book, 1)],
-        **kwargs,
-    )
+    """A book (or `lines`) ordered by a new customer, walked to `state` (default: verified) as
+    order_build does; a new customer each time, so no risk rule (velocity, duplicates) holds it."""
+    return order_build(lines=lines or [(catalogue.book, 1)], **kwargs)
 
 
 def place_held_for_address(catalogue) -> Order:
     """Held by the customer check: the delivery postal code is not a Dutch one."""
-    return place(catalogue, shipping_address=address_data(postal_code="12"))
+    return place(catalogue, state="on_hold", shipping_address=address_data(postal_code="12"))
 
 
 def place_held_for_stock(catalogue) -> Order:
     """Held by the stock check: one chair more than the warehouses have (not back-orderable)."""
-    return place(catalogue, lines=[(catalogue.chair, 11)])
-
-
-def packed(order, actor):
-    order = order_fulfillment_start(order=order, actor=actor)
-    return [
-        shipment_pack(shipment=shipment_start_picking(shipment=s, actor=actor), actor=actor)
-        for s in order.shipments.order_by("pk")
-    ]
-
-
-def shipped(order, actor):
-    return [
-        shipment_dispatch(shipment=s, carrier="PostNL", tracking_number=f"3S{s.pk}", actor=actor)
-        for s in packed(order, actor)
-    ]
-
-
-def delivered(order, actor):
-    for shipment in shipped(order, actor):
-        shipment_deliver(shipment=shipment, actor=actor)
-    order.refresh_from_db()
-    return order.invoices.get()
-
-
-def completed(order, *, warehouse, service):
-    invoice = delivered(order, warehouse)
-    payment_record(invoice=invoice, amount=invoice.total, method="bank_transfer", reference="RF1", actor=service)
-    invoice.refresh_from_db()
-    return invoice
-
-
-def partly_paid(order, *, warehouse, service, amount=Decimal("1.00")):
-    invoice = delivered(order, warehouse)
-    payment_record(invoice=invoice, amount=amount, method="bank_transfer", actor=service)
-    invoice.refresh_from_db()
-    return invoice
-
-
-def feedback_given(order, *, rating: int, comment: str = ""):
-    order.refresh_from_db()
-    product_ids = {line.product_id for line in order.lines.all() if line.product_id}
-    return feedback_submit(
-        feedback_request=order.feedback_request,
-        overall_rating=rating,
-        product_ratings={product_id: rating for product_id in product_ids},
-        comment=comment,
-    )
+    return place(catalogue, state="on_hold", lines=[(catalogue.chair, 11)])
 
 
 # -- pressing admin buttons over HTTP ---------------------------------------------------------------

@@ -5,9 +5,9 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from orders.models import Address, Order
-from orders.tests.factories import CustomerFactory
+from tests.builders import customer_build
 
-from .journeys import change_url, errors_in, place, place_held_for_address, press, shipped, successes_in
+from .journeys import change_url, errors_in, place, place_held_for_address, press, successes_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +46,7 @@ def test_fixing_a_held_orders_address_writes_one_event_then_recheck_verifies(cat
 
 
 def test_editing_a_shipped_orders_address_is_refused_and_changes_nothing(catalogue, staff_client, staff_users):
-    order = place(catalogue)
-    shipped(order, staff_users["Warehouse"])
-    order.refresh_from_db()
+    order = place(catalogue, state="shipped", actor=staff_users["Warehouse"])
     address = order.shipping_address
     events, log_entries = order.events.count(), LogEntry.objects.count()
     browser = staff_client("Customer service")
@@ -67,9 +65,7 @@ def test_an_order_dispatched_while_the_page_was_checked_is_refused_by_the_servic
 ):
     # The admin's own check passed (the parcel left between that check and the save): the service,
     # which locks the order, still refuses, with a message, and nothing is written.
-    order = place(catalogue)
-    shipped(order, staff_users["Warehouse"])
-    order.refresh_from_db()
+    order = place(catalogue, state="shipped", actor=staff_users["Warehouse"])
     address = order.shipping_address
     events, log_entries = order.events.count(), LogEntry.objects.count()
     monkeypatch.setattr("orders.admin.customers.address_editable", lambda address: True)
@@ -88,7 +84,7 @@ def test_an_order_dispatched_while_the_page_was_checked_is_refused_by_the_servic
 
 
 def test_an_address_book_entry_saves_as_before(staff_client):
-    customer = CustomerFactory()
+    customer = customer_build()
     address = Address.objects.create(
         customer=customer, full_name="Anna", line1="Dam 1", postal_code="1012 JS", city="Amsterdam", country="NL"
     )

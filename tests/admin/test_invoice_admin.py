@@ -7,14 +7,14 @@ import pytest
 from invoicing.models import Invoice, Payment
 from orders.models import Order
 
-from .journeys import action_url, change_url, delivered, errors_in, place, press, successes_in
+from .journeys import action_url, change_url, errors_in, place, press, successes_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def invoice(catalogue, staff_users):
-    return delivered(place(catalogue), staff_users["Warehouse"])
+    return place(catalogue, state="invoiced", actor=staff_users["Warehouse"]).invoices.get()
 
 
 def seen(invoice) -> dict:

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from inventory.models import StockLevel
 from orders.models import Order
+from tests.builders import address_data, order_advance
 
 from .journeys import (
     action_url,
@@ -190,12 +191,9 @@ def test_warehouse_cannot_cancel_even_by_posting_directly(catalogue, staff_clien
 
 
 def test_cancel_after_dispatch_is_refused(catalogue, staff_client, staff_users):
-    from .journeys import shipped
-
     order = place(catalogue)
     seen = order.status
-    shipped(order, staff_users["Warehouse"])
-    order.refresh_from_db()
+    order = order_advance(order=order, state="shipped", actor=staff_users["Warehouse"])
     events = event_count(order)
 
     response = press(staff_client("Managers"), order, "cancel", guard={"expected_status": seen}, reason="late")
@@ -351,9 +349,9 @@ def test_hold_reason_filter_lists_the_reasons_and_finds_the_orders(catalogue, st
 
 def test_a_fixed_reason_leaves_the_queue_even_if_the_order_is_still_held_for_another(catalogue, staff_client):
     # Given an order held for its address and short of stock
-    from orders.tests.factories import address_data
-
-    order = place(catalogue, lines=[(catalogue.chair, 11)], shipping_address=address_data(postal_code="12"))
+    order = place(
+        catalogue, state="on_hold", lines=[(catalogue.chair, 11)], shipping_address=address_data(postal_code="12")
+    )
     browser = staff_client("Customer service")
     assert list(browser.get(CHANGELIST, {"hold_reason": "customer"}).context["cl"].result_list) == [order]
 

@@ -6,8 +6,9 @@ from django.contrib.admin import helpers
 from feedback.models import Feedback
 from orders.models import EmailNotification
 from orders.services.notifications import notification_mark_failed
+from tests.builders import feedback_given
 
-from .journeys import completed, errors_in, feedback_given, messages_in, place, successes_in
+from .journeys import errors_in, messages_in, place, successes_in
 
 pytestmark = pytest.mark.django_db
 
@@ -66,16 +67,14 @@ def test_warehouse_cannot_see_the_outbox(staff_client):
 
 
 @pytest.fixture
-def low_feedback(catalogue, staff_users):
-    order = place(catalogue)
-    completed(order, warehouse=staff_users["Warehouse"], service=staff_users["Customer service"])
+def low_feedback(catalogue):
+    order = place(catalogue, state="completed")
     return feedback_given(order, rating=1, comment="Book arrived wet")
 
 
 @pytest.fixture
-def happy_feedback(catalogue, staff_users):
-    order = place(catalogue)
-    completed(order, warehouse=staff_users["Warehouse"], service=staff_users["Customer service"])
+def happy_feedback(catalogue):
+    order = place(catalogue, state="completed")
     return feedback_given(order, rating=5)
 
 

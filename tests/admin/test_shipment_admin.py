@@ -3,29 +3,28 @@
 import pytest
 
 from orders.models import Order, Shipment
+from tests.builders import parcels_of
 
-from .journeys import action_url, change_url, errors_in, packed, place, press, shipped, successes_in
+from .journeys import action_url, change_url, errors_in, place, press, successes_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def pending_shipment(catalogue, staff_users):
-    from orders.services.fulfillment import order_fulfillment_start
-
-    order = order_fulfillment_start(order=place(catalogue), actor=staff_users["Warehouse"])
+    order = place(catalogue, state="in_fulfillment", actor=staff_users["Warehouse"])
     return order.shipments.get()
 
 
 @pytest.fixture
 def packed_shipment(catalogue, staff_users):
-    (shipment,) = packed(place(catalogue), staff_users["Warehouse"])
+    (shipment,) = parcels_of(place(catalogue, state="packed", actor=staff_users["Warehouse"]))
     return shipment
 
 
 @pytest.fixture
 def shipped_shipment(catalogue, staff_users):
-    (shipment,) = shipped(place(catalogue), staff_users["Warehouse"])
+    (shipment,) = parcels_of(place(catalogue, state="shipped", actor=staff_users["Warehouse"]))
     return shipment
 
 

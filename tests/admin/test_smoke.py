@@ -8,8 +8,9 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from orders.models import Cart, CartLine, RiskRules, Voucher
+from tests.builders import feedback_given
 
-from .journeys import completed, feedback_given, place, place_held_for_address
+from .journeys import place, place_held_for_address
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +31,9 @@ def test_every_model_of_our_apps_is_registered():
 @pytest.fixture
 def world(catalogue, staff_users):
     """One of everything: a completed order with feedback, a held order, a cart, settings rows."""
-    order = place(catalogue, lines=[(catalogue.chair, 1), (catalogue.book, 1), (catalogue.assembly, 1)])
-    completed(order, warehouse=staff_users["Warehouse"], service=staff_users["Customer service"])
+    order = place(
+        catalogue, state="completed", lines=[(catalogue.chair, 1), (catalogue.book, 1), (catalogue.assembly, 1)]
+    )
     feedback_given(order, rating=2, comment="Slow")
     place_held_for_address(catalogue)
     shopper = User.objects.create_user("shopper")

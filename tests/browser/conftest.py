@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.builders import catalogue_build
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are still
 # plain synchronous calls, so Django's async-safety guard must be told.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -70,7 +72,6 @@ def page(new_page):
 @pytest.fixture
 def shop(transactional_db):
     """Products with stock, delivery methods and a voucher, visible to the live server."""
-    from inventory.tests.factories import catalogue_build
     from orders.models import DeliveryMethod, Voucher
 
     shop = catalogue_build()

@@ -4,7 +4,7 @@ item 6): a real browser reports no violation and no policy error on the pages pe
 import pytest
 from django.contrib.auth.models import User
 
-from orders.tests.factories import CustomerFactory, order_place_for_test
+from tests.builders import order_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ def visit(page, problems, url):
 
 def test_storefront_and_admin_pages_report_no_policy_violation(page, shop):
     # Given a shop with an order, and a manager who signs in to the staff console
-    order = order_place_for_test(customer=CustomerFactory(), products_and_quantities=[(shop.book, 1)])
+    order = order_build(lines=[(shop.book, 1)])
     User.objects.create_superuser(username="boss", password="boss-pass-42", email="boss@example.com")
     page, problems = watched(page)
 

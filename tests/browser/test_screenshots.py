@@ -96,10 +96,10 @@ def demo_shop(transactional_db):
 
 
 def test_card_checkout_in_a_browser_with_screenshots(new_page, demo_shop, out):
+    from lifecycle.delivery import shipment_deliver
     from orders.models import Order
     from orders.services.customers import address_save, customer_sign_up
-    from orders.tests.factories import address_data
-    from storefront.tests.helpers import deliver
+    from tests.builders import address_data, order_advance, parcels_of
 
     page = new_page(viewport={"width": 1200, "height": 820})
     page.goto("/")
@@ -138,7 +138,9 @@ def test_card_checkout_in_a_browser_with_screenshots(new_page, demo_shop, out):
     save(page, out, "review", full_page=True)
     page.get_by_role("button", name="Place order").click()
     page.wait_for_url(re.compile(r".*/orders/\d+/$"))
-    deliver(Order.objects.get(), actor=demo_shop)
+    order = order_advance(order=Order.objects.get(), state="shipped", actor=demo_shop)
+    for parcel in parcels_of(order):
+        shipment_deliver(shipment=parcel, actor=demo_shop)  # the invoice's commit captures the card
     page.reload()
     save(page, out, "order", full_page=True)
 

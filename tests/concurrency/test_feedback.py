@@ -7,23 +7,18 @@ import pytest
 from feedback.models import Feedback
 from feedback.services import feedback_submit
 from invoicing.tasks import invoice_pdf_render_task
-from invoicing.tests.journeys import order_to_invoiced
-from lifecycle.settlement import payment_record
 from lifecycle.tasks import notification_send
-from orders.tests.factories import order_place_for_test
 from orders_site.core.exceptions import ApplicationError
+from tests.builders import order_build
 
 from .threads import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_feedback_submitted_twice_at_once_is_stored_once(catalogue, customer, staff_users):
+def test_feedback_submitted_twice_at_once_is_stored_once(catalogue, customer):
     with mock.patch.object(invoice_pdf_render_task, "delay"), mock.patch.object(notification_send, "delay"):
-        order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
-        invoice = order_to_invoiced(order=order, actor=staff_users["Warehouse"]).invoices.get()
-        payment_record(invoice=invoice, amount=invoice.total, method="bank_transfer")
-    order.refresh_from_db()
+        order = order_build(state="completed", customer=customer, lines=[(catalogue.chair, 1)])
     feedback_request = order.feedback_request
 
     def submit():

@@ -9,7 +9,7 @@ from invoicing.services import invoice_issue
 from invoicing.tasks import invoice_pdf_render_task
 from lifecycle.tasks import notification_send
 from orders.models import Order
-from orders.tests.factories import CustomerFactory, order_place_for_test
+from tests.builders import order_build
 
 from .threads import run_at_once
 
@@ -21,10 +21,7 @@ N = 8
 def test_invoices_issued_at_once_get_numbers_one_to_n(catalogue):
     # Given N delivered orders (the test is about numbering, so they are put in that state directly).
     with mock.patch.object(notification_send, "delay"):
-        orders = [
-            order_place_for_test(customer=CustomerFactory(), products_and_quantities=[(catalogue.book, 1)])
-            for _ in range(N)
-        ]
+        orders = [order_build(lines=[(catalogue.book, 1)]) for _ in range(N)]
     Order.objects.filter(pk__in=[o.pk for o in orders]).update(status=Order.Status.DELIVERED)
 
     # When N staff sessions issue them at the same moment.

@@ -10,7 +10,7 @@ from django.core.mail.backends.locmem import EmailBackend
 from lifecycle.notifications import notification_deliver
 from lifecycle.tasks import notification_send
 from orders.models import EmailNotification
-from orders.tests.factories import order_place_for_test
+from tests.builders import order_build
 
 from .threads import run_at_once
 
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_two_workers_delivering_the_same_email_send_it_once(catalogue, customer, mailoutbox):
     # Given an "order received" e-mail waiting in the outbox (its task not run yet).
     with mock.patch.object(notification_send, "delay"):
-        order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.book, 1)])
+        order = order_build(customer=customer, lines=[(catalogue.book, 1)])
     notification = order.notifications.get()
     slow_smtp = EmailBackend.send_messages
 

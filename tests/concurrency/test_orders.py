@@ -8,7 +8,6 @@ import pytest
 
 from inventory.models import StockLevel
 from invoicing.tasks import invoice_pdf_render_task
-from invoicing.tests.journeys import order_to_packed
 from lifecycle.cancellation import order_cancel
 from lifecycle.delivery import shipment_deliver
 from lifecycle.tasks import notification_send
@@ -16,8 +15,8 @@ from orders.models import Order, OrderEvent, Shipment
 from orders.services import fulfillment
 from orders.services.fulfillment import order_fulfillment_start, shipment_dispatch
 from orders.services.placement import LineRequest, order_place
-from orders.tests.factories import CustomerFactory, DeliveryMethodFactory, address_data, order_place_for_test
 from orders_site.core.exceptions import TransitionRefused
+from tests.builders import address_data, delivery_method_build, order_build, parcels_of
 
 from .threads import run_at_once, run_in_thread
 
@@ -25,7 +24,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_staff_pressing_start_fulfilment_at_once_start_it_once(catalogue, customer, staff_users):
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)])
     warehouse = staff_users["Warehouse"]
 
     def press():
@@ -44,7 +43,7 @@ def test_two_staff_pressing_start_fulfilment_at_once_start_it_once(catalogue, cu
 
 
 def test_the_same_checkout_posted_twice_at_once_makes_one_order(catalogue, customer):
-    delivery_method = DeliveryMethodFactory()
+    delivery_method = delivery_method_build()
 
     def submit():
         return order_place(
@@ -81,9 +80,9 @@ def slowed(function, seconds: float, entered: threading.Event | None = None):
 
 def test_two_parcels_of_one_order_dispatched_at_once_ship_the_order(catalogue, customer, staff_users):
     # Given an order split over Amsterdam and Rotterdam, both parcels packed.
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1), (catalogue.book, 1)])
     warehouse = staff_users["Warehouse"]
-    amsterdam, rotterdam = order_to_packed(order=order, actor=warehouse)
+    order = order_build(state="packed", customer=customer, lines=[(catalogue.chair, 1), (catalogue.book, 1)])
+    amsterdam, rotterdam = parcels_of(order)
 
     # When a worker in each warehouse hands their parcel to the carrier at the same moment.
     def dispatch(parcel):
@@ -105,8 +104,8 @@ def test_two_parcels_of_one_order_dispatched_at_once_ship_the_order(catalogue, c
 
 def test_a_cancellation_during_dispatch_is_refused_with_a_reason(catalogue, customer, staff_users):
     # Given a packed parcel being handed to the carrier.
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
-    (parcel,) = order_to_packed(order=order, actor=staff_users["Warehouse"])
+    order = order_build(state="packed", customer=customer, lines=[(catalogue.chair, 1)])
+    (parcel,) = parcels_of(order)
     dispatching = threading.Event()
 
     with mock.patch.object(fulfillment, "stock_dispatch", slowed(fulfillment.stock_dispatch, 0.5, dispatching)):
@@ -133,12 +132,8 @@ def test_a_cancellation_during_dispatch_is_refused_with_a_reason(catalogue, cust
 
 def test_two_parcels_delivered_at_once_deliver_and_invoice_the_order_once(catalogue, customer, staff_users):
     # Given both parcels of a split order on their way.
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1), (catalogue.book, 1)])
-    warehouse = staff_users["Warehouse"]
-    parcels = [
-        shipment_dispatch(shipment=p, carrier="PostNL", tracking_number=f"3S{p.pk}", actor=warehouse)
-        for p in order_to_packed(order=order, actor=warehouse)
-    ]
+    order = order_build(state="shipped", customer=customer, lines=[(catalogue.chair, 1), (catalogue.book, 1)])
+    parcels = parcels_of(order)
 
     # When the carrier reports both deliveries at the same moment.
     with mock.patch.object(invoice_pdf_render_task, "delay"), mock.patch.object(notification_send, "delay"):
@@ -157,14 +152,12 @@ def test_two_parcels_with_the_same_products_in_opposite_order_dispatch_without_d
 ):
     # Given two orders of a chair and a lamp from Amsterdam, their lines in opposite order, both packed.
     warehouse = staff_users["Warehouse"]
-    chair_first = order_place_for_test(
-        customer=customer, products_and_quantities=[(catalogue.chair, 1), (catalogue.lamp, 1)]
+    chair_first = order_build(
+        state="packed", customer=customer, lines=[(catalogue.chair, 1), (catalogue.lamp, 1)], actor=warehouse
     )
-    lamp_first = order_place_for_test(
-        customer=CustomerFactory(), products_and_quantities=[(catalogue.lamp, 1), (catalogue.chair, 1)]
-    )
-    (parcel_a,) = order_to_packed(order=chair_first, actor=warehouse)
-    (parcel_b,) = order_to_packed(order=lamp_first, actor=warehouse)
+    lamp_first = order_build(state="packed", lines=[(catalogue.lamp, 1), (catalogue.chair, 1)], actor=warehouse)
+    (parcel_a,) = parcels_of(chair_first)
+    (parcel_b,) = parcels_of(lamp_first)
 
     # When both parcels are handed to the carrier at the same moment (each line a little slow, so
     # that line-by-line locking would hold one level and wait for the other).

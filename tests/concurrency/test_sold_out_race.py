@@ -13,16 +13,15 @@ from unittest import mock
 import pytest
 
 from inventory.models import StockLevel
-from inventory.tests.factories import ProductFactory, stock_put
 from invoicing.gateways import TestGateway
 from invoicing.models import Payment
 from lifecycle.checkout import order_checkout
 from orders.models import EmailNotification, Order
 from orders.services.placement import InvalidOrder
-from orders.tests.factories import CustomerFactory, DeliveryMethodFactory, address_data
 from storefront.cart import SessionCartStore
 from storefront.selectors import cart_view_build
 from storefront.services.cart import cart_add, cart_checkout
+from tests.builders import address_data, customer_build, delivery_method_build, product_build, stock_put
 
 from .threads import run_at_once
 
@@ -34,14 +33,14 @@ UNITS = 3
 
 def test_customers_racing_for_the_last_units_are_sold_exactly_those_and_the_rest_told_sold_out(catalogue):
     # Given three lamps in stock that cannot be back-ordered, and twelve carts holding one each
-    lamp = ProductFactory(sku="LAST-1", name="Last lamp", tax_class=catalogue.standard)
+    lamp = product_build(sku="LAST-1", name="Last lamp", tax_class=catalogue.standard)
     stock_put(product=lamp, warehouse=catalogue.main, quantity=UNITS)
-    delivery_method = DeliveryMethodFactory()
+    delivery_method = delivery_method_build()
     shoppers = []
     for _ in range(CUSTOMERS):
         cart = SessionCartStore({})
         cart_add(cart=cart, product_id=lamp.pk, quantity=1)
-        shoppers.append((CustomerFactory(), cart))
+        shoppers.append((customer_build(), cart))
     all_past_the_cart_check = threading.Barrier(CUSTOMERS)
 
     def after_every_cart_check(**placement):

@@ -15,10 +15,9 @@ from django.conf import settings
 from django.test import Client
 
 from orders.models import Order
-from orders.tests.factories import DeliveryMethodFactory
+from tests.builders import delivery_method_build
 from tests.concurrency.threads import run_in_thread
-
-from .guest_journey import add_to_cart, cart_product_ids, details_and_review_key, place
+from tests.storefront_forms import add_to_cart, cart_product_ids, checkout_place, details_and_review_key
 
 SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
@@ -34,19 +33,19 @@ def _session_overwrite(session_key: str, data: dict) -> None:
 @pytest.mark.django_db
 def test_a_second_click_that_read_the_session_before_the_first_saved_it_leaves_the_cart_empty(client, catalogue):
     # Given a guest on the review page with a lamp in the cart
-    DeliveryMethodFactory()
+    delivery_method_build()
     add_to_cart(client, catalogue.lamp, 1)
     key = details_and_review_key(client)
     session_key = client.session.session_key
     read_by_second_click = SessionStore(session_key=session_key).load()
 
     # When the first click places the order
-    first = place(client, key)
+    first = checkout_place(client, key)
     assert first.status_code == 302
     assert cart_product_ids(client) == []
     # and the second click, which read the session before the first saved it, finishes last
     _session_overwrite(session_key, read_by_second_click)
-    second = place(client, key)
+    second = checkout_place(client, key)
 
     # Then both land on the one order, and the cart stays empty
     assert second.status_code == 302 and second.url == first.url
@@ -58,7 +57,7 @@ def test_a_second_click_that_read_the_session_before_the_first_saved_it_leaves_t
 @pytest.mark.django_db(transaction=True)
 def test_two_clicks_in_real_threads_leave_the_cart_empty_whoever_saves_last(require_postgres, catalogue):
     # Given a guest on the review page, and a second connection of the same browser (one session)
-    DeliveryMethodFactory()
+    delivery_method_build()
     first_tab = Client()
     add_to_cart(first_tab, catalogue.lamp, 1)
     key = details_and_review_key(first_tab)
@@ -91,7 +90,7 @@ def test_two_clicks_in_real_threads_leave_the_cart_empty_whoever_saves_last(requ
     def click(tab, name):
         def run():
             role.name = name
-            return place(tab, key)
+            return checkout_place(tab, key)
 
         return run
 

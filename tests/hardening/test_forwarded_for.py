@@ -13,8 +13,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from orders.services.customers import customer_sign_up
-from orders.tests.factories import CustomerFactory, order_place_for_test
 from orders_site.core.client_address import client_address
+from tests.builders import customer_build, order_build
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +41,7 @@ def through_proxy(real_address: str, forged: str = "") -> Client:
 
 @pytest.fixture
 def bobs_order(catalogue):
-    return order_place_for_test(
-        customer=CustomerFactory(email="bob@example.com"), products_and_quantities=[(catalogue.lamp, 1)]
-    )
+    return order_build(customer=customer_build(email="bob@example.com"), lines=[(catalogue.lamp, 1)])
 
 
 def fail_lookups(client: Client, times: int) -> None:

@@ -21,11 +21,10 @@ from redis.exceptions import RedisError
 
 from orders.models import EmailNotification, Order
 from orders.services.customers import customer_sign_up
-from orders.tests.factories import CustomerFactory, DeliveryMethodFactory, order_place_for_test
 from orders_site.celery import app as celery_app
+from tests.builders import customer_build, delivery_method_build, order_build
 from tests.concurrency.threads import run_in_thread
-
-from .guest_journey import GUEST_DETAILS, add_to_cart, cart_product_ids, details_and_review_key, place
+from tests.storefront_forms import GUEST_DETAILS, add_to_cart, cart_product_ids, checkout_place, details_and_review_key
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +85,7 @@ def _forget_broker_connections() -> None:
 
 
 def test_guest_order_lookup_answers_and_warns_while_the_cache_is_unreachable(redis_down, catalogue, client, caplog):
-    order = order_place_for_test(
-        customer=CustomerFactory(email="guest@example.com"), products_and_quantities=[(catalogue.lamp, 1)]
-    )
+    order = order_build(customer=customer_build(email="guest@example.com"), lines=[(catalogue.lamp, 1)])
 
     with caplog.at_level(logging.WARNING):
         missed = client.post(reverse("storefront:order_lookup"), {"number": "999", "email": "guest@example.com"})
@@ -126,14 +123,14 @@ def test_a_guest_checks_out_while_cache_and_broker_are_unreachable(
     redis_down, catalogue, client, django_capture_on_commit_callbacks, caplog
 ):
     # Given a guest with a lamp in the cart, on the review page
-    DeliveryMethodFactory()
+    delivery_method_build()
     assert client.get(reverse("storefront:catalogue")).status_code == 200
     add_to_cart(client, catalogue.lamp, 2)
     key = details_and_review_key(client, GUEST_DETAILS)
 
     # When they place the order (the e-mail task cannot be queued)
     with django_capture_on_commit_callbacks(execute=True):
-        placed = place(client, key)
+        placed = checkout_place(client, key)
 
     # Then the order stands, the page shows it, the cart is empty and the e-mail waits in the outbox
     order = Order.objects.get()
@@ -164,9 +161,7 @@ def test_a_hung_redis_holds_a_cache_call_and_a_task_publish_for_seconds_only(red
 
 
 def test_guest_order_lookup_answers_within_seconds_while_redis_hangs(redis_hung, catalogue, client):
-    order = order_place_for_test(
-        customer=CustomerFactory(email="guest@example.com"), products_and_quantities=[(catalogue.lamp, 1)]
-    )
+    order = order_build(customer=customer_build(email="guest@example.com"), lines=[(catalogue.lamp, 1)])
 
     started = time.monotonic()
     missed = client.post(reverse("storefront:order_lookup"), {"number": "999", "email": "guest@example.com"})
@@ -180,13 +175,13 @@ def test_a_guest_checks_out_within_seconds_while_redis_hangs(
     redis_hung, catalogue, client, django_capture_on_commit_callbacks
 ):
     _redis_calls_give_up_quickly()  # else the checkout below would wait forever
-    DeliveryMethodFactory()
+    delivery_method_build()
     add_to_cart(client, catalogue.lamp, 1)
     key = details_and_review_key(client, GUEST_DETAILS)
 
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
-        placed = place(client, key)
+        placed = checkout_place(client, key)
 
     # Well within gunicorn's 30 s timeout, so the guest sees the order page, not a gateway error
     assert time.monotonic() - started < 15

@@ -15,7 +15,7 @@ from lifecycle.notifications import notification_deliver
 from lifecycle.tasks import notification_send
 from orders.models import EmailNotification
 from orders.services.notifications import notification_resend_pending
-from orders.tests.factories import order_place_for_test
+from tests.builders import order_build
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ class WorkerKilled(BaseException):
 @pytest.fixture
 def notification(catalogue, customer) -> EmailNotification:
     """A placed order's "order received" e-mail, waiting in the outbox (no task ran)."""
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.book, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.book, 1)])
     return order.notifications.get()
 
 

@@ -18,7 +18,7 @@ from orders.services.fulfillment import (
     shipment_pack,
     shipment_start_picking,
 )
-from orders.tests.factories import order_place_for_test
+from tests.builders import order_build
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ class WorkerKilled(Exception):
 @pytest.fixture
 def invoice(catalogue, customer, django_capture_on_commit_callbacks) -> Invoice:
     """An issued invoice whose PDF task has not run yet."""
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1)])
     shipment = order_fulfillment_start(order=order).shipments.get()
     with django_capture_on_commit_callbacks(execute=False):
         shipment = shipment_dispatch(

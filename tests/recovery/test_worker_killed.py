@@ -25,7 +25,7 @@ from orders.services.fulfillment import (
     shipment_pack,
     shipment_start_picking,
 )
-from orders.tests.factories import order_place_for_test
+from tests.builders import order_build
 from tests.pdf_text import pdf_text
 
 from .conftest import wait_until
@@ -38,7 +38,7 @@ SLACK_SECONDS = 15
 
 def _parcel_out_for_delivery(catalogue, customer) -> Shipment:
     """An order's only parcel, dispatched; the steps so far ran in-process."""
-    order = order_place_for_test(customer=customer, products_and_quantities=[(catalogue.chair, 1), (catalogue.lamp, 1)])
+    order = order_build(customer=customer, lines=[(catalogue.chair, 1), (catalogue.lamp, 1)])
     shipment = order_fulfillment_start(order=order).shipments.get()
     shipment = shipment_pack(shipment=shipment_start_picking(shipment=shipment))
     return shipment_dispatch(shipment=shipment, carrier="PostNL", tracking_number="3S0001")

@@ -1,6 +1,7 @@
 import pytest
 
 from orders.models import RiskRules
+from tests.builders import order_build
 
 
 @pytest.fixture
@@ -11,13 +12,10 @@ def risk_rules(db):
 
 @pytest.fixture
 def place(catalogue, customer):
-    """Place an order through the real service (verification runs at once)."""
-    from orders.tests.factories import order_place_for_test
+    """Place an order through the real checkout; it comes back as verification left it."""
 
     def place(*products_and_quantities, for_customer=None, **kwargs):
-        return order_place_for_test(
-            customer=for_customer or customer, products_and_quantities=list(products_and_quantities), **kwargs
-        )
+        return order_build(state=None, customer=for_customer or customer, lines=products_and_quantities, **kwargs)
 
     return place
 

@@ -7,10 +7,9 @@ import pytest
 from django.utils import timezone
 
 from inventory.models import Product
-from inventory.tests.factories import ProductFactory
 from orders.models import Address, DeliveryMethod, Order, Voucher
 from orders.services.verification import check_customer, check_pricing, stock_allocate_and_check
-from orders.tests.factories import address_data
+from tests.builders import address_data, product_build
 
 pytestmark = pytest.mark.django_db
 
@@ -221,7 +220,7 @@ def test_a_held_order_gets_the_reason_in_the_check_detail(place, catalogue):
 
 
 def test_details_are_cut_to_fit_the_column(place, catalogue):
-    products = [ProductFactory(sku=f"SKU-LONG-NAME-{i:03d}", is_backorderable=True) for i in range(30)]
+    products = [product_build(sku=f"SKU-LONG-NAME-{i:03d}", is_backorderable=True) for i in range(30)]
     order = place(*[(p, 1) for p in products])
     detail = order.checks.get(name="stock").detail
     assert len(detail) == 300 and detail.endswith("…")

@@ -14,7 +14,8 @@ from orders.services.verification.risk import (
     rule_large_order,
     rule_velocity,
 )
-from orders.tests.factories import CustomerFactory, address_data
+from orders.tests.factories import CustomerFactory
+from tests.builders import address_data
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import pytest
 from inventory.models import Product, StockLevel
 from orders.models import Address, Order
 from orders.services.verification import order_release, order_reverify, order_verify_automatically
-from orders.tests.factories import address_data
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
+from tests.builders import address_data
 
 pytestmark = pytest.mark.django_db
 
