@@ -40,7 +40,7 @@ from django.contrib.auth.models import Group, User
 
 from feedback.models import Feedback
 from feedback.services import feedback_submit
-from inventory.models import Product, PurchaseOrder, StockLevel, Warehouse
+from inventory.models import Product, PurchaseOrder, StockLevel, Supplier, Warehouse
 from inventory.services import PurchaseLineRequest, purchase_order_create, purchase_order_send, stock_receive
 from inventory.tests.factories import ProductFactory, SupplierFactory, TaxClassFactory, WarehouseFactory
 from invoicing.models import Payment
@@ -128,6 +128,10 @@ def purchase_order_sent(
 # --- People --------------------------------------------------------------------------------------
 
 WAREHOUSE, CUSTOMER_SERVICE, MANAGERS = "Warehouse", "Customer service", "Managers"
+
+
+def supplier_build(**fields) -> Supplier:
+    return SupplierFactory(**fields)
 
 
 def customer_build(**fields) -> Customer:

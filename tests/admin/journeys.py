@@ -6,13 +6,18 @@ import re
 from django.urls import reverse
 
 from orders.models import Order
-from tests.builders import address_data, order_build
+from tests.builders import address_data, order_advance, order_build
 
 
 def place(catalogue, lines=None, **kwargs) -> Order:
     """A book (or `lines`) ordered by a new customer, walked to `state` (default: verified) as
     order_build does; a new customer each time, so no risk rule (velocity, duplicates) holds it."""
     return order_build(lines=lines or [(catalogue.book, 1)], **kwargs)
+
+
+def delivered(order: Order, actor=None):
+    """Deliver every parcel of a verified order, which issues its invoice; returns the invoice."""
+    return order_advance(order=order, state="invoiced", actor=actor).invoices.get()
 
 
 def place_held_for_address(catalogue) -> Order:

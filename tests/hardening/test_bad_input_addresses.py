@@ -28,6 +28,7 @@ def delivered_order(catalogue, staff_users):
     user = customer_sign_up(email="anna@example.com", password="a long passphrase 42", full_name="Anna de Vries")
     order = place(catalogue, customer=Customer.objects.get(user=user))
     invoice = delivered(order, staff_users["Warehouse"])
+    order.refresh_from_db()
     return order, invoice, user
 
 

@@ -20,8 +20,8 @@ from inventory.services import (
     stock_return,
     stock_write_off,
 )
-from inventory.tests.factories import SupplierFactory, purchase_order_sent
 from orders_site.core.exceptions import ApplicationError
+from tests.builders import purchase_order_sent, supplier_build
 
 from .hostile import HOSTILE, MISSING, describe, with_value
 
@@ -60,7 +60,7 @@ def test_services_refuse_a_movement_above_the_largest_before_writing(catalogue, 
         "adjust down": lambda: stock_adjust(stock_level=level, delta=-quantity, reason="recount"),
         "write off": lambda: stock_write_off(stock_level=level, quantity=quantity, reason="water"),
         "purchase": lambda: purchase_order_create(
-            supplier=SupplierFactory(),
+            supplier=supplier_build(),
             warehouse=level.warehouse,
             lines=[PurchaseLineRequest(product=level.product, quantity=quantity)],
         ),
@@ -223,7 +223,7 @@ def test_the_purchase_order_receive_page_refuses_hostile_quantities_and_asks_to_
 
 def test_a_purchase_order_line_above_the_largest_is_refused_in_the_admin(admin_client, level):
     admin_client.raise_request_exception = False
-    supplier = SupplierFactory()
+    supplier = supplier_build()
     answers = {}
 
     data = {
