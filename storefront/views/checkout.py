@@ -158,11 +158,16 @@ def _render_review(request, details: CheckoutForm, place_form: PlaceOrderForm, *
     )
 
 
-def checkout_review(request):
+def _ready_for_review(request):
+    """The checked details when the cart and the details step are both fine, else where to go back."""
     _, response = _cart_or_redirect(request)
     if response is not None:
-        return response
-    details, response = _details_or_redirect(request)
+        return None, response
+    return _details_or_redirect(request)
+
+
+def checkout_review(request):
+    details, response = _ready_for_review(request)
     if response is not None:
         return response
     place_form = PlaceOrderForm(
@@ -243,10 +248,7 @@ def checkout_place(request):
     response = _already_placed(request, key)
     if response is not None:
         return response
-    _, response = _cart_or_redirect(request)
-    if response is not None:
-        return response
-    details, response = _details_or_redirect(request)
+    details, response = _ready_for_review(request)
     if response is not None:
         return response
     payment_method = details.cleaned_data["payment_method"]
