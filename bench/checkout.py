@@ -1,23 +1,29 @@
 """Checkout through the real pages under concurrency: gunicorn + PostgreSQL, N shoppers at once.
 
-    .venv/bin/python bench/checkout.py [--clients 16] [--seconds 20] [--workers 5] [--max-orders 5000] [--keep]
+    .venv/bin/python bench/checkout.py [--clients 16] [--seconds 20] [--workers 5] [--max-orders 5000]
+                                       [--redis redis://127.0.0.1:6379/N] [--no-pgbench] [--keep]
 
 It creates a scratch database (`bench_checkout`) on the server of DATABASE_URL (default
-postgres://postgres@127.0.0.1:5432/postgres), migrates it, and seeds products with limited stock
-(a few scarce products that run out during the run, and one plentiful). Then it starts gunicorn on
-127.0.0.1 with the production settings (DEBUG off; no SSL redirect; tasks in-process, e-mails
-discarded) and runs N client threads. Each client is a guest with its own session (cookies and
-CSRF as a browser has them) and, until the time or the order budget is used up, repeatedly:
-opens the catalogue, adds a scarce and a plentiful product to the cart, opens the checkout,
-posts its details, opens the review page (which renders the one-time key) and presses
-"Place order". Nothing is posted that a browser would not post.
+postgres://postgres@127.0.0.1:5432/postgres), migrates it, and seeds products with limited stock (a
+few scarce products that run out during the run, and one plentiful). Then it starts gunicorn on
+127.0.0.1 with the production settings (DEBUG off; no SSL redirect; e-mails discarded) and runs N
+client threads. Without --redis, tasks (the order e-mail) run in-process after commit and sessions
+live in the database alone; with --redis (a Redis database of its own: a worker started elsewhere
+on it would take these tasks) the shop runs as in production: sessions read from Redis and written
+through to the database, and the tasks queued for one Celery worker that this script starts. Each
+client is a guest with its own session (cookies and CSRF as a browser has them) and, until the time
+or the order budget is used up, repeatedly: opens the catalogue, adds a scarce and a plentiful
+product to the cart, opens the checkout, posts its details, opens the review page (which renders
+the one-time key) and presses "Place order". Nothing is posted that a browser would not post.
 
 It prints orders per second, the p50/p95/p99 latency of the place-order request, how often a
 shopper found the scarce product sold out (at the checkout, after typing the address, or on
-pressing "Place order" when another order took the last units first: nothing is placed then),
-how the orders ended (verified; none should be on hold for stock), and the units oversold:
-allocated + dispatched against stock received, per product (must be 0). Only 127.0.0.1 is
-contacted. The scratch database is dropped afterwards unless --keep.
+pressing "Place order" when another order took the last units first: nothing is placed then), how
+the orders ended (verified; none should be on hold for stock), and the units oversold: allocated +
+dispatched against stock received, per product (must be 0). Before the shoppers start it runs
+pgbench (bench/_pgbench.py) and prints orders/s as a share of its tps, a figure that moves less
+than orders/s with whatever else the machine runs. Only 127.0.0.1 is contacted. The scratch
+database is dropped afterwards unless --keep.
 """
 
 import argparse
@@ -39,6 +45,8 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlparse, urlunparse
+
+from _pgbench import pgbench_run
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH_DB = "bench_checkout"
@@ -82,7 +90,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _server_env(scratch_url: str, static_root: str) -> dict[str, str]:
+def _server_env(scratch_url: str, static_root: str, redis_url: str) -> dict[str, str]:
     """Production settings, made to run on plain HTTP on this machine."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECURE_"))}
     env.update(
@@ -93,7 +101,8 @@ def _server_env(scratch_url: str, static_root: str) -> dict[str, str]:
             "ALLOWED_HOSTS": HOST,
             "SECURE_SSL_REDIRECT": "false",
             "SECURE_HSTS_SECONDS": "0",
-            "REDIS_URL": "",  # tasks (the order e-mail) run in-process after commit
+            # Empty: tasks (the order e-mail) run in-process after commit, sessions in the database.
+            "REDIS_URL": redis_url,
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
             "STATIC_ROOT": static_root,
             "LOG_LEVEL": "ERROR",  # errors (tracebacks) still show
@@ -332,6 +341,14 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
     parser.add_argument("--keep", action="store_true", help=f"keep the scratch database {SCRATCH_DB}")
+    parser.add_argument(
+        "--redis",
+        default="",
+        metavar="URL",
+        help="run as production does: sessions cached and tasks queued on this Redis database (127.0.0.1 only; "
+        "one no other worker uses), with one Celery worker started here",
+    )
+    parser.add_argument("--no-pgbench", action="store_true", help="skip the pgbench yardstick")
     args = parser.parse_args()
     if not 1 <= args.clients <= MAX_CLIENTS or not 0 < args.seconds <= MAX_SECONDS:
         sys.exit(f"--clients must be 1..{MAX_CLIENTS} and --seconds 1..{MAX_SECONDS}.")
@@ -339,12 +356,17 @@ def main() -> None:
     server_url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     scratch_url = _scratch_url(server_url)
     static_root = tempfile.mkdtemp(prefix="bench-checkout-static-")
-    env = _server_env(scratch_url, static_root)
+    if args.redis and urlparse(args.redis).hostname not in ("127.0.0.1", "localhost"):
+        sys.exit("--redis must point at 127.0.0.1.")
+    env = _server_env(scratch_url, static_root, args.redis)
+
+    yardstick = pgbench_run(server_url, skip=args.no_pgbench)
+    print(yardstick.describe())
 
     print(f"Preparing {SCRATCH_DB}: migrate, collect static files, seed products with limited stock ...")
     _server_admin(server_url, f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
     _server_admin(server_url, f"CREATE DATABASE {SCRATCH_DB}")
-    server = None
+    server = worker = None
     try:
         _django_setup(env)
         from django.core.management import call_command
@@ -379,9 +401,18 @@ def main() -> None:
             env=env,
             start_new_session=True,
         )
+        if args.redis:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "orders_site", "worker", "--concurrency", "1"]
+                + ["--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+            )
         _wait_until_up(port, server)
         print(
             f"gunicorn on {HOST}:{port} ({args.workers} workers x {args.threads} threads); "
+            f"{'sessions and tasks on Redis, 1 Celery worker' if args.redis else 'no Redis'}; "
             f"{args.clients} clients for {args.seconds:g} s ..."
         )
 
@@ -399,12 +430,13 @@ def main() -> None:
             thread.join(timeout=args.seconds + 120)
         elapsed = time.monotonic() - started
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        for process in (server, worker):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
 
     oversold, statuses, stock_lines = _stock_report()
     from django.db import connection
@@ -415,7 +447,9 @@ def main() -> None:
 
     latencies_ms = [1000 * s for s in results.place_latencies]
     print()
-    print(f"checkouts completed   {results.orders} in {elapsed:.1f} s = {results.orders / elapsed:.1f} orders/s")
+    rate = results.orders / elapsed
+    print(f"checkouts completed   {results.orders} in {elapsed:.1f} s = {rate:.1f} orders/s")
+    print(f"against pgbench       {yardstick.share(rate)}  ({yardstick.describe()})")
     if latencies_ms:
         print(
             "place-order latency   "

@@ -253,9 +253,10 @@ class CheckoutForm(StorefrontForm):
             label="Send the invoice to this address", required=False, initial=True
         )
         fields.update(address_fields(prefix="bill_", section="billing"))
+        methods = DeliveryMethod.objects.filter(is_active=True).order_by("sort_order", "fee", "pk")
         fields["delivery_method"] = DeliveryMethodField(
             label="Delivery",
-            queryset=DeliveryMethod.objects.filter(is_active=True).order_by("sort_order", "fee", "pk"),
+            queryset=methods,
             to_field_name="code",
             widget=forms.RadioSelect,
             empty_label=None,
@@ -264,8 +265,9 @@ class CheckoutForm(StorefrontForm):
                 "invalid_choice": "Choose how you want to receive your order.",
             },
         )
-        first_method = fields["delivery_method"].queryset.first()
-        fields["delivery_method"].initial = first_method.code if first_method else None
+        # Read only when the form is shown: a form bound to posted or stored details (the POST, the
+        # review page, placing) does not need it, and would pay a query for it otherwise.
+        fields["delivery_method"].initial = lambda: methods.values_list("code", flat=True).first()
         fields["requested_delivery_date"] = forms.DateField(
             label="Preferred delivery date",
             required=False,

@@ -207,6 +207,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sessions: with Redis, read from the cache and written through to the database (cached_db), so a
+# request costs no session query and a Redis restart loses nothing; a cache that cannot be reached
+# falls back to the database (orders_site/core/sessions.py). Not signed cookies: a signed-out or
+# stolen session must end on the server, and the checkout's address need not travel with every
+# request. Without Redis the cache is per process (locmem), which would serve one worker's stale
+# copy of a session another worker changed, so sessions stay in the database alone.
+SESSION_ENGINE = "orders_site.core.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+
 # Login throttling (django-axes): lock an account+address pair after repeated failures, and an
 # address after many failures over all accounts.
 # Client addresses for the login and guest look-up throttles: behind N trusted proxies (the TLS

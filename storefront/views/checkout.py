@@ -258,14 +258,15 @@ def checkout_place(request):
     method = details.cleaned_data["delivery_method"]
     shipping = details.shipping_address_data()
     try:
+        customer = customer_for_checkout(
+            user=request.user,
+            email=details.cleaned_data.get("email", ""),  # guests only: signed-in customers have theirs
+            full_name=shipping.full_name,
+            phone=shipping.phone,
+        )
         order = cart_checkout(
             cart=cart_store_for(request),
-            customer=customer_for_checkout(
-                user=request.user,
-                email=details.cleaned_data.get("email", ""),  # guests only: signed-in customers have theirs
-                full_name=shipping.full_name,
-                phone=shipping.phone,
-            ),
+            customer=customer,
             delivery_method=method,
             payment_method=payment_method,
             billing_address=details.billing_address_data(),
@@ -278,5 +279,7 @@ def checkout_place(request):
         )
     except ApplicationError as error:
         return _refused(request, key, error, details, place_form)
+    if order.customer_id == customer.pk:  # _remember_placed asks whose it is: no query to read it again
+        order.customer = customer
     _remember_placed(request, key, order)
     return _show_placed(request, order, first_time=True)
