@@ -181,6 +181,8 @@ class StockMovement(AppendOnlyModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # The console's ledger list (newest first) under its kind filter.
+        indexes = [models.Index(fields=["kind", "-created_at", "-id"], name="movement_kind_created_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind__in=["adjustment", "write_off"]) | ~Q(reason=""), name="adjustment_needs_reason"

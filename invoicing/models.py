@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from orders_site.core.indexes import UpperPrefixIndex
 from orders_site.core.models import TimeStampedModel
 from orders_site.core.permissions import staff_permission
 
@@ -48,6 +49,12 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
         permissions = [
             ("issue_invoice", "Can issue invoices"),
             ("record_payment", "Can record payments"),
+        ]
+        # The console's invoice list (newest first) under its status filters, and its search by
+        # billing name.
+        indexes = [
+            models.Index(fields=["status", "-created_at", "-id"], name="invoice_status_created_idx"),
+            UpperPrefixIndex(field="billing_name", name="invoice_billing_upper_idx"),
         ]
 
     def __str__(self) -> str:
@@ -119,6 +126,16 @@ class Payment(ConcurrentTransitionMixin, TimeStampedModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        # The console's payment list (newest first) under each filter, and its search by reference.
+        indexes = [
+            models.Index(fields=["status", "-created_at", "-id"], name="payment_status_created_idx"),
+            models.Index(fields=["method", "-created_at", "-id"], name="payment_method_created_idx"),
+            UpperPrefixIndex(field="reference", name="payment_reference_upper_idx"),
+            # Exact and prefix matches (other databases ignore the operator class).
+            models.Index(
+                fields=["gateway_reference"], name="payment_gateway_ref_idx", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.method} for {self.order}"

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from orders_site.core.indexes import UpperPrefixIndex
 from orders_site.core.models import AppendOnlyModel, TimeStampedModel
 from orders_site.core.permissions import staff_permission
 
@@ -26,6 +27,13 @@ class Customer(TimeStampedModel):
 
     class Meta:
         ordering = ["full_name"]
+        indexes = [
+            # The console's list (by name) and its search (e-mail, name or company, by prefix).
+            models.Index(fields=["full_name", "id"], name="customer_name_idx"),
+            UpperPrefixIndex(field="email", name="customer_email_upper_idx"),
+            UpperPrefixIndex(field="full_name", name="customer_name_upper_idx"),
+            UpperPrefixIndex(field="company", name="customer_company_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
@@ -196,6 +204,15 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
         ]
+        indexes = [
+            # The console's order list: newest first, alone and under each filter; search by e-mail
+            # (the number's prefix search uses the pattern index PostgreSQL adds to the unique column).
+            models.Index(fields=["-placed_at", "-id"], name="order_placed_idx"),
+            models.Index(fields=["status", "-placed_at", "-id"], name="order_status_placed_idx"),
+            models.Index(fields=["channel", "-placed_at", "-id"], name="order_channel_placed_idx"),
+            models.Index(fields=["payment_method", "-placed_at", "-id"], name="order_payment_placed_idx"),
+            UpperPrefixIndex(field="email", name="order_email_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -303,6 +320,9 @@ class OrderCheck(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        # The on-hold queue: which held orders fail which check (failed rows are few; "failed" is
+        # Result.FAILED, which Meta cannot name).
+        indexes = [models.Index(fields=["name", "order"], name="ordercheck_failed_idx", condition=Q(result="failed"))]
 
     def __str__(self) -> str:
         return f"{self.name}: {self.result}"
@@ -375,6 +395,9 @@ class OrderEvent(AppendOnlyModel):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # The timeline of one shipment, invoice or payment (events_for_object), and the event list's
+        # filter by object type.
+        indexes = [models.Index(fields=["object_type", "object_id"], name="orderevent_object_idx")]
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"
@@ -407,6 +430,11 @@ class Shipment(ConcurrentTransitionMixin, TimeStampedModel):
 
     class Meta:
         ordering = ["pk"]
+        # The console's shipment list (oldest first, as the warehouse works) under each filter.
+        indexes = [
+            models.Index(fields=["status", "id"], name="shipment_status_idx"),
+            models.Index(fields=["carrier", "id"], name="shipment_carrier_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -504,6 +532,11 @@ class EmailNotification(models.Model):
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(fields=["order", "kind", "subject_key"], name="one_email_per_event"),
+        ]
+        # The outbox list (newest first) under its kind filter, and its search by recipient.
+        indexes = [
+            models.Index(fields=["kind", "id"], name="email_kind_idx"),
+            UpperPrefixIndex(field="recipient", name="email_recipient_upper_idx"),
         ]
 
     def __str__(self) -> str:
