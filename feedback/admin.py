@@ -4,12 +4,22 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
-from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from orders_site.core.admin import (
+    LargeTableAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    choices_filter,
+    contains,
+    prefix,
+)
 from orders_site.core.exceptions import ApplicationError
 
 from .models import Feedback, FeedbackRequest, ProductRating
 from .selectors import feedback_link_for_request
 from .services import feedback_follow_up_mark
+
+# Ratings are 1 to 5 (the models' check constraints); a filter needs no query to list them.
+RATINGS = [(str(stars), "★" * stars) for stars in range(1, 6)]
 
 
 class ProductRatingInline(ReadOnlyInline, admin.TabularInline):
@@ -37,16 +47,19 @@ class FollowUpFilter(admin.SimpleListFilter):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class FeedbackAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The customer's words are kept as given; customer service only marks the follow-up done."""
 
     list_display = ("created_at", "order", "overall_rating", "short_comment", "needs_follow_up", "followed_up_at")
-    list_filter = ("needs_follow_up", FollowUpFilter, "overall_rating")
+    list_filter = ("needs_follow_up", FollowUpFilter, choices_filter("overall_rating", "rating", RATINGS), "created_at")
     list_select_related = ("request__order",)
-    search_fields = ("=request__order__number", "request__order__email", "comment")
-    search_help_text = "Order number (exact), customer e-mail or words in the comment."
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    search_fields = (
+        prefix("request__order__number"),
+        prefix("request__order__email", ignore_case=True),
+        contains("comment"),
+    )
+    search_help_text = "Order number or customer e-mail (or how either begins), or words in the comment."
+    sortable_by = ("created_at",)
     fields = ("order", "overall_rating", "comment", "needs_follow_up", "followed_up_at", "created_at")
     readonly_fields = fields
     inlines = (ProductRatingInline,)
@@ -80,13 +93,14 @@ class FeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(FeedbackRequest)
-class FeedbackRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class FeedbackRequestAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("order", "created_at", "responded_at")
-    list_filter = (("responded_at", admin.EmptyFieldListFilter),)
+    list_filter = (("responded_at", admin.EmptyFieldListFilter), "created_at")
     list_select_related = ("order",)
-    search_fields = ("=order__number", "order__email")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    search_fields = (prefix("order__number"), prefix("order__email", ignore_case=True))
+    search_help_text = "Order number or customer e-mail, or how either begins."
+    ordering = ("-pk",)  # newest first, through the primary key (created_at has no index here)
+    sortable_by = ()
     fields = ("order", "created_at", "responded_at", "link")
     readonly_fields = fields
 
@@ -96,10 +110,15 @@ class FeedbackRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ProductRating)
-class ProductRatingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ProductRatingAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("product", "rating", "feedback")
-    list_filter = ("rating",)
+    list_filter = (choices_filter("rating", "rating", RATINGS),)
     list_select_related = ("product", "feedback__request__order")
-    search_fields = ("product__sku", "product__name", "=feedback__request__order__number")
+    search_fields = (
+        prefix("product__sku", ignore_case=True),
+        prefix("product__name", ignore_case=True),
+        prefix("feedback__request__order__number"),
+    )
+    search_help_text = "SKU, product name or order number, or how one begins."
+    sortable_by = ()
     raw_id_fields = ("feedback", "product")
-    show_full_result_count = False

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from lifecycle.settlement import payment_record
 from orders.models import Order
 from orders.selectors import events_for_object
-from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline, choices_filter, prefix
 from orders_site.core.exceptions import ApplicationError, TransitionRefused
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, timeline_table
 
@@ -124,17 +124,21 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(StaffActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Invoices are issued by a service at delivery and corrected only by credit note."""
 
     staff_actions = INVOICE_ACTIONS
     list_display = ("number", "order", "status", "issued_at", "due_date", "billing_name", "total", "amount_paid")
-    list_filter = ("status", OverdueFilter)
+    list_filter = ("status", OverdueFilter, "issued_at")
     list_select_related = ("order",)
-    date_hierarchy = "issued_at"
-    search_fields = ("=number", "=order__number", "order__email", "billing_name")
-    search_help_text = "Invoice or order number (exact), customer e-mail or billing name."
-    show_full_result_count = False
+    search_fields = (
+        prefix("number", capitals=True),
+        prefix("order__number"),
+        prefix("order__email", ignore_case=True),
+        prefix("billing_name", ignore_case=True),
+    )
+    search_help_text = "Invoice or order number, customer e-mail or billing name, or how one begins."
+    sortable_by = ("number", "issued_at")
     inlines = (InvoiceLineInline, PaymentInline)
     fieldsets = (
         (None, {"fields": ("number", "order", "status", "issued_at", "due_date", "pdf_link")}),
@@ -225,25 +229,31 @@ class InvoiceAdmin(StaffActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(InvoiceLine)
-class InvoiceLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceLineAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("invoice", "sku", "description", "quantity", "unit_price", "tax_rate", "line_total")
     list_select_related = ("invoice__order",)
-    search_fields = ("=invoice__number", "sku", "description")
+    search_fields = (prefix("invoice__number", capitals=True),)
+    search_help_text = "Invoice number, or how it begins."
+    sortable_by = ()
     raw_id_fields = ("invoice",)
-    show_full_result_count = False
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Payments are recorded on the invoice page or by the gateway; refunds will be rows of their own."""
 
     list_display = ("created_at", "order", "invoice_number", "method", "amount", "status", "reference", "recorded_by")
-    list_filter = ("status", "method")
+    # Payment.method holds an order payment method (it declares no choices of its own).
+    list_filter = ("status", choices_filter("method", "method", Order.PaymentMethod.choices), "created_at")
     list_select_related = ("order", "invoice", "recorded_by")
-    date_hierarchy = "created_at"
-    search_fields = ("=order__number", "=invoice__number", "reference", "gateway_reference")
-    search_help_text = "Order or invoice number (exact), payment or gateway reference."
-    show_full_result_count = False
+    search_fields = (
+        prefix("order__number"),
+        prefix("invoice__number", capitals=True),
+        prefix("reference", ignore_case=True),
+        prefix("gateway_reference"),
+    )
+    search_help_text = "Order or invoice number, payment or gateway reference, or how one begins."
+    sortable_by = ("created_at",)
     raw_id_fields = ("order", "invoice", "recorded_by")
     fields = (
         "order",

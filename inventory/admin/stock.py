@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from lifecycle.receiving import stock_adjust_many, stock_backorders_fill, stock_receive_many
 from orders.selectors import backordered_units_by_product
-from orders_site.core.admin import ReadOnlyAdminMixin, SavedThroughServiceMixin
+from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, SavedThroughServiceMixin, prefix
 from orders_site.core.exceptions import ApplicationError
 
 from ..forms import (
@@ -314,8 +314,8 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The ledger: append-only, so nothing here can be added, changed or deleted."""
+class StockMovementAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The ledger, newest first: append-only, so nothing here can be added, changed or deleted."""
 
     list_display = [
         "created_at",
@@ -329,10 +329,10 @@ class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "actor",
     ]
     list_select_related = ["stock_level__product", "stock_level__warehouse", "actor"]
-    list_filter = ["kind", "stock_level__warehouse"]
-    search_fields = ["reference", "stock_level__product__sku", "reason"]
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    list_filter = ["kind", "stock_level__warehouse", "created_at"]
+    search_fields = [prefix("reference"), prefix("stock_level__product__sku", ignore_case=True)]
+    search_help_text = "Reference (an order or document number) or SKU, or how either begins."
+    sortable_by = ["created_at"]
 
     @admin.display(description="SKU", ordering="stock_level__product__sku")
     def sku(self, movement):

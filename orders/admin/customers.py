@@ -8,7 +8,7 @@ from django.utils.html import format_html_join
 
 from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, Voucher
 from orders.services.addresses import order_address_update
-from orders_site.core.admin import SavedThroughServiceMixin
+from orders_site.core.admin import LargeTableAdminMixin, SavedThroughServiceMixin, prefix
 from orders_site.core.exceptions import ApplicationError
 from orders_site.core.staff_actions import admin_link
 
@@ -30,10 +30,17 @@ class AddressInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ("full_name", "email", "company", "phone", "payment_terms", "net_days", "created_at")
     list_filter = ("payment_terms",)
-    search_fields = ("full_name", "email", "company", "phone")
+    search_fields = (
+        prefix("email", ignore_case=True),
+        prefix("full_name", ignore_case=True),
+        prefix("company", ignore_case=True),
+    )
+    search_help_text = "How the e-mail address, name or company begins (any case)."
+    ordering = ("full_name", "pk")
+    sortable_by = ("full_name",)
     raw_id_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")
     inlines = (AddressInline,)

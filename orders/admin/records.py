@@ -3,43 +3,63 @@
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
+from inventory.models import Product
 from orders.models import Cart, CartLine, EmailNotification, OrderCheck, OrderEvent, OrderLine, ShipmentLine
 from orders.services.notifications import notification_resend
-from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from orders_site.core.admin import (
+    LargeTableAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    choices_filter,
+    exact,
+    prefix,
+    recent_values_filter,
+)
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderLineAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("order", "sku", "name", "kind", "quantity", "unit_price", "tax_rate", "line_total")
-    list_filter = ("kind",)
+    list_filter = (choices_filter("kind", "kind", Product.Kind.choices),)
     list_select_related = ("order",)
-    search_fields = ("=order__number", "sku", "name")
+    # The SKU through the product (a line's own sku column has no index): the catalogue is small.
+    search_fields = (prefix("order__number"), prefix("product__sku", ignore_case=True))
+    search_help_text = "Order number or SKU, or how either begins."
+    sortable_by = ()
     raw_id_fields = ("order", "product")
-    show_full_result_count = False
 
 
 @admin.register(OrderCheck)
-class OrderCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderCheckAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "order", "name", "result", "detail")
-    list_filter = ("result", "name")
+    list_filter = ("result", recent_values_filter("name", "check"))
     list_select_related = ("order",)
-    search_fields = ("=order__number", "detail")
+    search_fields = (prefix("order__number"),)
+    search_help_text = "Order number, or how it begins."
+    sortable_by = ()
     raw_id_fields = ("order",)
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+
+
+# What an event is about (OrderEvent.object_type): the model names of the rows with a timeline.
+EVENT_OBJECT_TYPES = ("order", "shipment", "invoice", "payment")
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Every order's timeline in one list: the audit log. Append-only."""
+class OrderEventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every order's timeline in one list: the audit log, newest first. Append-only."""
 
     list_display = ("created_at", "order", "kind", "from_state", "to_state", "actor_label", "short_note")
-    list_filter = ("kind", "object_type", "customer_visible")
+    list_filter = (
+        "kind",
+        choices_filter("object_type", "object", [(name, name.capitalize()) for name in EVENT_OBJECT_TYPES]),
+        "customer_visible",
+        "created_at",
+    )
     list_select_related = ("order",)
-    search_fields = ("=order__number", "kind", "actor_label")
-    search_help_text = "Order number (exact), event kind or who did it."
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    search_fields = (prefix("order__number"), exact("kind"))
+    search_help_text = "Order number (or how it begins), or an event kind such as order.cancel."
+    ordering = ("-created_at", "-pk")
+    sortable_by = ("created_at",)
     raw_id_fields = ("order", "actor")
 
     @admin.display(description="note")
@@ -48,23 +68,26 @@ class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ShipmentLine)
-class ShipmentLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ShipmentLineAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("shipment", "order_line", "quantity")
     list_select_related = ("shipment", "order_line")
-    search_fields = ("=shipment__number", "order_line__sku")
+    search_fields = (prefix("shipment__number"), prefix("order_line__product__sku", ignore_case=True))
+    search_help_text = "Shipment number or SKU, or how either begins."
+    sortable_by = ()
     raw_id_fields = ("shipment", "order_line", "allocation")
 
 
 @admin.register(EmailNotification)
-class EmailNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The outbox: what was sent to whom, and what failed and why."""
+class EmailNotificationAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The outbox, newest first: what was sent to whom, and what failed and why."""
 
     list_display = ("created_at", "order", "kind", "recipient", "status", "attempts", "sent_at", "short_error")
     list_filter = ("status", "kind")
     list_select_related = ("order",)
-    search_fields = ("=order__number", "recipient")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    search_fields = (prefix("order__number"), prefix("recipient", ignore_case=True))
+    search_help_text = "Order number or recipient's e-mail address, or how either begins."
+    ordering = ("-pk",)
+    sortable_by = ()
     raw_id_fields = ("order",)
     actions = ("resend_selected",)
 

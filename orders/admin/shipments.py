@@ -7,7 +7,13 @@ from django.utils.safestring import mark_safe
 from lifecycle.delivery import shipment_deliver
 from orders.models import Shipment, ShipmentLine
 from orders.services import fulfillment
-from orders_site.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from orders_site.core.admin import (
+    LargeTableAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    prefix,
+    recent_values_filter,
+)
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, timeline_table
 
 from ..selectors import events_for_object
@@ -115,14 +121,14 @@ SHIPMENT_ACTIONS = (
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(StaffActionsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ShipmentAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     staff_actions = SHIPMENT_ACTIONS
     list_display = ("number", "order", "warehouse", "status", "carrier", "tracking_number", "dispatched_at")
-    list_filter = ("status", "warehouse", "carrier")
+    list_filter = ("status", "warehouse", recent_values_filter("carrier", "carrier"))
     list_select_related = ("order", "warehouse")
-    search_fields = ("=number", "=order__number", "tracking_number")
-    search_help_text = "Shipment number, order number or tracking number."
-    show_full_result_count = False
+    search_fields = (prefix("number"), prefix("order__number"), prefix("tracking_number"))
+    search_help_text = "Shipment number, order number or tracking number, or how one begins."
+    sortable_by = ("number",)
     inlines = (ShipmentLineInline,)
     fieldsets = (
         (None, {"fields": ("number", "order", "warehouse", "status")}),
