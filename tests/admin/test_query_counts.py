@@ -1,14 +1,19 @@
 """Changelists run the same number of queries for 3 rows as for 15 (CONVENTIONS rule 13)."""
 
+import uuid
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from inventory.services import stock_receive
 from lifecycle.settlement import payment_record
-from tests.builders import feedback_given, stock_put
+from orders.models import Order
+from tests.builders import customer_build, feedback_given, stock_put
 
 from .journeys import place, place_held_for_address
 
@@ -127,3 +132,56 @@ def test_other_order_record_changelists(plenty_of_books, admin_client, url_name)
 
     assert large_rows > small_rows
     assert small_queries == large_queries
+
+
+# -- the large lists searched, filtered and paged (bench/admin_scale.py times them at a million orders) --
+
+
+def test_stock_movement_changelist(catalogue, admin_client):
+    def add_receipts(n):
+        for _ in range(n):
+            stock_receive(product=catalogue.lamp, warehouse=catalogue.main, quantity=1, reference="PO-FLAT")
+
+    url = reverse("admin:inventory_stockmovement_changelist") + "?q=PO-FLAT"
+    assert_flat(*grows(admin_client, url, add_receipts))
+
+
+def test_customer_changelist(staff_client):
+    def add_customers(n):
+        for _ in range(n):
+            customer_build()
+
+    assert_flat(*grows(staff_client("Customer service"), reverse("admin:orders_customer_changelist"), add_customers))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "flat-"},  # e-mail prefix: the orders' own e-mail and their customers' e-mail
+        {"channel__exact": "phone"},
+        {"placed_at__gte": "2000-01-01 00:00:00+00:00"},
+    ],
+    ids=["search", "filter", "date-filter"],
+)
+def test_order_changelist_searched_or_filtered(plenty_of_books, staff_client, query):
+    def add_orders(n):
+        for _ in range(n):
+            customer = customer_build(email=f"flat-{uuid.uuid4().hex[:8]}@example.com")
+            place(plenty_of_books, customer=customer, channel="phone")
+
+    url = reverse("admin:orders_order_changelist") + "?" + urlencode(query)
+    assert_flat(*grows(staff_client("Customer service"), url, add_orders))
+
+
+def test_a_later_page_of_the_order_list_costs_the_same_as_the_first(plenty_of_books, admin_client, monkeypatch):
+    monkeypatch.setattr(admin.site._registry[Order], "list_per_page", 2)
+    url = reverse("admin:orders_order_changelist")
+    for _ in range(6):
+        place(plenty_of_books)
+    admin_client.get(url)
+
+    first_queries, first_rows = queries_for(admin_client, url)
+    third_queries, third_rows = queries_for(admin_client, url + "?p=3")
+
+    assert (first_rows, third_rows) == (2, 2)
+    assert first_queries == third_queries
