@@ -246,6 +246,22 @@ def test_a_search_across_a_relation_looks_at_the_newest_related_rows_only(catalo
     assert {event.order for event in events} == set(orders[1:])
 
 
+def test_each_listed_order_has_a_selection_box_for_the_bulk_actions(catalogue, admin_client):
+    held = [place_held_for_address(catalogue) for _ in range(2)]
+
+    page = admin_client.get(ORDERS).text
+    rechecked = admin_client.post(
+        ORDERS, {"action": "recheck_selected", "_selected_action": [o.pk for o in held]}, follow=True
+    )
+
+    for order in held:
+        assert (
+            f'<input type="checkbox" name="_selected_action" value="{order.pk}" class="action-select" '
+            f'aria-label="Select this object for an action - {order.number}">'
+        ) in page
+    assert "Re-checked 2 order(s)" in rechecked.text
+
+
 # -- counting and paging -------------------------------------------------------------------------------------
 
 
