@@ -41,7 +41,6 @@ def out(tmp_path) -> Path:
 
 def save(page, out: Path, name: str, *, full_page: bool = False) -> None:
     from PIL import Image
-
     from playwright.sync_api import Error as PlaywrightError
 
     out.mkdir(parents=True, exist_ok=True)
