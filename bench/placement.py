@@ -1,8 +1,8 @@
 """Order placement on PostgreSQL, shaped like the django-oscar anchor (../shared/anchors/oscar/run.sh):
 1,000 plentiful products, 3 distinct per order, 500 orders in one process (after 20 warm-up ones),
 then 8 processes x 250 orders starting together at a barrier, and an oversell race (50 processes
-for 10 units). With a pgbench run in the same invocation, so every rate is also a share of what
-this PostgreSQL does here.
+for 10 units). With a pgbench run in the same invocation (bench/_pgbench.py), so every rate is
+also a share of what this PostgreSQL does here.
 
     .venv/bin/python bench/placement.py [--sequential 500] [--workers 8] [--per-worker 250] [--keep] [--no-pgbench]
 
@@ -24,8 +24,6 @@ import argparse
 import multiprocessing
 import os
 import random
-import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -35,9 +33,10 @@ from pathlib import Path
 from unittest import mock
 from urllib.parse import urlparse, urlunparse
 
+from _pgbench import pgbench_run
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH_DB = "orders_bench_placement"
-PGBENCH_DB = "orders_bench_placement_pgbench"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PLENTY = 10**7
 SEED = 20261128
@@ -79,25 +78,6 @@ def _run(args: list[str], env: dict[str, str], timeout: float) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     return done.stdout + done.stderr
-
-
-# A copy of the pgbench run of bench/_pgbench.py (on the speed-console branch, not on main yet):
-# the oscar anchor's settings, so the shares compare with its figures.
-def pgbench_tps(server_url: str, *, scale=10, clients=8, threads=2, seconds=15) -> tuple[float, float]:
-    """(tps, latency ms) of pgbench's TPC-B-like script in a scratch database, dropped afterwards."""
-    if shutil.which("pgbench") is None:
-        raise RuntimeError("pgbench is not installed (Debian: postgresql-client); use --no-pgbench")
-    env = _libpq_env(server_url)
-    _psql(server_url, f"DROP DATABASE IF EXISTS {PGBENCH_DB} WITH (FORCE)")
-    _psql(server_url, f"CREATE DATABASE {PGBENCH_DB}")
-    try:
-        _run(["pgbench", "-i", "-q", "-s", str(scale), PGBENCH_DB], env, 600)
-        output = _run(["pgbench", "-c", str(clients), "-j", str(threads), "-T", str(seconds), PGBENCH_DB], env, 300)
-    finally:
-        _psql(server_url, f"DROP DATABASE IF EXISTS {PGBENCH_DB} WITH (FORCE)")
-    tps = re.search(r"^tps = ([0-9.]+) \(without initial connection time\)", output, re.M)
-    latency = re.search(r"^latency average = ([0-9.]+) ms", output, re.M)
-    return float(tps.group(1)), float(latency.group(1))
 
 
 def _django_setup(scratch_url: str) -> None:
@@ -367,15 +347,9 @@ def main() -> None:
     server_url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     scratch_url = _scratch_url(server_url)
     print(f"before: {_load()}", flush=True)
-    tps = latency = None
-    if not arguments.no_pgbench:
-        tps, latency = pgbench_tps(server_url)
-        print(
-            f"pgbench (TPC-B-like, scale 10, 8 clients, 2 threads, 15 s): {tps:,.0f} tps, {latency:.2f} ms", flush=True
-        )
-
-    def share(rate: float) -> str:
-        return f"{100 * rate / tps:.2f} % of pgbench tps" if tps else "no pgbench"
+    yardstick = pgbench_run(server_url, skip=arguments.no_pgbench)
+    print(yardstick.describe(), flush=True)
+    share = yardstick.share
 
     _psql(server_url, f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
     _psql(server_url, f"CREATE DATABASE {SCRATCH_DB}")
@@ -405,8 +379,7 @@ def main() -> None:
         print(f"Order placement (lifecycle.checkout.order_checkout), PostgreSQL at 127.0.0.1, {SCRATCH_DB}")
         print(f"{arguments.products} products, {arguments.lines} distinct per order, 1 unit each; {_load()}")
         print("=" * 100)
-        if tps:
-            print(f"pgbench: {tps:,.0f} tps (latency {latency:.2f} ms)")
+        print(yardstick.describe())
         print(
             f"a. sequential, 1 process, {seq['orders']} orders (+{arguments.warmup} warm-up): "
             f"{seq['rate']:.1f} orders/s ({share(seq['rate'])}); mean {seq['mean']:.1f} ms, "
