@@ -99,11 +99,16 @@ def on_order_by_product_warehouse(*, product_ids=None) -> dict[tuple[int, int], 
     return {(row["product_id"], row["purchase_order__warehouse_id"]): row["units"] or 0 for row in rows}
 
 
-def order_stock_needs(order) -> tuple[dict[int, tuple[object, int]], set[int]]:
-    """Units still to allocate per order line, and the stock levels the order already ships from."""
+def order_stock_needs(order, lines=None) -> tuple[dict[int, tuple[object, int]], set[int]]:
+    """Units still to allocate per order line, and the stock levels the order already ships from.
+
+    `lines`: the order's lines already in memory with their products and allocations (placement
+    has just created them), instead of reading them."""
     needs = {}
     used_level_ids = set()
-    for line in order.lines.select_related("product").prefetch_related("allocations"):
+    if lines is None:
+        lines = order.lines.select_related("product").prefetch_related("allocations")
+    for line in lines:
         if line.product is None or not line.product.tracks_stock:
             continue
         open_allocated = 0

@@ -11,7 +11,7 @@ from orders_site.core.exceptions import ApplicationError
 from ..locks import stock_level_lock, stock_levels_lock
 from ..models import StockAllocation, StockLevel, StockMovement
 from ..selectors import order_stock_needs
-from .ledger import movement_record
+from .ledger import allocations_record, movement_record
 
 
 @dataclass
@@ -60,28 +60,70 @@ class AllocationResult:
         }
 
 
-@transaction.atomic
-def stock_allocate_order(*, order, actor=None) -> AllocationResult:
+@transaction.atomic(savepoint=False)
+def stock_allocate_order(*, order, actor=None, lines=None) -> AllocationResult:
     """Promise stock to every physical line of the order that is not yet fully allocated.
 
     Prefers the one warehouse (by priority) that can supply everything still needed; otherwise
     each line comes from, in turn: a warehouse the order already ships from, one that has the
     whole line, then any by priority, splitting a line only when no warehouse has all of it.
     Inactive warehouses are skipped. The caller records `result.summary()` on the order.
+    `lines`: the order's lines in memory with their products and allocations (placement has
+    just made them), instead of reading them.
+
+    All lines are allocated with one guarded UPDATE of the levels and one INSERT each of the
+    movements and allocations, whatever their number. Should that UPDATE find a level short
+    (only if a caller forgot the lock), it changes nothing and the lines are allocated one by
+    one, from levels read again, with movement_record.
 
     Locks: all stock levels of the order's products, in primary-key order. Lines that cannot be
-    fully allocated are reported in `short_by_line`; nothing is raised for a shortage.
+    fully allocated are reported in `short_by_line`; nothing is raised for a shortage. Runs in
+    the caller's transaction when there is one (no savepoint: a failure aborts it).
     """
-    needs, used_level_ids = order_stock_needs(order)
-    result = AllocationResult()
+    needs, used_level_ids = order_stock_needs(order, lines=lines)
     if not needs:
+        return AllocationResult()
+    product_ids = [line.product_id for line, _ in needs.values()]
+    levels = stock_levels_lock(product_ids=product_ids)
+    result, takes = _allocation_plan(needs, used_level_ids, levels)
+    per_level = Counter()
+    levels_by_id = {}
+    for _, level, take in takes:
+        per_level[level.pk] += take
+        levels_by_id[level.pk] = level
+    if allocations_record(
+        takes=[(levels_by_id[pk], units) for pk, units in sorted(per_level.items())],
+        reference=order.number,
+        actor=actor,
+    ):
+        StockAllocation.objects.bulk_create(
+            [StockAllocation(order_line=line, stock_level=level, quantity=take) for line, level, take in takes]
+        )
         return result
-    levels = stock_levels_lock(product_ids=[line.product_id for line, _ in needs.values()])
+    result, takes = _allocation_plan(needs, used_level_ids, stock_levels_lock(product_ids=product_ids))
+    for line, level, take in takes:
+        movement_record(
+            stock_level=level,
+            kind=StockMovement.Kind.ALLOCATION,
+            allocated=take,
+            reference=order.number,
+            actor=actor,
+        )
+        StockAllocation.objects.create(order_line=line, stock_level=level, quantity=take)
+    return result
+
+
+def _allocation_plan(needs, used_level_ids, levels) -> tuple[AllocationResult, list[tuple[object, StockLevel, int]]]:
+    """Which level gives how many units to which line (see stock_allocate_order), from levels read
+    under their lock. Returns the result to report and the (line, level, units) takes."""
+    result = AllocationResult()
+    takes = []
     used_warehouse_ids = {level.warehouse_id for level in levels if level.pk in used_level_ids}
     by_product: dict[int, list[StockLevel]] = defaultdict(list)
     for level in sorted(levels, key=lambda lv: (lv.warehouse.priority, lv.warehouse.code)):
         if level.warehouse.is_active:
             by_product[level.product_id].append(level)
+    available = {level.pk: level.available for level in levels}
 
     needed_per_product = Counter()
     for line, quantity in needs.values():
@@ -104,23 +146,17 @@ def stock_allocate_order(*, order, actor=None) -> AllocationResult:
             key=lambda lv: (
                 lv.warehouse_id != single_warehouse_id,
                 lv.warehouse_id not in used_warehouse_ids,
-                lv.available < remaining,
+                available[lv.pk] < remaining,
                 lv.warehouse.priority,
                 lv.warehouse.code,
             ),
         )
         for level in candidates:
-            take = min(level.available, remaining)
+            take = min(available[level.pk], remaining)
             if take <= 0:
                 continue
-            movement_record(
-                stock_level=level,
-                kind=StockMovement.Kind.ALLOCATION,
-                allocated=take,
-                reference=order.number,
-                actor=actor,
-            )
-            StockAllocation.objects.create(order_line=line, stock_level=level, quantity=take)
+            takes.append((line, level, take))
+            available[level.pk] -= take
             code = level.warehouse.code
             result.warehouse_codes.add(code)
             units = result.units_by_warehouse.setdefault(code, {})
@@ -132,7 +168,7 @@ def stock_allocate_order(*, order, actor=None) -> AllocationResult:
         if remaining:
             result.short_by_line[line.pk] = remaining
             result.short_by_sku[line.sku] = result.short_by_sku.get(line.sku, 0) + remaining
-    return result
+    return result, takes
 
 
 @transaction.atomic

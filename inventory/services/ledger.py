@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from orders_site.core.exceptions import ApplicationError
@@ -75,6 +75,61 @@ def movement_record(
         reference=reference[:64],
         actor=actor,
     )
+
+
+def _id_quantity_rows(count: int) -> str:
+    return ", ".join(["(CAST(%s AS integer), CAST(%s AS integer))"] * count)
+
+
+def allocations_record(*, takes: list[tuple[StockLevel, int]], reference: str = "", actor=None) -> bool:
+    """movement_record for many allocations at once: every level's `allocated` goes up by its
+    units in one guarded UPDATE, and the movements are written in one INSERT.
+
+    `takes` are (level, units > 0) pairs, at most one per level; the caller holds the levels' row
+    locks. The WHERE clause keeps `allocated <= on_hand` as movement_record's does (and the
+    CheckConstraints are behind it). Returns False, having changed nothing, when a level no longer
+    has its units (the caller then goes the per-line way with movement_record, which says which).
+    """
+    if not takes:
+        return True
+    table = connection.ops.quote_name(StockLevel._meta.db_table)
+    rows = _id_quantity_rows(len(takes))
+    params = [value for level, units in takes for value in (level.pk, units)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH v(id, qty) AS (VALUES {rows}) "
+            f"UPDATE {table} SET allocated = {table}.allocated + v.qty FROM v "
+            f"WHERE {table}.id = v.id AND {table}.on_hand - {table}.allocated >= v.qty "
+            f"RETURNING {table}.id",
+            params,
+        )
+        updated = {row[0] for row in cursor.fetchall()}
+        if len(updated) != len(takes):
+            # Some level fell short: undo the others, so nothing of this call is left behind.
+            undo = [value for level, units in takes if level.pk in updated for value in (level.pk, units)]
+            if undo:
+                cursor.execute(
+                    f"WITH v(id, qty) AS (VALUES {_id_quantity_rows(len(undo) // 2)}) "
+                    f"UPDATE {table} SET allocated = {table}.allocated - v.qty FROM v WHERE {table}.id = v.id",
+                    undo,
+                )
+            return False
+    for level, units in takes:
+        level.allocated += units
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                stock_level=level,
+                kind=StockMovement.Kind.ALLOCATION,
+                on_hand_delta=0,
+                allocated_delta=units,
+                reference=reference[:64],
+                actor=actor,
+            )
+            for level, units in takes
+        ]
+    )
+    return True
 
 
 def stock_level_get_or_create(*, product: Product, warehouse: Warehouse) -> StockLevel:

@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,23 +19,52 @@ NOTIFICATION_SEND_TASK = "lifecycle.tasks.notification_send"
 
 logger = logging.getLogger(__name__)
 
+# The fields of EmailNotification's one_email_per_event constraint.
+UNIQUE_FIELDS = ("order", "kind", "subject_key")
+
 
 def notification_queue(*, order: Order, kind: str, subject_key: str = "") -> EmailNotification | None:
     """Record that this e-mail must go out, and send it by task after commit.
 
-    The unique row makes the same event never mail twice (a second call returns None).
-    Must be called inside the transaction that made the change.
+    The unique row makes the same event never mail twice (a second call returns None): one
+    INSERT ... ON CONFLICT DO NOTHING, which a concurrent transaction queueing the same e-mail
+    waits on and then skips, with no savepoint. Must be called inside the transaction that made
+    the change.
     """
-    subject_key = subject_key or f"order:{order.pk}"
-    notification, created = EmailNotification.objects.get_or_create(
-        order=order, kind=kind, subject_key=subject_key, defaults={"recipient": order.email}
+    notification = EmailNotification(
+        order=order, kind=kind, subject_key=subject_key or f"order:{order.pk}", recipient=order.email
     )
-    if not created:
+    if not _insert_unless_queued(notification):
         return None
 
     # A broker outage leaves the row pending; notification_resend_pending sends it later.
     task_send_on_commit(NOTIFICATION_SEND_TASK, notification.pk)
     return notification
+
+
+def _insert_unless_queued(notification: EmailNotification) -> bool:
+    """INSERT the row unless one for its order, kind and subject is there (one_email_per_event).
+    Sets its pk and returns True when it was inserted. PostgreSQL and SQLite (3.35+) both speak
+    ON CONFLICT ... RETURNING; the ORM's bulk_create(ignore_conflicts=True) does not return the pk."""
+    meta = EmailNotification._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(notification, add=True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({', '.join(quote(meta.get_field(name).column) for name in UNIQUE_FIELDS)}) DO NOTHING "
+            f"RETURNING {quote(meta.pk.column)}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    notification.pk = row[0]
+    notification._state.adding = False
+    notification._state.db = connection.alias
+    return True
 
 
 def notification_mark_failed(*, notification_id: int, error: str) -> None:

@@ -17,7 +17,7 @@ from ..pricing import PricedOrder, PriceInput, price_order
 from ..selectors import voucher_find_valid
 from .notifications import notification_queue
 from .transitions import transition_run
-from .verification import order_verify_automatically
+from .verification import order_verify_placed
 
 MAX_LINE_QUANTITY = 999
 ORDER_NUMBER_OFFSET = 100000
@@ -57,10 +57,17 @@ class AddressData:
         return cls(**{f: getattr(address, f) for f in cls.__dataclass_fields__})
 
 
-def _address_copy(data: AddressData) -> Address:
+def _address_row(data: AddressData) -> Address:
     fields = {name: (getattr(data, name) or "").strip() for name in AddressData.__dataclass_fields__}
     fields["country"] = fields["country"].upper()
-    return Address.objects.create(**fields)
+    return Address(**fields)
+
+
+def _address_copies(billing: AddressData, shipping: AddressData | None) -> tuple[Address, Address | None]:
+    """The frozen copies of the billing and (when there is one) shipping address, in one INSERT."""
+    rows = [_address_row(billing)] + ([_address_row(shipping)] if shipping is not None else [])
+    Address.objects.bulk_create(rows)
+    return rows[0], rows[1] if shipping is not None else None
 
 
 def delivery_choice_problems(
@@ -171,8 +178,13 @@ def _create(
     """Step 3: the order row with its addresses, frozen lines, totals and number. Returns the order
     and whether it is new (False: another request with the same key made it first)."""
     voucher = request.voucher
+    if delivery_method.is_pickup:
+        shipping_address = None
     try:
+        # The one savepoint of placement: a repeated idempotency key fails this INSERT, and the
+        # transaction goes on to return the order that key made.
         with transaction.atomic():
+            billing_copy, shipping_copy = _address_copies(billing_address, shipping_address)
             order = Order.objects.create(
                 # Order numbers need not be gapless (invoice numbers are): derive them from the
                 # primary key below instead of holding a counter lock for the whole checkout.
@@ -182,10 +194,8 @@ def _create(
                 channel=channel,
                 delivery_method=delivery_method,
                 delivery_method_name=delivery_method.name,
-                shipping_address=None
-                if delivery_method.is_pickup or shipping_address is None
-                else _address_copy(shipping_address),
-                billing_address=_address_copy(billing_address),
+                shipping_address=shipping_copy,
+                billing_address=billing_copy,
                 requested_delivery_date=requested_delivery_date,
                 delivery_instructions=delivery_instructions.strip(),
                 payment_method=payment_method,
@@ -208,7 +218,7 @@ def _create(
             raise
         return existing, False
 
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         [
             OrderLine(
                 order=order,
@@ -229,18 +239,31 @@ def _create(
             for product in [request.products[line.product_id]]
         ]
     )
-    order.number = order_number_for(order.pk)
-    order.placed_at = timezone.now()
-    update_fields = ["number", "placed_at"]
-    if payment_method == Order.PaymentMethod.BANK_TRANSFER:
-        order.payment_reference = f"RF{order.number}"
-        update_fields.append("payment_reference")
-    order.save(update_fields=update_fields)
+    # Verification reads the lines from here instead of the database: they are the order's lines.
+    order._prefetched_objects_cache = {"lines": _lines_cached(order, order_lines)}
     return order, True
 
 
+def _prefetched(queryset, rows: list):
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    return queryset
+
+
+def _lines_cached(order: Order, lines: list[OrderLine]):
+    """The order's `lines` as if prefetched, each with no stock allocations yet (it is new)."""
+    for line in lines:
+        line._prefetched_objects_cache = {"allocations": _prefetched(line.allocations.all(), [])}
+    return _prefetched(order.lines.all(), lines)
+
+
 def _place(*, order: Order, channel: str, placed_by) -> Order:
-    """Step 4: draft -> placed, with its event, and the "order received" e-mail queued."""
+    """Step 4: draft -> placed with its number (one UPDATE), its event, and the "order received"
+    e-mail queued. The order row is this transaction's own INSERT, so it is locked already."""
+    number = order_number_for(order.pk)
+    fields = {"number": number, "placed_at": timezone.now()}
+    if order.payment_method == Order.PaymentMethod.BANK_TRANSFER:
+        fields["payment_reference"] = f"RF{number}"
     order = transition_run(
         model=Order,
         pk=order.pk,
@@ -249,12 +272,13 @@ def _place(*, order: Order, channel: str, placed_by) -> Order:
         system="" if placed_by else channel,
         check_permission=False,
         data={"channel": channel, "total": str(order.total)},
+        fields=fields,
+        locked=order,
     )
     notification_queue(order=order, kind=EmailNotification.Kind.ORDER_RECEIVED)
     return order
 
 
-@transaction.atomic
 def order_place(
     *,
     customer: Customer,
@@ -283,7 +307,10 @@ def order_place(
     its checks and stock allocation (lifecycle.checkout authorises the card there); what it
     raises rolls everything back.
 
-    Locks: the stock levels of the ordered products (verification), in primary-key order.
+    Writes in the caller's transaction when there is one (lifecycle.checkout's), without a
+    savepoint of its own: a failure after the first write marks that transaction for rollback.
+    Locks: the order row it inserts, then the stock levels of the ordered products
+    (verification), in primary-key order.
     Queues: the "order received" e-mail, on commit.
     Raises: InvalidOrder (with extra["field"]), and what `before_verify` raises; with
     `refuse_when_sold_out`, SoldOut instead of holding an order short of stock that cannot be
@@ -302,24 +329,28 @@ def order_place(
         discount_code=discount_code,
     )
     priced = _price(request=request, lines=lines, delivery_method=delivery_method)
-    order, created = _create(
-        request=request,
-        priced=priced,
-        lines=lines,
-        customer=customer,
-        channel=channel,
-        delivery_method=delivery_method,
-        payment_method=payment_method,
-        billing_address=billing_address,
-        shipping_address=shipping_address,
-        requested_delivery_date=requested_delivery_date,
-        delivery_instructions=delivery_instructions,
-        idempotency_key=idempotency_key,
-        placed_by=placed_by,
-    )
-    if not created:
-        return order
-    order = _place(order=order, channel=channel, placed_by=placed_by)
-    if before_verify is not None:
-        before_verify(order)
-    return order_verify_automatically(order=order, refuse_when_sold_out=refuse_when_sold_out)
+    # Refusals above come before any write, so a caller may catch them and go on. From here on it
+    # is one transaction (the caller's when there is one) with no savepoint but the INSERT's: a
+    # failure marks it for rollback, order and all.
+    with transaction.atomic(savepoint=False):
+        order, created = _create(
+            request=request,
+            priced=priced,
+            lines=lines,
+            customer=customer,
+            channel=channel,
+            delivery_method=delivery_method,
+            payment_method=payment_method,
+            billing_address=billing_address,
+            shipping_address=shipping_address,
+            requested_delivery_date=requested_delivery_date,
+            delivery_instructions=delivery_instructions,
+            idempotency_key=idempotency_key,
+            placed_by=placed_by,
+        )
+        if not created:
+            return order
+        order = _place(order=order, channel=channel, placed_by=placed_by)
+        if before_verify is not None:
+            before_verify(order)
+        return order_verify_placed(order=order, refuse_when_sold_out=refuse_when_sold_out)

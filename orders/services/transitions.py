@@ -1,18 +1,19 @@
 """The one function that runs every state change of an order and its shipments, invoices and
 payments (CONVENTIONS rule 5): the shared core applies it, this writes it on the order's timeline."""
 
+from contextlib import nullcontext
+
 from django.db import models, transaction
 
 from orders_site.core.transitions import transition_apply, transition_label, transitions_available
 
-from ..events import event_transition
+from ..events import event_transition, transition_kind
 
 
 def _order_of(instance):
     return instance if instance._meta.label == "orders.Order" else instance.order
 
 
-@transaction.atomic
 def transition_run(
     *,
     model: type[models.Model],
@@ -25,6 +26,7 @@ def transition_run(
     expected_status: str | None = None,
     check_permission: bool = True,
     fields: dict | None = None,
+    locked: models.Model | None = None,
 ):
     """Lock the row, check, change state, save, and write exactly one event on the order's timeline.
 
@@ -36,8 +38,32 @@ def transition_run(
 
     Locks: the object's row (orders_site.core.locks.transition_row_lock). Raises TransitionRefused / PermissionRefused
     before writing anything. `fields` are set on the row together with the new state (tracking
-    number on dispatch, delivery time on delivery). Returns the saved, locked instance.
+    number on dispatch, delivery time on delivery). `locked`: the row itself when this transaction
+    holds its lock already (placement, which just inserted the order), so it is not read again.
+    Inside the caller's transaction it takes no savepoint of its own: every refusal comes before
+    the first write, so the caller may catch it and go on. Returns the saved, locked instance.
     """
+    if hasattr(getattr(model, transition, None), "_django_fsm"):  # a missing kind: LookupError before writing
+        transition_kind(object_type=model._meta.model_name, transition=transition)
+    with nullcontext() if transaction.get_connection().in_atomic_block else transaction.atomic():
+        return _transition_run(
+            model=model,
+            pk=pk,
+            transition=transition,
+            actor=actor,
+            system=system,
+            note=note,
+            data=data,
+            expected_status=expected_status,
+            check_permission=check_permission,
+            fields=fields,
+            locked=locked,
+        )
+
+
+def _transition_run(
+    *, model, pk, transition, actor, system, note, data, expected_status, check_permission, fields, locked
+):
     instance, from_state = transition_apply(
         model=model,
         pk=pk,
@@ -46,6 +72,7 @@ def transition_run(
         expected_status=expected_status,
         check_permission=check_permission,
         fields=fields,
+        locked=locked,
     )
     event_transition(
         order=_order_of(instance),

@@ -318,7 +318,7 @@ def test_a_placement_that_fails_after_the_card_was_authorised_releases_the_hold(
     # Given the card is authorised, and then verification fails unexpectedly
     with (
         mock.patch.object(TestGateway, "void", autospec=True, return_value=mock.Mock(ok=True)) as void,
-        mock.patch("orders.services.placement.order_verify_automatically", side_effect=RuntimeError("db gone")),
+        mock.patch("orders.services.placement.order_verify_placed", side_effect=RuntimeError("db gone")),
         pytest.raises(RuntimeError),
     ):
         order_build(

@@ -35,18 +35,21 @@ def transition_apply(
     expected_status: str | None = None,
     check_permission: bool = True,
     fields: dict | None = None,
+    locked: models.Model | None = None,
 ) -> tuple[models.Model, str]:
     """Lock the row, check, change state and save. Returns (the saved instance, the state it left).
 
     `expected_status` is the state the person saw: if the row moved on since, the change is
     refused, so two people pressing the same button at once cannot both succeed. Permission is
     checked for `actor` unless `check_permission=False` (a consequence of a permitted change).
-    `fields` are set together with the new state. Must run inside the caller's transaction.
+    `fields` are set together with the new state. `locked` is the row when this transaction holds
+    its lock already (it inserted the row, or locked it with the row's lock helper): it is used as
+    it is instead of being read again. Must run inside the caller's transaction.
     Raises TransitionRefused / PermissionRefused before writing anything.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("transition_apply must run inside a transaction")
-    instance = transition_row_lock(model=model, pk=pk)
+    instance = locked if locked is not None else transition_row_lock(model=model, pk=pk)
     method = getattr(instance, transition, None)
     if method is None or not hasattr(method, "_django_fsm"):
         raise TransitionRefused(f"Unknown action “{transition}”.")

@@ -5,7 +5,7 @@
 
 from .checks import POSTAL_CODE_SHAPES, CheckOutcome, check_customer, check_pricing, stock_allocate_and_check
 from .risk import RISK_RULES, check_risk
-from .service import CHECKS, SoldOut, order_release, order_reverify, order_verify_automatically
+from .service import CHECKS, SoldOut, order_release, order_reverify, order_verify_automatically, order_verify_placed
 
 __all__ = [
     "CHECKS",
@@ -20,4 +20,5 @@ __all__ = [
     "order_release",
     "order_reverify",
     "order_verify_automatically",
+    "order_verify_placed",
 ]

@@ -57,6 +57,13 @@ class CheckOutcome:
         return {"name": self.name, "result": self.result, "detail": self.detail}
 
 
+def lines_in_memory(order: Order) -> list | None:
+    """The order's lines when the caller has them in memory already (placement, which just created
+    them, with their products, tax classes and empty allocations), else None."""
+    cached = getattr(order, "_prefetched_objects_cache", {}).get("lines")
+    return None if cached is None else sorted(cached, key=lambda line: line.pk)
+
+
 def _join(problems: list[str]) -> str:
     text = "; ".join(problems)
     return text if len(text) <= DETAIL_MAX else text[: DETAIL_MAX - 1] + "…"
@@ -65,7 +72,7 @@ def _join(problems: list[str]) -> str:
 def stock_allocate_and_check(order: Order, actor) -> CheckOutcome:
     """Allocate what the order still needs. Passed: all allocated; warning: the short lines are all
     back-orderable (the order waits); failed: something is short and cannot be back-ordered."""
-    allocation = stock_allocate_order(order=order, actor=actor)
+    allocation = stock_allocate_order(order=order, actor=actor, lines=lines_in_memory(order))
     if allocation.complete:
         detail = allocation.summary() if allocation.strategy else "Nothing to allocate (no physical items)"
         return CheckOutcome("stock", OrderCheck.Result.PASSED, _join([detail]), allocation=allocation)
@@ -98,7 +105,9 @@ def check_pricing(order: Order, actor) -> CheckOutcome:
     order. A re-check recomputes the totals from the frozen line amounts instead.
     """
     problems = []
-    lines = list(order.lines.select_related("product__tax_class").order_by("pk"))
+    lines = lines_in_memory(order)
+    if lines is None:
+        lines = list(order.lines.select_related("product__tax_class").order_by("pk"))
     at_placement = order.status == Order.Status.PLACED
     if at_placement:
         for line in lines:

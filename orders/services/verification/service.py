@@ -33,8 +33,9 @@ def _outcomes_run(order: Order, actor) -> list[CheckOutcome]:
     return [check(order, actor) for check in CHECKS]
 
 
-def _outcomes_store(order: Order, outcomes: list[CheckOutcome]) -> list[CheckOutcome]:
-    OrderCheck.objects.filter(order=order).delete()
+def _outcomes_store(order: Order, outcomes: list[CheckOutcome], *, first_run: bool = False) -> list[CheckOutcome]:
+    if not first_run:  # an order just placed has no results to replace
+        OrderCheck.objects.filter(order=order).delete()
     OrderCheck.objects.bulk_create(
         [OrderCheck(order=order, name=o.name, result=o.result, detail=o.detail) for o in outcomes]
     )
@@ -113,11 +114,23 @@ def order_verify_automatically(*, order: Order, actor=None, refuse_when_sold_out
     instead, before anything is recorded; what was allocated is rolled back with this service's
     transaction, and the caller's must roll back the order too.
     """
-    order = order_lock(order_id=order.pk)
+    return _verify(order_lock(order_id=order.pk), actor=actor, refuse_when_sold_out=refuse_when_sold_out)
+
+
+@transaction.atomic(savepoint=False)
+def order_verify_placed(*, order: Order, refuse_when_sold_out: bool = False) -> Order:
+    """order_verify_automatically for the order placement has just inserted in this transaction:
+    `order` is that very instance (its row locked by the INSERT, its addresses, delivery method
+    and lines in memory), so nothing is read again and there are no earlier results to replace.
+    Locks the stock levels of its products (inventory.locks.stock_levels_lock)."""
+    return _verify(order, actor=None, refuse_when_sold_out=refuse_when_sold_out, first_run=True)
+
+
+def _verify(order: Order, *, actor, refuse_when_sold_out: bool, first_run: bool = False) -> Order:
     outcomes = _outcomes_run(order, actor)
     if refuse_when_sold_out:
         _sold_out_refuse(order, outcomes)
-    transition, note, data = _decide(_outcomes_store(order, outcomes))
+    transition, note, data = _decide(_outcomes_store(order, outcomes, first_run=first_run))
     order = transition_run(
         model=Order,
         pk=order.pk,
@@ -127,6 +140,7 @@ def order_verify_automatically(*, order: Order, actor=None, refuse_when_sold_out
         check_permission=False,
         note=note,
         data=data,
+        locked=order,
     )
     if transition == "backorder":
         _backorder_announce(order)

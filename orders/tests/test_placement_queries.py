@@ -1,0 +1,83 @@
+"""How many SQL statements placing an order costs (issue 9, item 1): at most 20, whatever the
+number of lines. Counted inside the checkout's transaction; the "order received" e-mail is sent
+by a task after commit and is not part of placement."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from lifecycle.checkout import order_checkout
+from orders.models import Order
+from orders.services.placement import LineRequest
+from tests.builders import (
+    address_data,
+    customer_build,
+    delivery_method_build,
+    product_build,
+    stock_put,
+    warehouse_build,
+)
+
+MAX_STATEMENTS = 20
+
+
+def _placement_statements(lines) -> list[str]:
+    """The statements of one checkout, without the savepoint the test's own transaction adds
+    around it (in production the checkout's atomic block is the outermost one)."""
+    customer, delivery_method = customer_build(), delivery_method_build(code="standard")
+    with CaptureQueriesContext(connection) as captured:
+        order = order_checkout(
+            customer=customer,
+            lines=[LineRequest(product_id=product.pk, quantity=quantity) for product, quantity in lines],
+            channel=Order.Channel.WEB,
+            delivery_method=delivery_method,
+            payment_method=Order.PaymentMethod.BANK_TRANSFER,
+            billing_address=address_data(),
+            shipping_address=address_data(),
+        )
+    assert order.status == Order.Status.VERIFIED
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert statements[0].startswith("SAVEPOINT") and statements[-1].startswith("RELEASE SAVEPOINT")
+    return statements[1:-1]
+
+
+def _shop(count: int):
+    warehouse = warehouse_build(code="AMS", priority=1)
+    products = [product_build(sku=f"P-{i}") for i in range(count)]
+    for product in products:
+        stock_put(product=product, warehouse=warehouse, quantity=100)
+    return products
+
+
+def _statements_for(products, count: int) -> list[str]:
+    _placement_statements([(products[0], 1)])  # warm up: first-time reads that are cached after
+    return _placement_statements([(product, 2) for product in products[:count]])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def vendor(request, db):
+    if request.param == "postgresql":
+        request.getfixturevalue("require_postgres")
+    elif connection.vendor != "sqlite":
+        pytest.skip("the SQLite run needs the default test database")
+    return request.param
+
+
+def test_placing_an_order_of_one_line_costs_at_most_twenty_statements(vendor):
+    # Given a product in stock
+    products = _shop(1)
+    # When a customer checks out one line of it
+    statements = _statements_for(products, 1)
+    # Then placement ran at most twenty statements
+    assert len(statements) <= MAX_STATEMENTS, "\n".join(statements)
+
+
+def test_placing_ten_lines_costs_the_same_statements_as_one(vendor):
+    # Given ten products in stock in one warehouse
+    products = _shop(10)
+    one = _statements_for(products, 1)
+    # When a customer checks out ten lines
+    ten = _placement_statements([(product, 2) for product in products])
+    # Then it ran no more statements than an order of one line, and at most twenty
+    assert len(ten) <= MAX_STATEMENTS, "\n".join(ten)
+    assert len(ten) == len(one), "\n".join(ten)
