@@ -13,6 +13,7 @@ from inventory.models import Product
 from orders_site.core.exceptions import ApplicationError
 
 from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine, Voucher
+from ..payment_reference import rf_reference
 from ..pricing import PricedOrder, PriceInput, price_order
 from ..selectors import voucher_find_valid
 from .notifications import notification_queue
@@ -263,7 +264,7 @@ def _place(*, order: Order, channel: str, placed_by) -> Order:
     number = order_number_for(order.pk)
     fields = {"number": number, "placed_at": timezone.now()}
     if order.payment_method == Order.PaymentMethod.BANK_TRANSFER:
-        fields["payment_reference"] = f"RF{number}"
+        fields["payment_reference"] = rf_reference(number)
     order = transition_run(
         model=Order,
         pk=order.pk,

@@ -11,6 +11,7 @@ from inventory.models import Product, StockLevel, StockMovement
 from invoicing.models import Payment
 from invoicing.services import PaymentDeclined
 from orders.models import Address, EmailNotification, Order, OrderEvent, OrderLine, Voucher
+from orders.payment_reference import rf_reference
 from orders.services.placement import InvalidOrder, LineRequest, order_place
 from orders.tests.factories import DeliveryMethodFactory
 from tests.builders import address_data, order_build
@@ -284,7 +285,7 @@ def test_an_approved_card_is_authorised_for_the_order_total(catalogue, customer)
 def test_bank_transfer_gets_a_payment_reference(catalogue, customer):
     order = order_build(customer=customer, lines=[(catalogue.book, 1)])
 
-    assert order.payment_reference == f"RF{order.number}"
+    assert order.payment_reference == rf_reference(order.number)
 
 
 def test_placement_records_channel_and_who_entered_it(catalogue, customer, staff_users):
