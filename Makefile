@@ -42,6 +42,8 @@ setup: $(BIN)/.installed system-libs
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
+# Links in e-mails point where this server listens, unless SHOP_BASE_URL is set (the worker reads it too).
+run: export SHOP_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: migrate
 	$(BIN)/python manage.py seed_demo
 	@if [ -n "$$REDIS_URL" ]; then \
