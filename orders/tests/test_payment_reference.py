@@ -2,6 +2,7 @@
 
 import pytest
 
+from orders.checks import shop_bank_details_check
 from orders.payment_reference import mod97_check, reference_grouped, rf_reference
 from tests.builders import order_build
 
@@ -56,3 +57,13 @@ def test_card_orders_get_no_transfer_reference(catalogue, customer):
     order = order_build(lines=[(catalogue.book, 1)], payment_method="card")
 
     assert order.payment_reference == ""
+
+
+def test_an_invalid_shop_iban_or_bic_stops_start_up(settings):
+    settings.SHOP_IBAN = "NL91 ABNA 0417 1643 00"
+    settings.SHOP_BIC = "ABNANL2A"
+    assert shop_bank_details_check() == []
+
+    settings.SHOP_IBAN = "NL91ABNA0417164301"  # one digit off
+    settings.SHOP_BIC = "ABN"
+    assert [error.id for error in shop_bank_details_check()] == ["orders.E001", "orders.E002"]

@@ -297,6 +297,13 @@ SHOP_NAME = env("SHOP_NAME", default="Demo Shop")
 SHOP_ADDRESS = env("SHOP_ADDRESS", default="Keizersgracht 1, 1015 CJ Amsterdam, NL")
 SHOP_VAT_NUMBER = env("SHOP_VAT_NUMBER", default="NL000000000B01")
 SHOP_BASE_URL = env("SHOP_BASE_URL", default="http://127.0.0.1:8000")
+# Where a bank transfer goes (order page, order e-mail, invoice). The IBAN and BIC are checked at
+# start-up (orders/checks.py); the defaults are the well-known valid example IBAN, not a real account.
+SHOP_ACCOUNT_HOLDER = env("SHOP_ACCOUNT_HOLDER", default=SHOP_NAME)
+SHOP_IBAN = env("SHOP_IBAN", default="NL91ABNA0417164300")
+SHOP_BIC = env("SHOP_BIC", default="ABNANL2A")
+# The seller's chamber of commerce / company register number, printed on invoices when set.
+SHOP_COMPANY_REGISTRATION = env("SHOP_COMPANY_REGISTRATION", default="")
 CURRENCY = env("CURRENCY", default="EUR")
 PRICES_INCLUDE_TAX_DISPLAY = env.bool("PRICES_INCLUDE_TAX_DISPLAY", default=True)
 INVOICE_NUMBER_PREFIX = env("INVOICE_NUMBER_PREFIX", default="INV-")

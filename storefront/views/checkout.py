@@ -196,6 +196,8 @@ def _remember_placed(request, key: str, order: Order) -> None:
 def _show_placed(request, order: Order, *, first_time: bool):
     if first_time:
         received = f"Thank you! We received your order {order.number}."
+        if order.payment_method == Order.PaymentMethod.BANK_TRANSFER:
+            received += " Please pay by bank transfer: the account, amount and reference are under Payment below."
         if order.status == Order.Status.ON_HOLD:
             messages.info(request, f"{received} {ON_HOLD_NOTE}")
         else:
