@@ -31,16 +31,25 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime_type})
 
 
-def invoice_pdf_render(*, invoice, lines, order) -> bytes:
+def invoice_pdf_render(*, invoice, lines, order, payments=(), delivered_on=None, card_pending=False) -> bytes:
+    """The invoice as it stands now: `payments` are the captured payments against it (the paid
+    block names their dates and methods), `delivered_on` the delivery date, `card_pending` true
+    while a card authorised at checkout is still to be charged (so the invoice asks for nothing).
+    The payment standing changes, so the caller renders again when it does
+    (invoicing.services.invoice_pdf_refresh)."""
     html = render_to_string(
         "invoicing/invoice_pdf.html",
         {
             "invoice": invoice,
             "lines": lines,
             "order": order,
+            "payments": list(payments),
+            "delivered_on": delivered_on,
+            "card_pending": card_pending,
             "shop_name": settings.SHOP_NAME,
             "shop_address": settings.SHOP_ADDRESS,
             "shop_vat_number": settings.SHOP_VAT_NUMBER,
+            "shop_company_registration": settings.SHOP_COMPANY_REGISTRATION,
         },
     )
     base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"

@@ -12,6 +12,8 @@ from orders.services.completion import order_payment_complete
 
 def _complete_when_paid(actor):
     def complete(invoice: Invoice) -> None:
+        # The stored PDF said "please pay"; render it again to say paid or what is left.
+        invoicing.invoice_pdf_refresh(invoice=invoice)
         if invoice.status == Invoice.Status.PAID:
             order = order_payment_complete(order=invoice.order, actor=actor)
             feedback_request_create(order=order)

@@ -4,6 +4,7 @@ from .invoices import (
     invoice_issue,
     invoice_pdf_ensure,
     invoice_pdf_mark_failed,
+    invoice_pdf_refresh,
     invoice_pdf_requeue_missing,
 )
 from .payments import (
@@ -24,6 +25,7 @@ __all__ = [
     "invoice_issue",
     "invoice_pdf_ensure",
     "invoice_pdf_mark_failed",
+    "invoice_pdf_refresh",
     "invoice_pdf_requeue_missing",
     "payment_authorize",
     "payment_capture",

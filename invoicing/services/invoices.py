@@ -145,7 +145,7 @@ def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
         if invoice.pdf:
             with invoice.pdf.open("rb") as stored:
                 return invoice, stored.read()
-        pdf_bytes = invoice_pdf_render(invoice=invoice, lines=list(invoice.lines.all()), order=invoice.order)
+        pdf_bytes = invoice_pdf_render(invoice=invoice, **_pdf_inputs(invoice))
         name = invoice.pdf.field.generate_filename(invoice, f"{invoice.number}.pdf")
         # Storage renames a new file whose name is taken, so make room first (S3 would overwrite).
         if invoice.pdf.storage.exists(name):
@@ -154,6 +154,50 @@ def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
         invoice.pdf_rendered_at = timezone.now()
         invoice.save(update_fields=["pdf", "pdf_rendered_at", "updated_at"])
     return invoice, pdf_bytes
+
+
+def _pdf_inputs(invoice: Invoice) -> dict:
+    """What the PDF reads besides the invoice: its lines, the order, the payments captured against
+    it (date and method for the "paid" block), the delivery date, whether a card is still to be charged."""
+    order = invoice.order
+    captured = invoice.payments.filter(status=Payment.Status.CAPTURED).order_by("captured_at", "pk")
+    delivered = [s.delivered_at for s in order.shipments.all() if s.delivered_at is not None]
+    return {
+        "lines": list(invoice.lines.all()),
+        "order": order,
+        "payments": [
+            {
+                "amount": payment.amount,
+                "captured_at": payment.captured_at,
+                "method_label": _payment_method_label(payment.method),
+            }
+            for payment in captured
+        ],
+        "delivered_on": timezone.localdate(max(delivered)) if delivered else None,
+        "card_pending": order.payments.filter(status=Payment.Status.AUTHORIZED).exists(),
+    }
+
+
+def _payment_method_label(method: str) -> str:
+    try:
+        return Order.PaymentMethod(method).label.lower()
+    except ValueError:
+        return method
+
+
+def invoice_pdf_refresh(*, invoice: Invoice) -> None:
+    """The invoice's payment standing changed (a payment recorded or captured): forget the stored
+    PDF and queue its render, so the PDF says paid / part-paid as it now is.
+
+    Call inside the transaction that changed the standing. Clearing the row's file in that same
+    transaction means no download after the commit is served the old PDF: invoice_pdf_ensure finds
+    none and renders it (and replaces the file of the fixed name, invoices/<year>/<number>.pdf);
+    the queued task does the same early, and invoice_pdf_requeue_missing catches a lost task.
+    """
+    Invoice.objects.filter(pk=invoice.pk).update(pdf="", pdf_rendered_at=None, updated_at=timezone.now())
+    invoice.pdf = ""
+    invoice.pdf_rendered_at = None
+    task_send_on_commit(INVOICE_PDF_TASK, invoice.pk)
 
 
 @transaction.atomic

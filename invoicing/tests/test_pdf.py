@@ -10,6 +10,7 @@ from django.conf import settings
 from invoicing.models import Invoice
 from invoicing.pdf import StaticOnlyFetcher
 from invoicing.services import invoice_pdf_ensure
+from orders.payment_reference import reference_grouped
 from orders_site.core.exceptions import ApplicationError
 from tests.builders import order_build
 from tests.pdf_text import pdf_text
@@ -123,7 +124,7 @@ def test_the_pdf_shows_number_lines_and_totals(invoice, caplog):
         "429.58",  # total
         "Tax 21 % on EUR 332.95 EUR 69.92",
         "Tax 9 % on EUR 24.50 EUR 2.21",
-        order.payment_reference,
+        reference_grouped(order.payment_reference),
     ]:
         assert expected in text, f"{expected!r} is missing from the invoice"
     problems = [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]
