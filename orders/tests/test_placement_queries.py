@@ -54,16 +54,10 @@ def _statements_for(products, count: int) -> list[str]:
     return _placement_statements([(product, 2) for product in products[:count]])
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def vendor(request, db):
-    if request.param == "postgresql":
-        request.getfixturevalue("require_postgres")
-    elif connection.vendor != "sqlite":
-        pytest.skip("the SQLite run needs the default test database")
-    return request.param
+pytestmark = pytest.mark.django_db  # on the suite's database: PostgreSQL in CI, SQLite in a plain `make test`
 
 
-def test_placing_an_order_of_one_line_costs_at_most_twenty_statements(vendor):
+def test_placing_an_order_of_one_line_costs_at_most_twenty_statements():
     # Given a product in stock
     products = _shop(1)
     # When a customer checks out one line of it
@@ -72,7 +66,7 @@ def test_placing_an_order_of_one_line_costs_at_most_twenty_statements(vendor):
     assert len(statements) <= MAX_STATEMENTS, "\n".join(statements)
 
 
-def test_placing_ten_lines_costs_the_same_statements_as_one(vendor):
+def test_placing_ten_lines_costs_the_same_statements_as_one():
     # Given ten products in stock in one warehouse
     products = _shop(10)
     one = _statements_for(products, 1)

@@ -419,20 +419,14 @@ def test_each_console_query_can_use_its_index(require_postgres, query, index):
     assert "Index" in plan and index in plan, plan
 
 
-@pytest.mark.postgres
-def test_case_insensitive_prefix_indexes_use_the_pattern_operator_class(require_postgres):
+def test_case_insensitive_prefix_indexes_fit_the_database():
+    """PostgreSQL gets UPPER(col) text_pattern_ops (prefix searches use it); SQLite a plain UPPER(col)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'order_email_upper_idx'")
-        (definition,) = cursor.fetchone()
-
-    assert "upper((email)::text) text_pattern_ops" in definition
-
-
-def test_case_insensitive_prefix_indexes_are_plain_on_sqlite():
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'order_email_upper_idx'")
-        (definition,) = cursor.fetchone()
-
-    assert 'UPPER("email")' in definition and "pattern_ops" not in definition
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'order_email_upper_idx'")
+            (definition,) = cursor.fetchone()
+            assert "upper((email)::text) text_pattern_ops" in definition
+        else:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'order_email_upper_idx'")
+            (definition,) = cursor.fetchone()
+            assert 'UPPER("email")' in definition and "pattern_ops" not in definition
