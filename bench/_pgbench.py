@@ -43,7 +43,7 @@ class Pgbench:
         return f"{100.0 * per_second / self.tps:.2f} % of pgbench tps"
 
 
-def _libpq_env(server_url: str) -> dict[str, str]:
+def libpq_env(server_url: str) -> dict[str, str]:
     parsed = urlparse(server_url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env.update(
@@ -60,7 +60,7 @@ def _libpq_env(server_url: str) -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], env: dict[str, str], timeout: float) -> str:
+def run_command(args: list[str], env: dict[str, str], timeout: float) -> str:
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout}{done.stderr}")
@@ -77,18 +77,18 @@ def pgbench_run(
         return Pgbench(None, None, settings, note="pgbench is not installed")
     if urlparse(server_url).hostname not in ("127.0.0.1", "localhost"):
         raise SystemExit("pgbench only runs against 127.0.0.1.")
-    env = _libpq_env(server_url)
+    env = libpq_env(server_url)
     admin_db = (urlparse(server_url).path or "/postgres").lstrip("/") or "postgres"
     psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", admin_db, "-c"]
-    _run([*psql, f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)"], env, 60)
-    _run([*psql, f"CREATE DATABASE {SCRATCH_DB}"], env, 60)
+    run_command([*psql, f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)"], env, 60)
+    run_command([*psql, f"CREATE DATABASE {SCRATCH_DB}"], env, 60)
     try:
-        _run(["pgbench", "-i", "-q", "-s", str(scale), SCRATCH_DB], env, 600)
-        output = _run(
+        run_command(["pgbench", "-i", "-q", "-s", str(scale), SCRATCH_DB], env, 600)
+        output = run_command(
             ["pgbench", "-c", str(clients), "-j", str(threads), "-T", str(seconds), SCRATCH_DB], env, seconds + 120
         )
     finally:
-        _run([*psql, f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)"], env, 120)
+        run_command([*psql, f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)"], env, 120)
     tps = re.search(r"^tps = ([0-9.]+) \(without initial connection time\)", output, re.M)
     latency = re.search(r"^latency average = ([0-9.]+) ms", output, re.M)
     if tps is None or latency is None:

@@ -25,7 +25,6 @@ import multiprocessing
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -33,7 +32,7 @@ from pathlib import Path
 from unittest import mock
 from urllib.parse import urlparse, urlunparse
 
-from _pgbench import pgbench_run
+from _pgbench import libpq_env, pgbench_run, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH_DB = "orders_bench_placement"
@@ -51,33 +50,9 @@ def _scratch_url(server_url: str) -> str:
     return urlunparse(parsed._replace(path=f"/{SCRATCH_DB}"))
 
 
-def _libpq_env(server_url: str) -> dict[str, str]:
-    parsed = urlparse(server_url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env.update(
-        {
-            "PGHOST": "127.0.0.1",
-            "PGPORT": str(parsed.port or 5432),
-            "PGUSER": parsed.username or "postgres",
-            "PGCONNECT_TIMEOUT": "10",
-            "PGOPTIONS": "-c client_min_messages=warning",
-        }
-    )
-    if parsed.password:
-        env["PGPASSWORD"] = parsed.password
-    return env
-
-
 def _psql(server_url: str, sql: str) -> None:
     admin_db = (urlparse(server_url).path or "/postgres").lstrip("/") or "postgres"
-    _run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", admin_db, "-c", sql], _libpq_env(server_url), 120)
-
-
-def _run(args: list[str], env: dict[str, str], timeout: float) -> str:
-    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout + done.stderr
+    run_command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", admin_db, "-c", sql], libpq_env(server_url), 120)
 
 
 def _django_setup(scratch_url: str) -> None:
