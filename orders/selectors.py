@@ -1,13 +1,16 @@
 """Reads of orders that are more than one obvious query."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from inventory.models import StockAllocation
 
 from .models import Order, OrderEvent, OrderLine, Voucher
+from .payment_reference import reference_grouped
 
 
 def voucher_find_valid(*, code: str, at=None) -> Voucher | None:
@@ -74,3 +77,20 @@ def backordered_units_by_product() -> dict[int, int]:
     for row in promised:
         result[row["order_line__product_id"]] -= row["units"]
     return {product_id: units for product_id, units in result.items() if units > 0}
+
+
+def bank_transfer_instructions(*, order: Order, amount_due) -> dict | None:
+    """Where and how much to pay for a bank-transfer order that has a reference and still owes
+    money; None for card and cash orders and once nothing is owed (paid, cancelled)."""
+    if order.payment_method != Order.PaymentMethod.BANK_TRANSFER or not order.payment_reference:
+        return None
+    if amount_due is None or Decimal(amount_due) <= 0:
+        return None
+    return {
+        "holder": settings.SHOP_ACCOUNT_HOLDER,
+        "iban": reference_grouped(settings.SHOP_IBAN.upper()),
+        "bic": settings.SHOP_BIC.replace(" ", "").upper(),
+        "amount": Decimal(amount_due),
+        "currency": order.currency,
+        "reference": reference_grouped(order.payment_reference),
+    }
