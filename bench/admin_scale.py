@@ -17,6 +17,9 @@ Only 127.0.0.1 is contacted. The database is dropped afterwards unless --keep; -
 database kept by an earlier run without filling it again.
 """
 
+# Imports of Django and of the project sit inside the functions that need them: they can run only
+# after django.setup() has pointed the settings at this benchmark's scratch database.
+
 import argparse
 import os
 import statistics

@@ -10,6 +10,9 @@ postgres://postgres@127.0.0.1:5432/postgres) and talks to 127.0.0.1 only. After 
 that nothing was oversold and that the ledger still equals the levels.
 """
 
+# Imports of Django and of the project sit inside the functions that need them: they can run only
+# after django.setup() has pointed the settings at this benchmark's scratch database.
+
 import argparse
 import multiprocessing
 import os

@@ -26,6 +26,9 @@ than orders/s with whatever else the machine runs. Only 127.0.0.1 is contacted. 
 database is dropped afterwards unless --keep.
 """
 
+# Imports of Django and of the project sit inside the functions that need them: they can run only
+# after django.setup() has pointed the settings at this benchmark's scratch database.
+
 import argparse
 import http.client
 import os

@@ -11,6 +11,9 @@ PostgreSQL server of DATABASE_URL (default postgres://postgres@127.0.0.1:5432/po
 WeasyPrint needs Pango (`make system-libs`).
 """
 
+# Imports of Django and of the project sit inside the functions that need them: they can run only
+# after django.setup() has pointed the settings at this benchmark's scratch database.
+
 import argparse
 import os
 import statistics

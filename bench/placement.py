@@ -20,6 +20,9 @@ order lines, and that the stock ledger still equals the levels (inventory.select
 stock_audit_differences, what `manage.py stock_audit` runs).
 """
 
+# Imports of Django and of the project sit inside the functions that need them: they can run only
+# after django.setup() has pointed the settings at this benchmark's scratch database.
+
 import argparse
 import multiprocessing
 import os
