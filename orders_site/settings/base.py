@@ -96,6 +96,8 @@ LOGOUT_REDIRECT_URL = "storefront:catalogue"
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
+# The shop's own en-gb formats: 24-hour times (orders_site/formats/en_GB/formats.py).
+FORMAT_MODULE_PATH = ["orders_site.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -1,0 +1,35 @@
+"""One way to write an amount, a rate and a currency for people: `€ 1,592.30`, `21 %`.
+
+The storefront, the console, e-mails and PDFs all use these (templates through the `formatting`
+tags), so a figure reads the same wherever it is shown.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.template.defaultfilters import floatformat
+
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF", "SEK": "kr", "DKK": "kr", "NOK": "kr"}
+NBSP = "\u00a0"
+
+
+def currency_symbol(currency: str | None = None) -> str:
+    code = currency or settings.CURRENCY
+    return CURRENCY_SYMBOLS.get(code, code)
+
+
+def money_display(amount, currency: str | None = None) -> str:
+    """`€ 1,592.30` (a no-break space after the symbol); a negative amount as `−€ 12.00`."""
+    if amount is None or amount == "":
+        return ""
+    value = Decimal(amount)
+    sign = "\u2212" if value < 0 else ""
+    return f"{sign}{currency_symbol(currency)}{NBSP}{floatformat(abs(value), '2g')}"
+
+
+def rate_display(rate) -> str:
+    """A rate stored as a fraction (0.21) as people write it: `21 %`, `5.5 %`, `0 %`."""
+    if rate is None or rate == "":
+        return ""
+    percent = (Decimal(rate) * 100).quantize(Decimal("0.01")).normalize()
+    return f"{percent:f}{NBSP}%"

@@ -1,0 +1,42 @@
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template import Context, Template
+from django.utils import formats
+
+from orders_site.core.formatting import money_display, rate_display
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        (Decimal("1592.3"), "EUR", "€\u00a01,592.30"),
+        (Decimal("0"), "EUR", "€\u00a00.00"),
+        (Decimal("1234567.891"), "GBP", "£\u00a01,234,567.89"),
+        (Decimal("-12"), "EUR", "\u2212€\u00a012.00"),
+        (Decimal("5"), "PLN", "PLN\u00a05.00"),
+    ],
+)
+def test_money_reads_as_people_write_it(amount, currency, shown):
+    assert money_display(amount, currency) == shown
+
+
+@pytest.mark.parametrize(("rate", "shown"), [("0.21", "21\u00a0%"), ("0.055", "5.5\u00a0%"), ("0", "0\u00a0%")])
+def test_rates_are_percentages(rate, shown):
+    assert rate_display(Decimal(rate)) == shown
+
+
+def test_the_filters_default_to_the_shops_currency(settings):
+    settings.CURRENCY = "EUR"
+    html = Template("{% load formatting %}{{ a|money }} {{ a|money:'GBP' }} {{ r|rate }}").render(
+        Context({"a": Decimal("1592.30"), "r": Decimal("0.0900")})
+    )
+    assert html == "€\u00a01,592.30 £\u00a01,592.30 9\u00a0%"
+
+
+def test_times_are_on_the_24_hour_clock():
+    moment = datetime(2026, 12, 2, 14, 5, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert formats.date_format(moment, "DATETIME_FORMAT") == "2 Dec 2026, 14:05"
+    assert formats.time_format(moment.time(), "TIME_FORMAT") == "14:05"
