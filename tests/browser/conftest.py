@@ -17,6 +17,7 @@ from tests.builders import catalogue_build
 # plain synchronous calls, so Django's async-safety guard must be told.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -91,3 +92,11 @@ def shop(transactional_db):
         )
     Voucher.objects.create(code="WELCOME10", percent_off=Decimal("10"))
     return SimpleNamespace(**vars(shop))
+
+
+# -- where screenshots go: README's docs/screenshots/ with UPDATE_SCREENSHOTS=1 (tests/browser/screenshots.py) ---
+
+
+@pytest.fixture
+def out(tmp_path) -> Path:
+    return README_SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path

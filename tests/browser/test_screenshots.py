@@ -6,20 +6,18 @@ pictures also replace the README's (docs/screenshots/*.png):
 Images are reduced to a 256-colour palette to keep the repository small.
 """
 
-import io
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+
+from tests.browser.screenshots import save
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
 
-README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 EXPECTED = ["catalogue", "product", "cart", "checkout-error", "review", "order", "catalogue-phone"]
 PRODUCTS = [
     # sku, name, category, price, stock, back-orderable
@@ -32,30 +30,6 @@ PRODUCTS = [
     ("BULB-LED", "LED bulb E27 warm white", "Lighting", "6.50", 350, False),
     ("BOOK-JOINERY", "The joinery handbook", "Books", "34.50", 22, False),
 ]
-
-
-@pytest.fixture
-def out(tmp_path) -> Path:
-    return README_SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
-
-
-def save(page, out: Path, name: str, *, full_page: bool = False) -> None:
-    from PIL import Image
-    from playwright.sync_api import Error as PlaywrightError
-
-    out.mkdir(parents=True, exist_ok=True)
-    for attempt in range(3):
-        try:
-            png = page.screenshot(full_page=full_page, animations="disabled", caret="initial")
-            break
-        except PlaywrightError as error:
-            # Chromium sometimes fails the capture itself on a loaded machine ("Unable to capture
-            # screenshot"); the page's content is asserted elsewhere, the picture is for README.
-            if "Unable to capture screenshot" not in str(error) or attempt == 2:
-                raise
-            page.wait_for_timeout(1000)
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    image.save(out / f"{name}.png", optimize=True)
 
 
 @pytest.fixture
