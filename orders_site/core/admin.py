@@ -339,3 +339,25 @@ class AccessAttemptConsoleAdmin(AccessAttemptAdmin):
 if admin.site.is_registered(AccessAttempt):
     admin.site.unregister(AccessAttempt)
     admin.site.register(AccessAttempt, AccessAttemptConsoleAdmin)
+
+
+# -- status badges (static/css/staff_console.css, "Status badges") ---------------------------------
+
+# The tone of each state a record can be in, by its stored value; any other value is neutral.
+BADGE_TONES = {
+    "attention": {"on_hold", "backordered", "delivery_failed", "returned_to_sender", "partially_paid", "warning"},
+    "progress": {"placed", "verified", "in_fulfillment", "picking", "packed", "partially_shipped", "authorized"},
+    "moving": {"shipped", "in_transit", "issued", "invoiced", "pending"},
+    "done": {"delivered", "paid", "completed", "captured", "passed", "sent"},
+    "stopped": {"cancelled", "failed", "voided"},
+}
+
+
+def badge_tone(value: str) -> str:
+    return next((tone for tone, values in BADGE_TONES.items() if value in values), "neutral")
+
+
+def status_badge(value: str, label: str) -> str:
+    """A state as a coloured badge, `<span class="badge badge--done">Paid</span>`, for lists and
+    record headers alike (one look for a state everywhere in the console)."""
+    return format_html('<span class="badge badge--{}" data-status="{}">{}</span>', badge_tone(value), value, label)
