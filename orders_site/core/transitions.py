@@ -66,11 +66,27 @@ def transition_apply(
     if check_permission and actor is not None and not has_transition_perm(method, actor):
         raise PermissionRefused(f"You are not allowed to {transition_label(transition)} {what}.")
     from_state = instance.status
+    before = _values(instance)
     method()
     for name, value in (fields or {}).items():
         setattr(instance, name, value)
-    instance.save()
+    instance.save(update_fields=_changed(instance, before))
     return instance, from_state
+
+
+def _values(instance: models.Model) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def _changed(instance: models.Model, before: dict) -> list[str]:
+    """The columns the transition and its `fields` changed, with the `auto_now` ones: the UPDATE
+    writes those only (the row is locked and read in this transaction, so the rest is as stored)."""
+    return [
+        field.name
+        for field in instance._meta.concrete_fields
+        if not field.primary_key
+        and (getattr(field, "auto_now", False) or getattr(instance, field.attname) != before[field.attname])
+    ]
 
 
 def transitions_available(*, instance, user) -> list[str]:

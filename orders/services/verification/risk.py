@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ...models import Order, OrderCheck, RiskRules
+from ...models import Order, OrderCheck, OrderLine, RiskRules
 from .checks import CheckOutcome, _join
 
 
@@ -53,12 +53,26 @@ def rule_country_mismatch(order: Order, rules: RiskRules) -> str | None:
     return None
 
 
-def rule_velocity(order: Order, rules: RiskRules) -> str | None:
+def recent_orders(order: Order, rules: RiskRules) -> list[Order]:
+    """The customer's other orders placed within the longer of the velocity and duplicate windows,
+    newest first: one read that both rules share (id, number and time only)."""
+    minutes = max(rules.velocity_window_minutes if rules.velocity_max_orders else 0, rules.duplicate_window_minutes)
+    if not minutes:
+        return []
+    placed_at = _placed_at(order)
+    return list(
+        _same_customer(order)
+        .filter(placed_at__gte=placed_at - timedelta(minutes=minutes), placed_at__lte=placed_at)
+        .order_by("-placed_at", "-pk")
+        .only("pk", "number", "placed_at")
+    )
+
+
+def rule_velocity(order: Order, rules: RiskRules, recent: list[Order]) -> str | None:
     if not rules.velocity_max_orders or not rules.velocity_window_minutes:
         return None
-    placed_at = _placed_at(order)
-    since = placed_at - timedelta(minutes=rules.velocity_window_minutes)
-    count = _same_customer(order).filter(placed_at__gt=since, placed_at__lte=placed_at).count() + 1
+    since = _placed_at(order) - timedelta(minutes=rules.velocity_window_minutes)
+    count = sum(other.placed_at > since for other in recent) + 1
     if count > rules.velocity_max_orders:
         return (
             f"{count} orders from this customer within {rules.velocity_window_minutes} minutes "
@@ -67,34 +81,36 @@ def rule_velocity(order: Order, rules: RiskRules) -> str | None:
     return None
 
 
-def _line_signature(order: Order) -> Counter:
-    return Counter((line.product_id, line.sku, line.quantity) for line in order.lines.all())
+def _line_signature(lines) -> Counter:
+    return Counter((line.product_id, line.sku, line.quantity) for line in lines)
 
 
-def rule_duplicate(order: Order, rules: RiskRules) -> str | None:
+def rule_duplicate(order: Order, rules: RiskRules, recent: list[Order]) -> str | None:
     if not rules.duplicate_window_minutes:
         return None
-    placed_at = _placed_at(order)
-    since = placed_at - timedelta(minutes=rules.duplicate_window_minutes)
-    recent = (
-        _same_customer(order)
-        .filter(placed_at__gte=since, placed_at__lte=placed_at)
-        .prefetch_related("lines")
-        .order_by("-placed_at", "-pk")
-    )
-    signature = _line_signature(order)
-    for other in recent:
-        if _line_signature(other) == signature:
+    since = _placed_at(order) - timedelta(minutes=rules.duplicate_window_minutes)
+    candidates = [other for other in recent if other.placed_at >= since]
+    if not candidates:
+        return None
+    signature = _line_signature(order.lines.all())
+    lines_of: dict[int, list[OrderLine]] = {other.pk: [] for other in candidates}
+    for line in OrderLine.objects.filter(order_id__in=lines_of).only("order_id", "product_id", "sku", "quantity"):
+        lines_of[line.order_id].append(line)
+    for other in candidates:
+        if _line_signature(lines_of[other.pk]) == signature:
             return f"probable duplicate of order {other.number} placed {other.placed_at:%H:%M} with the same lines"
     return None
 
 
-RISK_RULES = [rule_large_order, rule_first_order, rule_country_mismatch, rule_velocity, rule_duplicate]
+RISK_RULES = [rule_large_order, rule_first_order, rule_country_mismatch]
+RECENT_ORDER_RULES = [rule_velocity, rule_duplicate]  # these also take the customer's recent orders
 
 
 def check_risk(order: Order, actor) -> CheckOutcome:
     rules = RiskRules.current()
+    recent = recent_orders(order, rules)
     reasons = [reason for rule in RISK_RULES if (reason := rule(order, rules))]
+    reasons += [reason for rule in RECENT_ORDER_RULES if (reason := rule(order, rules, recent))]
     if reasons:
         return CheckOutcome("risk", OrderCheck.Result.FAILED, _join(reasons))
     return CheckOutcome("risk", OrderCheck.Result.PASSED, "No risk rule applies")

@@ -8,6 +8,7 @@ import pytest
 from orders.models import Order
 from orders.services.verification.risk import (
     check_risk,
+    recent_orders,
     rule_country_mismatch,
     rule_duplicate,
     rule_first_order,
@@ -104,7 +105,8 @@ def test_orders_outside_the_velocity_window_do_not_count(place, catalogue, risk_
     risk_rules.save()
     earlier = place((catalogue.book, 1))
     Order.objects.filter(pk=earlier.pk).update(placed_at=earlier.placed_at - timedelta(minutes=61))
-    assert rule_velocity(place((catalogue.book, 2)), risk_rules) is None
+    order = place((catalogue.book, 2))
+    assert rule_velocity(order, risk_rules, recent_orders(order, risk_rules)) is None
 
 
 def test_a_probable_duplicate_of_a_recent_order_is_held(place, catalogue, risk_rules):
@@ -120,7 +122,8 @@ def test_different_lines_or_an_old_order_are_not_duplicates(place, catalogue, ri
     assert place((catalogue.book, 2)).status == Order.Status.VERIFIED
     Order.objects.filter(pk=old.pk).update(placed_at=old.placed_at - timedelta(minutes=31))
     Order.objects.exclude(pk=old.pk).update(placed_at=old.placed_at - timedelta(minutes=40))
-    assert rule_duplicate(place((catalogue.book, 1)), risk_rules) is None
+    order = place((catalogue.book, 1))
+    assert rule_duplicate(order, risk_rules, recent_orders(order, risk_rules)) is None
 
 
 def test_a_cancelled_order_is_no_duplicate(place, catalogue, risk_rules):
