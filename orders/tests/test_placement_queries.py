@@ -18,7 +18,8 @@ from tests.builders import (
     warehouse_build,
 )
 
-MAX_STATEMENTS = 20
+# The issue asks for at most 20; placement runs 19 (the risk rules read recent orders once).
+MAX_STATEMENTS = 19
 
 
 def _placement_statements(lines) -> list[str]:
