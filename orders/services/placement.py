@@ -108,15 +108,18 @@ class _ValidRequest:
 
 
 def _validate(
-    *, lines, delivery_method, shipping_address, payment_method, requested_delivery_date, discount_code
+    *, lines, delivery_method, shipping_address, payment_method, requested_delivery_date, discount_code, products
 ) -> _ValidRequest:
-    """Step 1: refuse what cannot become an order, before anything is written."""
+    """Step 1: refuse what cannot become an order, before anything is written. `products`: the
+    catalogue rows (with their tax class) when this request has read them already, else None."""
     if not lines:
         raise InvalidOrder("The order has no lines.", extra={"field": "lines"})
     for line in lines:
         if not 1 <= line.quantity <= MAX_LINE_QUANTITY:
             raise InvalidOrder(f"Quantities must be between 1 and {MAX_LINE_QUANTITY}.", extra={"field": "lines"})
-    products = Product.objects.select_related("tax_class").in_bulk({line.product_id for line in lines})
+    wanted = {line.product_id for line in lines}
+    if products is None or not wanted <= products.keys():
+        products = Product.objects.select_related("tax_class").in_bulk(wanted)
     for line in lines:
         product = products.get(line.product_id)
         if product is None or not product.is_active:
@@ -296,6 +299,7 @@ def order_place(
     placed_by=None,
     before_verify: Callable[[Order], None] | None = None,
     refuse_when_sold_out: bool = False,
+    products: dict[int, Product] | None = None,
 ) -> Order:
     """Create the order from current catalogue prices, place it, and verify it.
 
@@ -306,7 +310,9 @@ def order_place(
     frozen on the lines. A repeated `idempotency_key` returns the order already made (double
     click, resubmit, two tabs). `before_verify(order)` runs once the order is placed and before
     its checks and stock allocation (lifecycle.checkout authorises the card there); what it
-    raises rolls everything back.
+    raises rolls everything back. `products` are the lines' catalogue rows with their tax class
+    when the caller has just read them from the database (the storefront's cart check), so they
+    are not read twice; never rows built from what was posted.
 
     Writes in the caller's transaction when there is one (lifecycle.checkout's), without a
     savepoint of its own: a failure after the first write marks that transaction for rollback.
@@ -328,6 +334,7 @@ def order_place(
         payment_method=payment_method,
         requested_delivery_date=requested_delivery_date,
         discount_code=discount_code,
+        products=products,
     )
     priced = _price(request=request, lines=lines, delivery_method=delivery_method)
     # Refusals above come before any write, so a caller may catch them and go on. From here on it

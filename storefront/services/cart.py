@@ -133,7 +133,6 @@ def cart_discount_remove(*, session) -> None:
     session.pop(DISCOUNT_SESSION_KEY, None)
 
 
-@transaction.atomic
 def cart_checkout(
     *,
     cart: CartStore,
@@ -148,26 +147,29 @@ def cart_checkout(
     delivery_instructions: str = "",
     card_token: str = "",
 ) -> Order:
-    """Place the cart as a web order and empty the cart, in one transaction.
+    """Place the cart as a web order and empty the cart, in one transaction (the order's own:
+    the cart is emptied last inside it).
 
-    A key already used returns its order untouched (double click, Back and resubmit, two tabs).
-    The cart is re-checked against stock first, so a customer is told before placing that a
-    quantity cannot be had. That check reads without a lock, so another order can still take the
-    last units before this one allocates them (under the stock lock, in verification): then this
-    checkout is refused in the same words, as if the check had caught it, and nothing is kept (a
-    card hold taken meanwhile is released), rather than placing an order that waits on hold for
-    stock that is not coming.
+    A key already used returns its order untouched (double click, Back and resubmit, two tabs):
+    placement looks the key up first, and a cart emptied by the first click is answered with the
+    order it made. The cart is re-checked against stock first, so a customer is told before
+    placing that a quantity cannot be had; the products it read are the ones placement prices
+    (read once). That check reads without a lock, so another order can still take the last units
+    before this one allocates them (under the stock lock, in verification): then this checkout is
+    refused in the same words, as if the check had caught it, and nothing is kept (a card hold
+    taken meanwhile is released), rather than placing an order that waits on hold for stock that
+    is not coming.
 
     Locks: as `order_place`. Raises InvalidOrder (extra["field"]: "lines" for the cart) and
     PaymentDeclined; nothing is written then and the cart is kept.
     """
-    existing = order_find_by_idempotency_key(key=idempotency_key)
-    if existing is not None:
-        return existing
     view = cart_view_build(items=cart.items(), discount_code=discount_code, delivery_method=delivery_method)
-    if view.is_empty:
-        raise InvalidOrder("Your cart is empty.", extra={"field": "lines"})
-    if view.problems:
+    if view.is_empty or view.problems:
+        existing = order_find_by_idempotency_key(key=idempotency_key)
+        if existing is not None:
+            return existing
+        if view.is_empty:
+            raise InvalidOrder("Your cart is empty.", extra={"field": "lines"})
         raise InvalidOrder(" ".join(view.problems), extra={"field": "lines"})
     try:
         order = order_checkout(
@@ -176,6 +178,7 @@ def cart_checkout(
                 LineRequest(product_id=line.product.pk, quantity=line.quantity, customisation_notes=line.notes)
                 for line in view.lines
             ],
+            products={line.product.pk: line.product for line in view.lines},
             channel=Order.Channel.WEB,
             delivery_method=delivery_method,
             payment_method=payment_method,
@@ -187,6 +190,7 @@ def cart_checkout(
             idempotency_key=idempotency_key,
             card_token=card_token,
             refuse_when_sold_out=True,
+            then=lambda order: cart.clear(),
         )
     except SoldOut as sold_out:
         # Read again, now that the other order's allocation is committed: the cart says what is left.
@@ -194,5 +198,4 @@ def cart_checkout(
         problems = " ".join(view.problems)
         message = f"Sorry, the last ones sold while you were checking out, so nothing was ordered. {problems}"
         raise InvalidOrder(message if problems else sold_out.message, extra={"field": "lines"}) from sold_out
-    cart.clear()
     return order

@@ -250,7 +250,9 @@ def checkout_place(request):
     response = _already_placed(request, key)
     if response is not None:
         return response
-    details, response = _ready_for_review(request)
+    # The cart is checked by cart_checkout itself (an empty cart or a problem is refused there
+    # and shown on the cart page), so only the details are checked here: the cart is read once.
+    details, response = _details_or_redirect(request)
     if response is not None:
         return response
     payment_method = details.cleaned_data["payment_method"]
