@@ -83,9 +83,16 @@ def test_order_page_shows_lines_shipments_checks_and_the_timeline(world, admin_c
     response = admin_client.get(reverse("admin:orders_order_change", args=[world.pk]))
 
     text = response.text
-    # The timeline names each event in words (OrderEvent.Kind's label), not by its code.
-    for expected in ("Oak chair", "Woodworking book", "Assembly service", "Order completed", "Payment received"):
+    # The timeline tells each event in a sentence, never by its code.
+    for expected in (
+        "Oak chair",
+        "Woodworking book",
+        "Assembly service",
+        "Customer service completed the order.",
+        "Customer service recorded a payment of",
+    ):
         assert expected in text
+    assert "order.complete" not in text and "payment.capture" not in text
     shipment = world.shipments.first()
     assert reverse("admin:orders_shipment_change", args=[shipment.pk]) in text
     invoice = world.invoices.get()
