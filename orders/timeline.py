@@ -12,6 +12,7 @@ label, and never shows the stored code.
 """
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -207,7 +208,7 @@ def _label(kind: str) -> str:
 
 
 def _full_stop(text: str) -> str:
-    text = " ".join(text.split())
+    text = re.sub(r"[ \t\r\n]+", " ", text).strip()  # not str.split(): money keeps its no-break space
     return capfirst(text if text.endswith((".", "!", "?", "…")) else f"{text}.")
 
 
