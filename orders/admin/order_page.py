@@ -131,3 +131,21 @@ def order_page_context(request, order: Order) -> dict:
         "comment_form": _comment_form(request, order),
         "comment_url": reverse("admin:orders_order_staff_comment", args=[order.pk]),
     }
+
+
+def record_timeline(events, *, order: Order, parcels=(), invoices=(), payments=()) -> list:
+    """A shipment's or invoice's part of the order's timeline, in the order page's sentences.
+    `order` with its customer; `parcels` the order's shipments in the order they were made (for
+    "parcel 2"), `invoices` and `payments` those the events may name."""
+    context = TimelineContext(
+        customer_name=order.customer.full_name,
+        currency=order.currency,
+        parcels={
+            parcel.pk: Parcel(number=parcel.number, position=position, warehouse=parcel.warehouse.code)
+            for position, parcel in enumerate(parcels, start=1)
+        },
+        invoices={invoice.pk: invoice.number or "" for invoice in invoices},
+        payments={payment.pk: payment.amount for payment in payments},
+        state_labels={**dict(Payment.Status.choices), **dict(Invoice.Status.choices)},
+    )
+    return timeline_entries(events, context=context)

@@ -111,8 +111,8 @@ def test_shipment_and_invoice_timelines_name_events_in_words(world, admin_client
     shipment_page = admin_client.get(reverse("admin:orders_shipment_change", args=[shipment.pk])).text
     invoice_page = admin_client.get(reverse("admin:invoicing_invoice_change", args=[invoice.pk])).text
 
-    assert "Parcel dispatched" in shipment_page and "shipment.dispatch" not in shipment_page
-    assert "Invoice issued" in invoice_page and "invoice.issue" not in invoice_page
+    assert "handed parcel 1 to the carrier (PostNL)" in shipment_page and "shipment.dispatch" not in shipment_page
+    assert f"issued invoice {invoice.number}" in invoice_page and "invoice.issue" not in invoice_page
 
 
 def test_order_search_by_number_and_email_and_filters(world, admin_client):
