@@ -6,19 +6,31 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from lifecycle.settlement import payment_record
-from orders.models import Order
+from orders.admin.order_page import record_timeline
+from orders.models import Order, OrderEvent
 from orders.selectors import events_for_object
-from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline, choices_filter, prefix
+from orders_site.core.admin import (
+    LargeTableAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    choices_filter,
+    prefix,
+    status_badge,
+)
 from orders_site.core.exceptions import ApplicationError, TransitionRefused
-from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, timeline_table
+from orders_site.core.formatting import money_display, rate_display
+from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link, timeline_table
 
 from .models import Invoice, InvoiceLine, Payment
+from .selectors import invoice_is_overdue
 from .services import invoice_pdf_ensure
 
 # Card payments at checkout go through the gateway; what staff record is money already received.
@@ -123,11 +135,20 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _money_field(name: str, description: str):
+    @admin.display(description=description)
+    def show(self, invoice):
+        return money_display(getattr(invoice, name), invoice.currency)
+
+    return show
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Invoices are issued by a service at delivery and corrected only by credit note."""
 
     staff_actions = INVOICE_ACTIONS
+    change_form_template = "admin/staff_actions/record_change_form.html"
     list_display = ("number", "order", "status", "issued_at", "due_date", "billing_name", "total", "amount_paid")
     list_filter = ("status", OverdueFilter, "issued_at")
     list_select_related = ("order",)
@@ -140,26 +161,25 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
     search_help_text = "Invoice or order number, customer e-mail or billing name, or how one begins."
     sortable_by = ("number", "issued_at")
     inlines = (InvoiceLineInline, PaymentInline)
+    # The key figures first: what it is, what it comes to and what is still owed, then who it bills.
     fieldsets = (
         (None, {"fields": ("number", "order", "status", "issued_at", "due_date", "pdf_link")}),
-        ("Bill to", {"fields": ("billing_name", "billing_address")}),
         (
             "Totals",
             {
                 "fields": (
-                    "currency",
-                    "subtotal",
-                    "discount_total",
-                    "shipping_total",
-                    "tax_total",
-                    "tax_breakdown",
-                    "total",
-                    "amount_paid",
+                    "total_money",
+                    "paid_money",
                     "balance",
+                    "subtotal_money",
+                    "discount_money",
+                    "shipping_money",
+                    "tax_money",
+                    "tax_per_rate",
                 )
             },
         ),
-        ("Timeline", {"fields": ("timeline",)}),
+        ("Bill to", {"fields": ("billing_name", "billing_address")}),
     )
     readonly_fields = (
         "number",
@@ -170,16 +190,14 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
         "pdf_link",
         "billing_name",
         "billing_address",
-        "currency",
-        "subtotal",
-        "discount_total",
-        "shipping_total",
-        "tax_total",
-        "tax_breakdown",
-        "total",
-        "amount_paid",
+        "total_money",
+        "paid_money",
         "balance",
-        "timeline",
+        "subtotal_money",
+        "discount_money",
+        "shipping_money",
+        "tax_money",
+        "tax_per_rate",
     )
 
     def get_urls(self):
@@ -221,11 +239,53 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
 
     @admin.display(description="balance due")
     def balance(self, invoice):
-        return invoice.balance_due
+        return money_display(invoice.balance_due, invoice.currency)
 
-    @admin.display(description="events")
-    def timeline(self, invoice):
-        return timeline_table(events_for_object(invoice))
+    total_money = _money_field("total", "total")
+    paid_money = _money_field("amount_paid", "paid")
+    subtotal_money = _money_field("subtotal", "subtotal")
+    discount_money = _money_field("discount_total", "discount")
+    shipping_money = _money_field("shipping_total", "shipping")
+    tax_money = _money_field("tax_total", "tax")
+
+    @admin.display(description="tax per rate")
+    def tax_per_rate(self, invoice):
+        return (
+            "; ".join(
+                f"{rate_display(row['rate'])}: {money_display(row['tax'], invoice.currency)} on "
+                f"{money_display(row['net'], invoice.currency)}"
+                for row in invoice.tax_breakdown
+            )
+            or "—"
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and change:
+            order = Order.objects.select_related("customer").get(pk=obj.order_id)
+            payments = list(obj.payments.order_by("pk"))
+            badges = [status_badge(obj.status, obj.get_status_display())]
+            if invoice_is_overdue(obj):
+                badges.append(status_badge("overdue", "Overdue"))
+            facts = [
+                format_html("for order {}, {}", admin_link(order), obj.billing_name),
+                f"total {money_display(obj.total, obj.currency)}",
+                f"{money_display(obj.balance_due, obj.currency)} due"
+                + (f" by {date_format(obj.due_date, 'DATE_FORMAT')}" if obj.due_date and obj.balance_due > 0 else ""),
+            ]
+            if obj.issued_at:
+                facts.insert(1, f"issued {date_format(timezone.localtime(obj.issued_at), 'DATETIME_FORMAT')}")
+            context["record_header"] = {"title": f"Invoice {obj}", "badges": badges, "facts": facts}
+            events = OrderEvent.objects.filter(
+                Q(object_type="invoice", object_id=obj.pk)
+                | Q(object_type="payment", object_id__in=[p.pk for p in payments])
+            )
+            context["record_timeline"] = record_timeline(
+                events.select_related("actor").order_by("created_at", "pk"),
+                order=order,
+                invoices=[obj],
+                payments=payments,
+            )
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 
 @admin.register(InvoiceLine)

@@ -216,3 +216,9 @@ def event_feedback_received(*, order, overall_rating: int, needs_follow_up: bool
 def event_feedback_followed_up(*, order, feedback_id: int, note: str, actor=None) -> OrderEvent:
     """Customer service closed the follow-up of a low rating."""
     return _note(order=order, kind=Kind.FEEDBACK_FOLLOWED_UP, actor=actor, note=note, data={"feedback": feedback_id})
+
+
+def event_order_staff_comment(*, order, note: str, actor) -> OrderEvent:
+    """A staff member's comment on the order, for colleagues only: never shown or sent to the
+    customer (the kind is in neither CUSTOMER_MESSAGES nor CUSTOMER_NOTES)."""
+    return _note(order=order, kind=Kind.ORDER_STAFF_COMMENT, actor=actor, note=note)

@@ -377,6 +377,7 @@ class OrderEvent(AppendOnlyModel):
         PAYMENT_VOID_FAILED = "payment.void_failed", "Card hold release failed at the gateway"
         FEEDBACK_RECEIVED = "feedback.received", "Feedback received"
         FEEDBACK_FOLLOWED_UP = "feedback.followed_up", "Feedback followed up"
+        ORDER_STAFF_COMMENT = "order.staff_comment", "Staff comment"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     object_type = models.CharField(max_length=20, default="order")

@@ -1,6 +1,8 @@
 """Reads of orders that are more than one obvious query."""
 
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from inventory.models import StockAllocation
 
-from .models import Order, OrderEvent, OrderLine, Voucher
+from .models import Address, Order, OrderCheck, OrderEvent, OrderLine, Shipment, ShipmentLine, Voucher
 from .payment_reference import reference_grouped
 
 
@@ -94,3 +96,104 @@ def bank_transfer_instructions(*, order: Order, amount_due) -> dict | None:
         "currency": order.currency,
         "reference": reference_grouped(order.payment_reference),
     }
+
+
+# --- the order's page in the staff console ---------------------------------------------------------
+
+# Parcels whose items are picked and packed (or further), and those that left the warehouse.
+PICKED_STATUSES = frozenset(
+    {
+        Shipment.Status.PACKED,
+        Shipment.Status.SHIPPED,
+        Shipment.Status.IN_TRANSIT,
+        Shipment.Status.DELIVERED,
+        Shipment.Status.DELIVERY_FAILED,
+        Shipment.Status.RETURNED_TO_SENDER,
+    }
+)
+SHIPPED_STATUSES = PICKED_STATUSES - {Shipment.Status.PACKED}
+ADDRESS_FIELDS = ("full_name", "company", "line1", "line2", "postal_code", "city", "region", "country", "phone")
+
+
+@dataclass(frozen=True)
+class LineProgress:
+    """An order line with how many of its units are allocated (promised, not yet released),
+    picked (in parcels packed or further) and shipped (in parcels that left)."""
+
+    line: OrderLine
+    allocated: int
+    picked: int
+    shipped: int
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    order: Order
+    lines: list[LineProgress]
+    parcels: list[Shipment]  # oldest first, each with `warehouse` and `position` (1, 2, ...)
+    checks: list[OrderCheck]  # the latest verification run's results
+    events: list[OrderEvent]  # the whole timeline, oldest first, each with `actor`
+    customer_order_count: int
+
+    @property
+    def failed_checks(self) -> list[OrderCheck]:
+        return [check for check in self.checks if check.result == OrderCheck.Result.FAILED]
+
+
+def addresses_alike(first: Address | None, second: Address | None) -> bool:
+    """Two addresses that say the same (the same row, or copies with equal fields)."""
+    if first is None or second is None:
+        return False
+    return first.pk == second.pk or all(
+        (getattr(first, name) or "").strip() == (getattr(second, name) or "").strip() for name in ADDRESS_FIELDS
+    )
+
+
+def order_record(*, order: Order) -> OrderRecord:
+    """Everything the order's console page shows but money (invoicing.selectors.order_payment_summary):
+    lines with their progress, parcels, checks, the timeline and the customer's order count.
+
+    A fixed number of queries whatever the number of lines, parcels and events (seven). `order`
+    should come with its customer (select_related), as the console's queryset has it.
+    """
+    lines = list(OrderLine.objects.filter(order=order).order_by("pk"))
+    allocated = dict(
+        StockAllocation.objects.filter(order_line__order=order)
+        .order_by()
+        .values("order_line_id")
+        .annotate(units=Sum(F("quantity") - F("released_quantity")))
+        .values_list("order_line_id", "units")
+    )
+    picked: dict[int, int] = defaultdict(int)
+    shipped: dict[int, int] = defaultdict(int)
+    in_parcels = (
+        ShipmentLine.objects.filter(shipment__order=order, shipment__status__in=PICKED_STATUSES)
+        .order_by()
+        .values("order_line_id", "shipment__status")
+        .annotate(units=Sum("quantity"))
+    )
+    for row in in_parcels:
+        picked[row["order_line_id"]] += row["units"]
+        if row["shipment__status"] in SHIPPED_STATUSES:
+            shipped[row["order_line_id"]] += row["units"]
+    parcels = list(Shipment.objects.filter(order=order).select_related("warehouse").order_by("pk"))
+    for position, parcel in enumerate(parcels, start=1):
+        parcel.position = position
+    return OrderRecord(
+        order=order,
+        lines=[
+            LineProgress(
+                line=line,
+                allocated=allocated.get(line.pk) or 0,
+                picked=picked[line.pk],
+                shipped=shipped[line.pk],
+            )
+            for line in lines
+        ],
+        parcels=parcels,
+        checks=list(OrderCheck.objects.filter(order=order).order_by("pk")),
+        events=list(OrderEvent.objects.filter(order=order).select_related("actor").order_by("created_at", "pk")),
+        customer_order_count=Order.objects.filter(customer_id=order.customer_id)
+        .exclude(status=Order.Status.DRAFT)
+        .count(),
+    )

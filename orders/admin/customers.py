@@ -1,5 +1,6 @@
 """Customers and their addresses, and the settings managers keep: delivery methods, vouchers, risk rules."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
@@ -7,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 
 from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, Voucher
-from orders.services.addresses import order_address_update
+from orders.services.addresses import ADDRESS_FIELDS, order_address_fix, order_address_twin
 from orders_site.core.admin import LargeTableAdminMixin, SavedThroughServiceMixin, prefix
 from orders_site.core.exceptions import ApplicationError
 from orders_site.core.staff_actions import admin_link
@@ -46,11 +47,30 @@ class CustomerAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     inlines = (AddressInline,)
 
 
+class AddressFixForm(forms.ModelForm):
+    # Shown only on an order's address whose other address says the same (AddressAdmin.get_fields).
+    apply_to_both = forms.BooleanField(
+        label="Fix both addresses",
+        required=False,
+        initial=True,
+        help_text="The order's delivery and billing addresses were the same: correct the other one too.",
+    )
+
+    class Meta:
+        model = Address
+        fields = ("customer", *ADDRESS_FIELDS)
+
+
+ROLE_NAMES = {"shipping": "delivery", "billing": "billing"}
+
+
 @admin.register(Address)
 class AddressAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
     """Address-book entries and the frozen copies on orders. Customer service fixes a held order's
-    address here, then presses Re-check on the order."""
+    address here: saving corrects it (and, when the order's delivery and billing addresses were the
+    same, the other one too) and re-checks the held order in the same step."""
 
+    form = AddressFixForm
     list_display = ("full_name", "line1", "postal_code", "city", "country", "customer")
     list_filter = ("country",)
     list_select_related = ("customer",)
@@ -81,6 +101,16 @@ class AddressAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def _order_of(self, address):
+        return orders_using_address(address).order_by("pk").first() if address is not None and address.pk else None
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        order = self._order_of(obj)
+        if order is not None and order_address_twin(order=order, address=obj) is not None:
+            return (*fields, "apply_to_both")
+        return fields
+
     @admin.display(description="used by orders")
     def used_by_orders(self, address):
         if address.pk is None:
@@ -95,29 +125,46 @@ class AddressAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
         return Order.objects.filter(pk=order_id).first() if order_id.isdigit() else None
 
     def save_model(self, request, obj, form, change):
-        # An order's frozen copy is corrected through the service (checked, locked, on the timeline);
-        # address-book entries save as usual.
-        order = orders_using_address(obj).order_by("pk").first() if change else None
+        # An order's frozen copy is corrected through the service (checked, locked, on the timeline,
+        # a held order re-checked); address-book entries save as usual.
+        order = self._order_of(obj) if change else None
         if order is None:
             return super().save_model(request, obj, form, change)
         try:
-            order_address_update(
+            obj._address_fix = order_address_fix(
                 order=order,
                 address=obj,
-                changes={name: form.cleaned_data[name] for name in form.changed_data},
+                changes={name: form.cleaned_data[name] for name in form.changed_data if name != "apply_to_both"},
                 actor=request.user,
+                also_twin=bool(form.cleaned_data.get("apply_to_both")),
             )
         except ApplicationError as error:
             self.save_refused(obj, error)
 
+    def _fix_message(self, fix) -> str:
+        order = fix.order
+        which = " and ".join(ROLE_NAMES[role] for role in fix.roles) or "the"
+        text = f"{which.capitalize()} address{'es' if len(fix.roles) > 1 else ''} of order {order.number} saved"
+        if not fix.rechecked:
+            hint = " Press “Re-check” to verify it again." if order.status == Order.Status.ON_HOLD else ""
+            return f"{text}.{hint}"
+        text += f" and the order re-checked: it is now “{order.get_status_display()}”."
+        if order.status == Order.Status.ON_HOLD:
+            reasons = [c.detail for c in order.checks.filter(result="failed").order_by("pk")]
+            text += (" Still held: " + "; ".join(reasons) + ".") if reasons else ""
+        return text
+
     def response_change(self, request, obj):
         if self.save_was_refused(obj):
             return super().response_change(request, obj)
-        # Came from an order page ("Fix this address"): go back there, where Re-check is.
+        # Came from an order page ("Fix this address"): go back there.
         order = self._order_to_return_to(request)
         if order is not None and "_continue" not in request.POST:
-            hint = " Press “Re-check” to verify it again." if order.status == Order.Status.ON_HOLD else ""
-            self.message_user(request, f"Address of order {order.number} saved.{hint}", messages.SUCCESS)
+            fix = getattr(obj, "_address_fix", None)
+            if fix is not None:
+                self.message_user(request, self._fix_message(fix), messages.SUCCESS)
+            else:
+                self.message_user(request, f"Address of order {order.number} saved.", messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
         return super().response_change(request, obj)
 

@@ -30,3 +30,15 @@ class DispatchForm(forms.Form):
     service = forms.CharField(label="Service", max_length=60, required=False, help_text="e.g. Parcel, Express")
     tracking_number = forms.CharField(label="Tracking number", max_length=60, required=False)
     tracking_url = forms.URLField(label="Tracking URL", max_length=200, required=False, assume_scheme="https")
+
+
+class StaffCommentForm(forms.Form):
+    # Not required and no max_length here: the service (orders.services.comments) says what a
+    # comment must be, and its refusal is shown beside this field.
+    comment = forms.CharField(
+        label="Staff comment",
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="For colleagues only: kept on the timeline, never shown or sent to the customer.",
+    )

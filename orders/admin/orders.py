@@ -1,76 +1,29 @@
-"""The order page: queues, the timeline, and the buttons that move an order on."""
+"""The order page: queues, the record with its timeline, and the buttons that move an order on."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.urls import path, reverse
+from django.utils.html import format_html_join
 
 from lifecycle.cancellation import order_cancel
-from orders.models import Order, OrderCheck, OrderEvent, OrderLine, Shipment
+from orders.models import Order
+from orders.services.comments import order_comment_add
 from orders.services.fulfillment import order_fulfillment_start
 from orders.services.verification import order_release, order_reverify
-from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline, prefix
+from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, prefix
 from orders_site.core.exceptions import ApplicationError
-from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link
+from orders_site.core.staff_actions import StaffAction, StaffActionsMixin
 
-from .customers import address_editable
-from .forms import NoteForm, ReasonForm
+from .forms import NoteForm, ReasonForm, StaffCommentForm
+from .order_page import comment_draft_keep, order_page_context
 from .queues import HoldReasonFilter, hold_checks_prefetch, hold_reasons_of
 
 # Each order is its own transaction; a page of the queue at a time keeps a request short.
 BULK_LIMIT = 200
-
-# -- inlines (all read-only: services write these rows) ---------------------------------------------
-
-
-class OrderLineInline(ReadOnlyInline, admin.TabularInline):
-    model = OrderLine
-    fields = (
-        "sku",
-        "name",
-        "kind",
-        "quantity",
-        "unit_price",
-        "tax_rate",
-        "discount_amount",
-        "net_amount",
-        "tax_amount",
-        "line_total",
-        "customisation_notes",
-    )
-    readonly_fields = fields
-
-
-class ShipmentInline(ReadOnlyInline, admin.TabularInline):
-    model = Shipment
-    fields = ("number", "warehouse", "status", "carrier", "tracking_number", "dispatched_at", "delivered_at")
-    readonly_fields = fields
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("warehouse")
-
-
-class OrderCheckInline(ReadOnlyInline, admin.TabularInline):
-    model = OrderCheck
-    fields = ("created_at", "name", "result", "detail")
-    readonly_fields = fields
-    verbose_name = "verification check"
-    verbose_name_plural = "verification checks"
-
-
-class OrderEventInline(ReadOnlyInline, admin.TabularInline):
-    """The full staff timeline. Events are append-only: no add, change or delete here."""
-
-    model = OrderEvent
-    fields = ("created_at", "kind", "from_state", "to_state", "actor_label", "note", "data", "customer_visible")
-    readonly_fields = fields
-    verbose_name = "event"
-    verbose_name_plural = "timeline"
-    ordering = ("created_at", "pk")
-
 
 # -- the buttons -------------------------------------------------------------------------------------
 
@@ -147,75 +100,11 @@ class OrderAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, ad
     search_help_text = "Order number or customer e-mail, or how either begins."
     ordering = ("-placed_at", "-pk")
     sortable_by = ("number", "placed_at")
-    inlines = (OrderLineInline, ShipmentInline, OrderCheckInline, OrderEventInline)
     actions = ("recheck_selected", "release_selected", "cancel_selected")
-    fieldsets = (
-        (None, {"fields": ("number", "status", "channel", "customer", "email", "placed_at", "placed_by")}),
-        (
-            "Delivery",
-            {
-                "fields": (
-                    "delivery_method_name",
-                    "shipping_address_card",
-                    "requested_delivery_date",
-                    "delivery_instructions",
-                )
-            },
-        ),
-        (
-            "Billing and payment",
-            {
-                "fields": (
-                    "billing_address_card",
-                    "payment_method",
-                    "payment_reference",
-                    "discount_code",
-                    "invoice_links",
-                )
-            },
-        ),
-        (
-            "Totals",
-            {
-                "fields": (
-                    "currency",
-                    "subtotal",
-                    "discount_total",
-                    "shipping_total",
-                    "shipping_tax_rate",
-                    "tax_total",
-                    "total",
-                )
-            },
-        ),
-    )
-    readonly_fields = (
-        "number",
-        "status",
-        "channel",
-        "customer",
-        "email",
-        "placed_at",
-        "placed_by",
-        "delivery_method_name",
-        "shipping_address_card",
-        "requested_delivery_date",
-        "delivery_instructions",
-        "billing_address_card",
-        "shipping_address_lines",
-        "billing_address_lines",
-        "payment_method",
-        "payment_reference",
-        "discount_code",
-        "invoice_links",
-        "currency",
-        "subtotal",
-        "discount_total",
-        "shipping_total",
-        "shipping_tax_rate",
-        "tax_total",
-        "total",
-    )
+    # The page is the record template's cards (templates/admin/orders/order/change_form.html), fed by
+    # the selectors; nothing on it is a model form field (services write every row).
+    change_form_template = "admin/orders/order/change_form.html"
+    fields = ("number",)
 
     def get_queryset(self, request):
         return (
@@ -225,7 +114,7 @@ class OrderAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, ad
             .prefetch_related(hold_checks_prefetch())
         )
 
-    # -- columns and fields ---
+    # -- columns ---
 
     @admin.display(description="hold reason")
     def hold_reasons(self, order):
@@ -235,54 +124,43 @@ class OrderAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, ad
             ", ", '<span title="{}">{}</span>', ((c.detail, c.name) for c in hold_reasons_of(order))
         )
 
-    def _address_lines(self, address):
-        if address is None:
-            return "— (picked up)"
-        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in address.as_lines()))
+    # -- the order page ---
 
-    def _address_card(self, order, address):
-        if address is None or not address_editable(address):
-            return self._address_lines(address)
-        url = reverse("admin:orders_address_change", args=[address.pk]) + f"?order={order.pk}"
-        return format_html('{}<br><a href="{}">Fix this address</a>', self._address_lines(address), url)
-
-    @admin.display(description="delivery address")
-    def shipping_address_card(self, order):
-        return self._address_card(order, order.shipping_address)
-
-    @admin.display(description="billing address")
-    def billing_address_card(self, order):
-        return self._address_card(order, order.billing_address)
-
-    @admin.display(description="delivery address")
-    def shipping_address_lines(self, order):
-        return self._address_lines(order.shipping_address)
-
-    @admin.display(description="billing address")
-    def billing_address_lines(self, order):
-        return self._address_lines(order.billing_address)
-
-    def get_fieldsets(self, request, obj=None):
-        # Only people who may fix an address get the link to its page.
-        fieldsets = super().get_fieldsets(request, obj)
-        if request.user.has_perm("orders.change_address"):
-            return fieldsets
-        plain = {"shipping_address_card": "shipping_address_lines", "billing_address_card": "billing_address_lines"}
-        return [
-            (title, {**options, "fields": tuple(plain.get(name, name) for name in options["fields"])})
-            for title, options in fieldsets
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/comment/",
+                self.admin_site.admin_view(self.staff_comment_view),
+                name="orders_order_staff_comment",
+            ),
         ]
+        return own + super().get_urls()
 
-    @admin.display(description="invoices")
-    def invoice_links(self, order):
-        invoices = list(order.invoices.all())
-        if not invoices:
-            return "—"
-        return format_html_join(
-            ", ",
-            "{} ({})",
-            ((admin_link(invoice), invoice.get_status_display()) for invoice in invoices),
-        )
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and change:
+            context.update(order_page_context(request, obj))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def staff_comment_view(self, request, object_id):
+        """POST: add the staff comment through the service; back to the order page either way."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, order):
+            raise PermissionDenied
+        back = HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]) + "#timeline")
+        form = StaffCommentForm(data=request.POST)
+        text = form.cleaned_data["comment"] if form.is_valid() else request.POST.get("comment", "")
+        try:
+            order_comment_add(order=order, actor=request.user, text=text)
+        except ApplicationError as error:
+            comment_draft_keep(request, order, text=text, error=error.message)
+            self.message_user(request, f"Comment not added: {error.message}", messages.ERROR)
+            return back
+        self.message_user(request, "Comment added to the timeline (staff only).", messages.SUCCESS)
+        return back
 
     # -- permissions of the bulk actions ---
 

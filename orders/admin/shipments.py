@@ -13,11 +13,13 @@ from orders_site.core.admin import (
     ReadOnlyInline,
     prefix,
     recent_values_filter,
+    status_badge,
 )
-from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, timeline_table
+from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link
 
 from ..selectors import events_for_object
 from .forms import DispatchForm, NoteForm
+from .order_page import record_timeline
 
 
 class ShipmentLineInline(ReadOnlyInline, admin.TabularInline):
@@ -123,6 +125,7 @@ SHIPMENT_ACTIONS = (
 @admin.register(Shipment)
 class ShipmentAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     staff_actions = SHIPMENT_ACTIONS
+    change_form_template = "admin/staff_actions/record_change_form.html"
     list_display = ("number", "order", "warehouse", "status", "carrier", "tracking_number", "dispatched_at")
     list_filter = ("status", "warehouse", recent_values_filter("carrier", "carrier"))
     list_select_related = ("order", "warehouse")
@@ -137,7 +140,6 @@ class ShipmentAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin,
             "Carrier",
             {"fields": ("carrier", "service", "tracking_number", "tracking_link", "dispatched_at", "delivered_at")},
         ),
-        ("Timeline", {"fields": ("timeline",)}),
     )
     readonly_fields = (
         "number",
@@ -153,11 +155,10 @@ class ShipmentAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin,
         "tracking_link",
         "dispatched_at",
         "delivered_at",
-        "timeline",
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("order__shipping_address", "warehouse")
+        return super().get_queryset(request).select_related("order__shipping_address", "order__customer", "warehouse")
 
     @admin.display(description="delivery method")
     def delivery_method(self, shipment):
@@ -181,6 +182,23 @@ class ShipmentAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin,
             return url or "—"
         return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', url, url)
 
-    @admin.display(description="events")
-    def timeline(self, shipment):
-        return timeline_table(events_for_object(shipment))
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and change:
+            parcels = list(obj.order.shipments.select_related("warehouse").order_by("pk"))
+            position = next(n for n, parcel in enumerate(parcels, start=1) if parcel.pk == obj.pk)
+            facts = [
+                format_html("Parcel {} of {} for order {}", position, len(parcels), admin_link(obj.order)),
+                f"from {obj.warehouse.name} ({obj.warehouse.code})",
+                obj.order.delivery_method_name,
+            ]
+            if obj.tracking_number:
+                facts.append(format_html("{} {}", obj.carrier, self.tracking_link(obj)))
+            context["record_header"] = {
+                "title": f"Parcel {obj.number}",
+                "badges": [status_badge(obj.status, obj.get_status_display())],
+                "facts": facts,
+            }
+            context["record_timeline"] = record_timeline(
+                events_for_object(obj).select_related("actor"), order=obj.order, parcels=parcels
+            )
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)

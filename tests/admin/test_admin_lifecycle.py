@@ -94,7 +94,9 @@ def test_staff_carry_an_order_from_placed_to_completed_through_the_admin(
         ("order.complete", service),
     ]
     staff_page = service_browser.get(change_url(order)).text
-    assert "warehouse" in staff_page and "customer_service" in staff_page
+    # The staff timeline names who pressed each button (their login name, read as a name)
+    assert "Warehouse handed parcel 1 to the carrier" in staff_page
+    assert "Customer service recorded a payment of" in staff_page
 
     # ... and the customer heard about each step
     assert [m.subject for m in mailoutbox] == [

@@ -211,7 +211,7 @@ def test_cancel_after_dispatch_is_refused(catalogue, staff_client, staff_users):
 # -- on hold: fix the address, re-check, release ---------------------------------------------------------
 
 
-def test_fix_the_address_then_recheck_verifies_the_held_order(catalogue, staff_client, staff_users):
+def test_fixing_the_address_re_checks_the_held_order_in_the_same_step(catalogue, staff_client, staff_users):
     # Given an order held because its postal code is wrong
     order = place_held_for_address(catalogue)
     browser = staff_client("Customer service")
@@ -219,25 +219,23 @@ def test_fix_the_address_then_recheck_verifies_the_held_order(catalogue, staff_c
     fix_url = reverse("admin:orders_address_change", args=[order.shipping_address_id]) + f"?order={order.pk}"
     assert fix_url in page.text
 
-    # When customer service corrects the address through the link ...
+    # When customer service corrects the address through the link and saves
     address = order.shipping_address
     form = {
         f: getattr(address, f) or ""
         for f in ("full_name", "company", "line1", "line2", "city", "region", "country", "phone")
     }
     response = browser.post(fix_url, {**form, "postal_code": "1016 GV", "customer": ""}, follow=True)
-    # ... they are back on the order, asked to re-check
+
+    # Then they are back on the order, which was re-checked and verified, by them, without a second step
     assert response.redirect_chain[-1][0] == change_url(order)
-    assert successes_in(response) == [f"Address of order {order.number} saved. Press “Re-check” to verify it again."]
-
-    # ... and press Re-check
-    response = press(browser, order, "reverify")
-
-    # Then the order is verified, by them, and the check results are new
+    assert successes_in(response) == [
+        f"Delivery address of order {order.number} saved and the order re-checked: it is now “Verified”."
+    ]
     order.refresh_from_db()
     assert order.status == Order.Status.VERIFIED
-    assert successes_in(response) == [f"Re-checked order {order.number}: it is now “Verified”."]
     assert order.events.filter(kind="order.verify").get().actor == staff_users["Customer service"]
+    assert action_url(order, "reverify") not in response.text
 
 
 def test_recheck_that_still_fails_keeps_the_order_held_and_says_so(catalogue, staff_client):

@@ -83,9 +83,16 @@ def test_order_page_shows_lines_shipments_checks_and_the_timeline(world, admin_c
     response = admin_client.get(reverse("admin:orders_order_change", args=[world.pk]))
 
     text = response.text
-    # The timeline names each event in words (OrderEvent.Kind's label), not by its code.
-    for expected in ("Oak chair", "Woodworking book", "Assembly service", "Order completed", "Payment received"):
+    # The timeline tells each event in a sentence, never by its code.
+    for expected in (
+        "Oak chair",
+        "Woodworking book",
+        "Assembly service",
+        "Customer service completed the order.",
+        "Customer service recorded a payment of",
+    ):
         assert expected in text
+    assert "order.complete" not in text and "payment.capture" not in text
     shipment = world.shipments.first()
     assert reverse("admin:orders_shipment_change", args=[shipment.pk]) in text
     invoice = world.invoices.get()
@@ -104,8 +111,8 @@ def test_shipment_and_invoice_timelines_name_events_in_words(world, admin_client
     shipment_page = admin_client.get(reverse("admin:orders_shipment_change", args=[shipment.pk])).text
     invoice_page = admin_client.get(reverse("admin:invoicing_invoice_change", args=[invoice.pk])).text
 
-    assert "Parcel dispatched" in shipment_page and "shipment.dispatch" not in shipment_page
-    assert "Invoice issued" in invoice_page and "invoice.issue" not in invoice_page
+    assert "handed parcel 1 to the carrier (PostNL)" in shipment_page and "shipment.dispatch" not in shipment_page
+    assert f"issued invoice {invoice.number}" in invoice_page and "invoice.issue" not in invoice_page
 
 
 def test_order_search_by_number_and_email_and_filters(world, admin_client):

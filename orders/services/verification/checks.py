@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from inventory.models import Product
 from inventory.services import AllocationResult, stock_allocate_order
 from orders_site.core.money import ZERO, money
 
@@ -69,12 +70,24 @@ def _join(problems: list[str]) -> str:
     return text if len(text) <= DETAIL_MAX else text[: DETAIL_MAX - 1] + "…"
 
 
+def _nothing_needed(order: Order) -> str:
+    """Why an allocation run needed nothing: the order has no physical items, or (a re-check of a
+    held order, say) every physical item was allocated by an earlier run."""
+    lines = lines_in_memory(order)
+    if lines is None:
+        lines = list(order.lines.only("kind", "quantity"))
+    units = sum(line.quantity for line in lines if line.kind == Product.Kind.PHYSICAL)
+    if not units:
+        return "Nothing to allocate (no physical items)"
+    return f"All {units} physical item{'' if units == 1 else 's'} allocated already"
+
+
 def stock_allocate_and_check(order: Order, actor) -> CheckOutcome:
     """Allocate what the order still needs. Passed: all allocated; warning: the short lines are all
     back-orderable (the order waits); failed: something is short and cannot be back-ordered."""
     allocation = stock_allocate_order(order=order, actor=actor, lines=lines_in_memory(order))
     if allocation.complete:
-        detail = allocation.summary() if allocation.strategy else "Nothing to allocate (no physical items)"
+        detail = allocation.summary() if allocation.strategy else _nothing_needed(order)
         return CheckOutcome("stock", OrderCheck.Result.PASSED, _join([detail]), allocation=allocation)
     lines = {line.pk: line for line in order.lines.select_related("product")}
     short = [(lines[line_id], qty) for line_id, qty in allocation.short_by_line.items()]

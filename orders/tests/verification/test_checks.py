@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from inventory.models import Product
 from orders.models import Address, DeliveryMethod, Order, Voucher
-from orders.services.verification import check_customer, check_pricing, stock_allocate_and_check
+from orders.services.verification import check_customer, check_pricing, order_reverify, stock_allocate_and_check
 from tests.builders import address_data, product_build
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +42,19 @@ def test_stock_passes_when_everything_is_allocated(place, catalogue):
 def test_stock_passes_for_services_only(place, catalogue):
     order = place((catalogue.assembly, 1))
     assert order.checks.get(name="stock").detail == "Nothing to allocate (no physical items)"
+
+
+def test_a_recheck_of_an_order_whose_lamp_is_allocated_never_says_no_physical_items(place, catalogue, staff_users):
+    # Given an order for two lamps and an assembly, held for its address: placement allocated the lamps
+    order = place((catalogue.lamp, 2), (catalogue.assembly, 1), shipping_address=address_data(postal_code="12"))
+    assert order.status == Order.Status.ON_HOLD
+
+    # When customer service re-checks it (the lamps need nothing more)
+    order_reverify(order=order, actor=staff_users["Customer service"])
+
+    # Then the stock check says the lamps are allocated, not that there is nothing physical
+    stock = order.checks.get(name="stock")
+    assert (stock.result, stock.detail) == ("passed", "All 2 physical items allocated already")
 
 
 def test_stock_warns_when_the_shortage_can_be_back_ordered(place, catalogue):
