@@ -21,7 +21,7 @@ from orders.events import (
     transition_kind,
 )
 from orders.models import OrderEvent
-from tests.builders import order_build
+from tests.builders import WAREHOUSE, order_build, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,7 @@ def placed(catalogue, customer):
         "event_payment_void_failed": dict(payment=payment, error="Timeout()"),
         "event_feedback_received": dict(order=order, overall_rating=2, needs_follow_up=True),
         "event_feedback_followed_up": dict(order=order, feedback_id=7, note="Called back"),
+        "event_order_staff_comment": dict(order=order, note="Box repacked.", actor=staff_member(WAREHOUSE)),
     }
 
 
@@ -103,6 +104,7 @@ NOTE_FUNCTIONS = {
     "event_payment_void_failed": Kind.PAYMENT_VOID_FAILED,
     "event_feedback_received": Kind.FEEDBACK_RECEIVED,
     "event_feedback_followed_up": Kind.FEEDBACK_FOLLOWED_UP,
+    "event_order_staff_comment": Kind.ORDER_STAFF_COMMENT,
 }
 
 
