@@ -7,7 +7,6 @@ from orders_site.core.formatting import currency_symbol
 from .cart import cart_item_count
 
 
-
 def cart_summary(request):
     """Shop name, currency and the number of items in the cart, for the header on every page.
 
