@@ -3,7 +3,6 @@
 import re
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
@@ -17,9 +16,8 @@ from orders.services.placement import MAX_LINE_QUANTITY, AddressData, delivery_c
 from orders.services.verification import POSTAL_CODE_SHAPES
 from orders_site.core.countries import country_choices, country_name
 from orders_site.core.formatting import count_display, money_display, range_display
-from orders_site.core.money import money
 
-from .selectors import CATALOGUE_SORTS
+from .selectors import CATALOGUE_SORTS, delivery_fee_display
 
 COUNTRIES = country_choices()  # (code, name), as orders_site.core.countries lists the shop's countries
 POSTAL_CODE_EXAMPLES = {"NL": "1016 GV", "BE": "1000", "DE": "10115", "FR": "75001", "GB": "SW1A 1AA", "US": "10001"}
@@ -183,8 +181,7 @@ class DiscountCodeForm(StorefrontForm):
 
 
 def delivery_method_label(method: DeliveryMethod):
-    fee = method.fee * (1 + method.tax_rate) if settings.PRICES_INCLUDE_TAX_DISPLAY else method.fee
-    fee_text = "Free" if not method.fee else money_display(money(fee))
+    fee_text = "Free" if not method.fee else money_display(delivery_fee_display(method=method))
     if method.is_pickup:
         when = (
             "ready the same day"
