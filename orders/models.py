@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from orders_site.core.countries import country_name
 from orders_site.core.indexes import UpperPrefixIndex
 from orders_site.core.models import AppendOnlyModel, TimeStampedModel
 from orders_site.core.permissions import staff_permission
@@ -57,7 +58,14 @@ class Address(models.Model):
         verbose_name_plural = "addresses"
 
     def __str__(self) -> str:
-        return ", ".join(p for p in [self.full_name, self.line1, f"{self.postal_code} {self.city}", self.country] if p)
+        return ", ".join(
+            p for p in [self.full_name, self.line1, f"{self.postal_code} {self.city}", self.country_name] if p
+        )
+
+    @property
+    def country_name(self) -> str:
+        """The country as people read it ("Netherlands"); `country` keeps the ISO code."""
+        return country_name(self.country)
 
     def as_lines(self) -> list[str]:
         return [
@@ -69,7 +77,7 @@ class Address(models.Model):
                 self.line2,
                 f"{self.postal_code} {self.city}".strip(),
                 self.region,
-                self.country,
+                self.country_name,
             ]
             if p
         ]

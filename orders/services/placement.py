@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inventory.models import Product
+from orders_site.core.countries import country_name
 from orders_site.core.exceptions import ApplicationError
 
 from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine, Voucher
@@ -52,6 +53,10 @@ class AddressData:
     line2: str = ""
     region: str = ""
     phone: str = ""
+
+    @property
+    def country_name(self) -> str:
+        return country_name(self.country)
 
     @classmethod
     def from_address(cls, address: Address) -> "AddressData":
