@@ -267,8 +267,9 @@ def _lines_cached(order: Order, lines: list[OrderLine]):
 
 
 def _place(*, order: Order, channel: str, placed_by) -> Order:
-    """Step 4: draft -> placed with its number (one UPDATE), its event, and the "order received"
-    e-mail queued. The order row is this transaction's own INSERT, so it is locked already."""
+    """Step 4: draft -> placed with its number, its event, and the "order received" e-mail queued.
+    The order row is this transaction's own INSERT, so it is locked already; the change and its
+    event are written with verification's (step 5) in one UPDATE and one INSERT."""
     number = order_number_for(order.pk)
     fields = {"number": number, "placed_at": timezone.now()}
     if order.payment_method == Order.PaymentMethod.BANK_TRANSFER:
@@ -283,6 +284,7 @@ def _place(*, order: Order, channel: str, placed_by) -> Order:
         data={"channel": channel, "total": str(order.total)},
         fields=fields,
         locked=order,
+        save=False,  # written with verification's transition: one UPDATE, one INSERT of both events
     )
     notification_queue(order=order, kind=EmailNotification.Kind.ORDER_RECEIVED)
     return order
