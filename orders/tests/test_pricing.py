@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders.pricing import PriceInput, price_order
+from orders.pricing import Discount, PriceInput, price_order
 
 D = Decimal
 STANDARD, REDUCED = D("0.21"), D("0.09")
@@ -33,7 +33,7 @@ def test_a_line_is_unit_price_times_quantity():
 
 def test_a_discount_is_rounded_per_line_and_tax_is_charged_on_the_discounted_amount():
     # 10 % off 19.95 = 1.995 -> 2.00; net 17.95; tax 21 % of 17.95 = 3.7695 -> 3.77.
-    priced = price_order(lines=[line("19.95")], percent_off=D("10"))
+    priced = price_order(lines=[line("19.95")], discount=Discount(percent_off=D("10")))
 
     (priced_line,) = priced.lines
     assert (priced_line.discount, priced_line.net, priced_line.tax) == (D("2.00"), D("17.95"), D("3.77"))
@@ -42,7 +42,10 @@ def test_a_discount_is_rounded_per_line_and_tax_is_charged_on_the_discounted_amo
 
 def test_a_full_discount_leaves_only_shipping_to_pay():
     priced = price_order(
-        lines=[line("24.50", 2, REDUCED)], percent_off=D("100"), shipping_fee=D("4.95"), shipping_tax_rate=STANDARD
+        lines=[line("24.50", 2, REDUCED)],
+        discount=Discount(percent_off=D("100")),
+        shipping_fee=D("4.95"),
+        shipping_tax_rate=STANDARD,
     )
 
     assert priced.lines[0].total == D("0.00")
@@ -89,7 +92,7 @@ def test_free_shipping_adds_no_tax_row():
 def test_totals_always_add_up_to_the_cent(price, quantity, percent_off):
     priced = price_order(
         lines=[line(price, quantity), line(price, quantity, REDUCED)],
-        percent_off=D(percent_off),
+        discount=Discount(percent_off=D(percent_off)),
         shipping_fee=D("6.95"),
         shipping_tax_rate=STANDARD,
     )
