@@ -83,8 +83,11 @@ def voucher_redeem(
     try:
         counted = redeem(voucher=voucher, redemption=redemption)
     except IntegrityError as error:
-        # Another order of this customer took the same use number first (a double placement at once).
-        raise VoucherRefused(CUSTOMER_USED, extra={"field": "discount_code"}) from error
+        # The constraints behind the guards: another order of this customer took the same use
+        # number first (two placed at once), or, should the counter's guard ever let one through,
+        # the limit itself.
+        message = VOUCHER_USED_UP if "voucher_uses_within_limit" in str(error) else CUSTOMER_USED
+        raise VoucherRefused(message, extra={"field": "discount_code"}) from error
     if not counted:
         raise VoucherRefused(VOUCHER_USED_UP, extra={"field": "discount_code"})
     voucher.times_used += 1
