@@ -187,7 +187,8 @@ class CartView:
 
     @property
     def discount_label(self) -> str:
-        """The code and what it gives: "WELCOME10 (−10 %)", "TENOFF (−€ 10.00)", "SHIPFREE (free delivery)"."""
+        """The code and what it gives: "WELCOME10 (10 % off)", "TENOFF (€ 10.00 off)",
+        "SHIPFREE (free delivery)"."""
         return f"{self.voucher.code} ({self.voucher.terms_display})" if self.voucher else ""
 
     @property

@@ -20,10 +20,13 @@ def _when(moment) -> str:
 
 
 @admin.register(Voucher)
-class VoucherAdmin(admin.ModelAdmin):
-    list_display = ("code", "kind", "terms", "minimum", "valid_from", "valid_until", "is_active", "usage")
+class VoucherAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+    list_display = ("code", "terms", "minimum", "valid_from", "valid_until", "is_active", "usage")
     list_filter = ("is_active", "kind")
-    search_fields = ("code",)
+    search_fields = (prefix("code", capitals=True),)
+    search_help_text = "Discount code, or how it begins."
+    ordering = ("-pk",)
+    sortable_by = ()
     autocomplete_fields = ("products", "categories")
     fieldsets = (
         (None, {"fields": ("code", "is_active")}),
@@ -49,7 +52,7 @@ class VoucherAdmin(admin.ModelAdmin):
     def minimum(self, voucher):
         return money_display(voucher.minimum_order, settings.CURRENCY) if voucher.minimum_order else "—"
 
-    @admin.display(description="used", ordering="times_used")
+    @admin.display(description="used")
     def usage(self, voucher):
         """ "used 3 of 100 times" (the orders that count: a cancelled order gave its use back)."""
         if voucher.pk is None:

@@ -226,5 +226,13 @@ class Migration(migrations.Migration):
             model_name='voucher',
             constraint=models.CheckConstraint(condition=models.Q(('valid_from__isnull', True), ('valid_until__isnull', True), ('valid_until__gt', models.F('valid_from')), _connector='OR'), name='voucher_dates_in_order'),
         ),
+        migrations.AddIndex(
+            model_name='voucher',
+            index=models.Index(fields=['kind', '-id'], name='voucher_kind_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='voucher',
+            index=models.Index(fields=['is_active', '-id'], name='voucher_active_idx'),
+        ),
         migrations.RunPython(staff_groups_reapply, migrations.RunPython.noop),
     ]

@@ -4,7 +4,7 @@ used, and the uses themselves (read-only), in queries that do not grow with the 
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -206,3 +206,33 @@ def test_customer_service_reads_vouchers_and_their_uses_but_changes_neither(book
     change = browser.post(reverse("admin:orders_voucher_change", args=[voucher.pk]), {**FORM, "percent_off": "50"})
     assert change.status_code == 403
     assert browser.get(ADD).status_code == 403
+
+
+def _plan(queryset) -> str:
+    """The plan PostgreSQL picks when it must use an index if one can serve the query."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        plan = queryset.explain()
+        transaction.set_rollback(True)
+        return plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (lambda: Voucher.objects.filter(kind="fixed_amount").order_by("-pk")[:100], "voucher_kind_idx"),
+        (lambda: Voucher.objects.filter(is_active=False).order_by("-pk")[:100], "voucher_active_idx"),
+        (lambda: VoucherRedemption.objects.order_by("-created_at", "-pk")[:100], "redemption_created_idx"),
+        (
+            lambda: VoucherRedemption.objects.filter(voucher_id=7).order_by("-created_at", "-pk")[:100],
+            "redemption_voucher_idx",
+        ),
+    ],
+    ids=["vouchers by kind", "vouchers switched off", "uses", "uses of one voucher"],
+)
+def test_each_voucher_list_can_use_its_index(require_postgres, query, index):
+    plan = _plan(query())
+
+    assert "Index" in plan and index in plan, plan
