@@ -32,16 +32,17 @@ def _redeem_postgresql(*, voucher: Voucher, redemption: VoucherRedemption) -> bo
     the counter refused (returns False)."""
     quote = connection.ops.quote_name
     voucher_table, table = quote(Voucher._meta.db_table), quote(VoucherRedemption._meta.db_table)
+    used, limit = quote("times_used"), quote("usage_limit")
     fields = [f for f in VoucherRedemption._meta.concrete_fields if not f.primary_key and f.name != "voucher"]
     columns = ", ".join(quote(f.column) for f in fields)
     values = [f.get_db_prep_save(f.pre_save(redemption, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH counted AS ("
-            f"UPDATE {voucher_table} SET times_used = times_used + 1 "
-            f"WHERE id = %s AND (usage_limit IS NULL OR times_used < usage_limit) RETURNING id) "
-            f"INSERT INTO {table} (voucher_id, {columns}) "
-            f"SELECT counted.id, {', '.join(['%s'] * len(fields))} FROM counted RETURNING id",
+            f"UPDATE {voucher_table} SET {used} = {used} + 1 "
+            f'WHERE "id" = %s AND ({limit} IS NULL OR {used} < {limit}) RETURNING "id") '
+            f'INSERT INTO {table} ("voucher_id", {columns}) '
+            f'SELECT counted."id", {", ".join(["%s"] * len(fields))} FROM counted RETURNING "id"',
             [voucher.pk, *values],
         )
         row = cursor.fetchone()
