@@ -6,29 +6,170 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Aggregate, CharField, Count, F, Max, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inventory.models import StockAllocation
+from orders_site.core.formatting import money_display
 
-from .models import Address, Order, OrderCheck, OrderEvent, OrderLine, Shipment, ShipmentLine, Voucher
+from .models import (
+    Address,
+    Customer,
+    Order,
+    OrderCheck,
+    OrderEvent,
+    OrderLine,
+    Shipment,
+    ShipmentLine,
+    Voucher,
+    VoucherRedemption,
+)
 from .payment_reference import reference_grouped
+from .pricing import FREE_SHIPPING, Discount, PricedOrder
+
+# --- vouchers ------------------------------------------------------------------------------------
+
+VOUCHER_NOT_VALID = "This discount code is not valid (any more)."
+VOUCHER_USED_UP = "This discount code has been used up."
 
 
-def voucher_find_valid(*, code: str, at=None) -> Voucher | None:
-    """The active voucher with this code that is valid now, or None."""
+class _IdList(Aggregate):
+    """The ids of a group as one comma-separated text ("3,7,12"), on PostgreSQL and SQLite."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, function="STRING_AGG", template="%(function)s(%(expressions)s::text, ',')"
+        )
+
+
+def _ids(text: str | None) -> frozenset[int]:
+    return frozenset(int(part) for part in (text or "").split(",") if part)
+
+
+@dataclass(frozen=True)
+class VoucherOffer:
+    """A voucher with its pricing terms, and how often the customer asked about has used it."""
+
+    voucher: Voucher
+    discount: Discount
+    customer_uses: int = 0  # their orders using it that still count (0 without a customer)
+    customer_last_use: int = 0  # the highest `customer_use` number among those
+
+    def problem(self, *, at=None) -> str:
+        """Why it cannot be used now, in the customer's words; "" when it can. The limits are
+        read without a lock: voucher_redeem enforces them again when the order is placed."""
+        voucher = self.voucher
+        if not voucher_usable_at(voucher, at=at):
+            return VOUCHER_NOT_VALID
+        if voucher.usage_limit is not None and voucher.times_used >= voucher.usage_limit:
+            return VOUCHER_USED_UP
+        limit = voucher.per_customer_limit
+        if limit is not None and self.customer_uses >= limit:
+            if limit == 1:
+                return "You have already used this discount code."
+            return f"You have already used this discount code {limit} times, as often as it allows."
+        return ""
+
+
+def voucher_usable_at(voucher: Voucher, *, at=None) -> bool:
+    """Active and within its dates at `at` (now by default). No query."""
+    at = at or timezone.now()
+    if not voucher.is_active:
+        return False
+    if voucher.valid_from and voucher.valid_from > at:
+        return False
+    return not (voucher.valid_until and voucher.valid_until < at)
+
+
+def voucher_discount(voucher: Voucher) -> Discount:
+    """The voucher's terms for orders.pricing. Reads its scope unless voucher_offer_find has."""
+    product_ids = getattr(voucher, "scope_product_ids", None)
+    category_ids = getattr(voucher, "scope_category_ids", None)
+    if product_ids is None or category_ids is None:
+        products = frozenset(voucher.products.values_list("pk", flat=True))
+        categories = frozenset(voucher.categories.values_list("pk", flat=True))
+    else:
+        products, categories = _ids(product_ids), _ids(category_ids)
+    return Discount(
+        kind=voucher.kind,
+        percent_off=voucher.percent_off,
+        amount_off=voucher.amount_off,
+        minimum_order=voucher.minimum_order,
+        product_ids=products,
+        category_ids=categories,
+    )
+
+
+def voucher_offer_find(*, code: str, customer: Customer | None = None) -> VoucherOffer | None:
+    """The voucher with this code (valid or not: ask `problem()`), with its scope and, given a
+    customer, their uses of it, in one query. None when no voucher has the code."""
     code = (code or "").strip().upper()
     if not code:
         return None
-    at = at or timezone.now()
-    voucher = Voucher.objects.filter(code=code, is_active=True).first()
+    scope = {}
+    for name, through, column in (
+        ("scope_product_ids", Voucher.products.through, "product_id"),
+        ("scope_category_ids", Voucher.categories.through, "category_id"),
+    ):
+        ids = through.objects.filter(voucher=OuterRef("pk")).order_by().values("voucher").annotate(ids=_IdList(column))
+        scope[name] = Coalesce(Subquery(ids.values("ids")), Value(""))
+    vouchers = Voucher.objects.filter(code=code).annotate(**scope)
+    if customer is not None and customer.pk is not None:
+        uses = (
+            VoucherRedemption.objects.filter(voucher=OuterRef("pk"), customer=customer, customer_use__isnull=False)
+            .order_by()
+            .values("voucher")
+        )
+        vouchers = vouchers.annotate(
+            customer_uses=Coalesce(Subquery(uses.annotate(n=Count("pk")).values("n")), 0),
+            customer_last_use=Coalesce(Subquery(uses.annotate(n=Max("customer_use")).values("n")), 0),
+        )
+    voucher = vouchers.first()
     if voucher is None:
         return None
-    if voucher.valid_from and voucher.valid_from > at:
-        return None
-    if voucher.valid_until and voucher.valid_until < at:
-        return None
-    return voucher
+    return VoucherOffer(
+        voucher=voucher,
+        discount=voucher_discount(voucher),
+        customer_uses=getattr(voucher, "customer_uses", 0),
+        customer_last_use=getattr(voucher, "customer_last_use", 0),
+    )
+
+
+def voucher_code_problem(*, code: str, customer: Customer | None = None) -> str:
+    """What is wrong with this discount code right now, "" when it can be used (forms)."""
+    offer = voucher_offer_find(code=code, customer=customer)
+    return VOUCHER_NOT_VALID if offer is None else offer.problem()
+
+
+def voucher_pricing_problem(*, discount: Discount, priced: PricedOrder, currency: str) -> str:
+    """Why a usable voucher gives this order nothing, in the customer's words; "" when it gives
+    something. Placement refuses such an order (a use would be spent for nothing); the cart says it."""
+    if priced.savings:
+        return ""
+    if discount.is_scoped and not priced.eligible_subtotal:
+        return "This discount code does not apply to any item in your order."
+    if priced.discount_shortfall:
+        return (
+            f"This discount code needs {money_display(discount.minimum_order, currency)} of eligible items "
+            f"(excl. VAT); add {money_display(priced.discount_shortfall, currency)} more to use it."
+        )
+    if discount.kind == FREE_SHIPPING:
+        return "This discount code gives free delivery, and your delivery is free already."
+    return "This discount code takes nothing off this order."
+
+
+def voucher_redemptions_recent(*, voucher: Voucher, limit: int = 20) -> list[VoucherRedemption]:
+    """The voucher's latest redemptions, newest first, with their orders and customers (one query)."""
+    return list(
+        VoucherRedemption.objects.filter(voucher=voucher)
+        .select_related("order", "customer")
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 def order_find_by_idempotency_key(*, key: str) -> Order | None:

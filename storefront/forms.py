@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from orders.models import DeliveryMethod, Order
-from orders.selectors import voucher_find_valid
+from orders.selectors import voucher_code_problem
 from orders.services.placement import MAX_LINE_QUANTITY, AddressData, delivery_choice_problems
 from orders.services.verification import POSTAL_CODE_SHAPES
 from orders_site.core.countries import country_choices, country_name
@@ -310,8 +310,9 @@ class CheckoutForm(StorefrontForm):
                 self.add_error(field, message)
         code = (cleaned.get("discount_code") or "").strip().upper()
         cleaned["discount_code"] = code
-        if code and voucher_find_valid(code=code) is None:
-            self.add_error("discount_code", "This discount code is not valid (any more).")
+        problem = voucher_code_problem(code=code) if code else ""
+        if problem:
+            self.add_error("discount_code", problem)
         return cleaned
 
     def saved_address(self):

@@ -20,9 +20,9 @@ from lifecycle.customer_status import (
 )
 from orders.events import event_customer_message
 from orders.models import Address, Customer, DeliveryMethod, Order, OrderCheck, OrderEvent, Shipment, Voucher
-from orders.pricing import PricedOrder, PriceInput, price_order
-from orders.selectors import voucher_find_valid
-from orders_site.core.formatting import rate_display
+from orders.pricing import FREE_SHIPPING, PricedOrder, PriceInput, price_order
+from orders.selectors import voucher_offer_find
+from orders_site.core.formatting import money_display
 from orders_site.core.money import money
 
 
@@ -114,6 +114,7 @@ class TotalsView:
     total: Decimal
     currency: str = ""  # "": the shop's (settings.CURRENCY)
     discount_label: str = ""  # "": no discount row
+    discount_note: str = ""  # said instead of an amount when the code takes nothing off (yet)
     shipping_label: str = "Shipping"
     shipping_is_estimate: bool = False
 
@@ -249,7 +250,7 @@ class CartLineView:
 class CartView:
     lines: list[CartLineView]
     priced: PricedOrder
-    voucher: Voucher | None
+    voucher: Voucher | None  # the discount code's voucher, when it can be used now
     discount_code: str
     delivery_method: DeliveryMethod | None
     shipping_is_estimate: bool
@@ -264,11 +265,8 @@ class CartView:
             shipping_tax=self.priced.shipping_tax,
             tax_total=self.priced.tax_total,
             total=self.priced.total,
-            discount_label=(
-                f"Discount {self.voucher.code} (\u2212{rate_display(self.voucher.percent_off / 100)})"
-                if self.voucher
-                else ""
-            ),
+            discount_label=f"Discount {self.discount_label}" if self.voucher else "",
+            discount_note="" if self.priced.discount_total else self.discount_text,
             shipping_label=self._shipping_label(),
             shipping_is_estimate=self.shipping_is_estimate,
         )
@@ -277,6 +275,30 @@ class CartView:
         if not self.shipping_is_estimate:
             return self.delivery_method.name if self.delivery_method else "Shipping"
         return f"Shipping, estimated ({self.delivery_method.name})" if self.delivery_method else "Shipping, estimated"
+
+    @property
+    def discount_label(self) -> str:
+        """The code and what it gives: "WELCOME10 (10 % off)", "TENOFF (€ 10.00 off)",
+        "SHIPFREE (free delivery)"."""
+        return f"{self.voucher.code} ({self.voucher.terms_display})" if self.voucher else ""
+
+    @property
+    def discount_text(self) -> str:
+        """What the code takes off this cart, or in a few words why it takes nothing off (yet)."""
+        if self.voucher is None:
+            return ""
+        priced = self.priced
+        if priced.discount_total:
+            return money_display(-priced.discount_total, settings.CURRENCY)
+        if priced.shipping_discount:
+            return "Free delivery"
+        if priced.discount_shortfall:
+            return f"Add {money_display(priced.discount_shortfall, settings.CURRENCY)} more (excl. VAT) to use it"
+        if self.lines and not priced.eligible_subtotal:
+            return "Not for these items"
+        if self.voucher.kind == FREE_SHIPPING and self.lines:
+            return "Delivery is free already"
+        return money_display(0, settings.CURRENCY)
 
     @property
     def is_empty(self) -> bool:
@@ -304,10 +326,11 @@ def _line_problem(product: Product, availability: Availability, quantity: int) -
 
 
 def cart_view_build(*, items, discount_code: str = "", delivery_method: DeliveryMethod | None = None) -> CartView:
-    """Price the cart the way the order will be priced (`price_order`), with availability per line.
+    """Price the cart the way the order will be priced (`price_order`, with the discount code's
+    voucher when it can be used now), with availability per line.
 
     Without a chosen delivery method, shipping is estimated with the cheapest home delivery.
-    Two queries for the products and the voucher, whatever the number of lines.
+    Two queries for the products and the voucher (with its scope), whatever the number of lines.
     """
     items = list(items)
     products = (
@@ -335,7 +358,9 @@ def cart_view_build(*, items, discount_code: str = "", delivery_method: Delivery
                 note=note,
             )
         )
-    voucher = voucher_find_valid(code=discount_code) if discount_code else None
+    offer = voucher_offer_find(code=discount_code) if discount_code else None
+    if offer is not None and offer.problem():
+        offer = None
     shipping_is_estimate = delivery_method is None
     if delivery_method is None:
         home = [m for m in delivery_method_list_active() if not m.is_pickup]
@@ -343,17 +368,23 @@ def cart_view_build(*, items, discount_code: str = "", delivery_method: Delivery
     has_physical = any(line.product.tracks_stock for line in lines)
     priced = price_order(
         lines=[
-            PriceInput(unit_price=line.product.price, tax_rate=line.product.tax_class.rate, quantity=line.quantity)
+            PriceInput(
+                unit_price=line.product.price,
+                tax_rate=line.product.tax_class.rate,
+                quantity=line.quantity,
+                product_id=line.product.pk,
+                category_id=line.product.category_id,
+            )
             for line in lines
         ],
-        percent_off=voucher.percent_off if voucher else Decimal(0),
+        discount=offer.discount if offer else None,
         shipping_fee=delivery_method.fee if delivery_method and lines and has_physical else Decimal(0),
         shipping_tax_rate=delivery_method.tax_rate if delivery_method else Decimal(0),
     )
     return CartView(
         lines=lines,
         priced=priced,
-        voucher=voucher,
+        voucher=offer.voucher if offer else None,
         discount_code=(discount_code or "").strip().upper(),
         delivery_method=delivery_method,
         shipping_is_estimate=shipping_is_estimate,

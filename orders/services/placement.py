@@ -13,13 +13,14 @@ from inventory.models import Product
 from orders_site.core.countries import country_name
 from orders_site.core.exceptions import ApplicationError
 
-from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine, Voucher
+from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine
 from ..payment_reference import rf_reference
 from ..pricing import PricedOrder, PriceInput, price_order
-from ..selectors import voucher_find_valid
+from ..selectors import VOUCHER_NOT_VALID, VoucherOffer, voucher_offer_find, voucher_pricing_problem
 from .notifications import notification_queue
 from .transitions import transition_run
 from .verification import order_verify_placed
+from .vouchers import VoucherRefused, voucher_redeem
 
 MAX_LINE_QUANTITY = 999
 ORDER_NUMBER_OFFSET = 100000
@@ -109,11 +110,19 @@ def delivery_choice_problems(
 @dataclass(frozen=True)
 class _ValidRequest:
     products: dict[int, Product]
-    voucher: Voucher | None
+    offer: VoucherOffer | None  # the voucher of the discount code, with the customer's uses of it
 
 
 def _validate(
-    *, lines, delivery_method, shipping_address, payment_method, requested_delivery_date, discount_code, products
+    *,
+    lines,
+    customer,
+    delivery_method,
+    shipping_address,
+    payment_method,
+    requested_delivery_date,
+    discount_code,
+    products,
 ) -> _ValidRequest:
     """Step 1: refuse what cannot become an order, before anything is written. `products`: the
     catalogue rows (with their tax class) when this request has read them already, else None."""
@@ -143,35 +152,49 @@ def _validate(
     if problems:
         field, message = problems[0]
         raise InvalidOrder(message, extra={"field": field})
-    voucher = None
+    offer = None
     if discount_code.strip():
-        voucher = voucher_find_valid(code=discount_code)
-        if voucher is None:
-            raise InvalidOrder("This discount code is not valid (any more).", extra={"field": "discount_code"})
-    return _ValidRequest(products=products, voucher=voucher)
+        offer = voucher_offer_find(code=discount_code, customer=customer)
+        problem = VOUCHER_NOT_VALID if offer is None else offer.problem()
+        if problem:
+            raise InvalidOrder(problem, extra={"field": "discount_code"})
+    return _ValidRequest(products=products, offer=offer)
 
 
-def _price(*, request: _ValidRequest, lines: list[LineRequest], delivery_method: DeliveryMethod) -> PricedOrder:
-    """Step 2: every amount from today's catalogue prices and tax rates, never from the request."""
-    return price_order(
-        lines=[
-            PriceInput(
-                unit_price=request.products[line.product_id].price,
-                tax_rate=request.products[line.product_id].tax_class.rate,
-                quantity=line.quantity,
-            )
-            for line in lines
-        ],
-        percent_off=request.voucher.percent_off if request.voucher else 0,
-        shipping_fee=delivery_method.fee,
-        shipping_tax_rate=delivery_method.tax_rate,
+def _price(
+    *, request: _ValidRequest, lines: list[LineRequest], delivery_method: DeliveryMethod
+) -> tuple[PricedOrder, dict]:
+    """Step 2: every amount from today's catalogue prices, tax rates and the voucher's terms, never
+    from the request. Returns the prices and the discount terms the order keeps. Refuses a voucher
+    that would give this order nothing (below its minimum, nothing in its scope), before any write."""
+    inputs = [
+        PriceInput(
+            unit_price=product.price,
+            tax_rate=product.tax_class.rate,
+            quantity=line.quantity,
+            product_id=product.pk,
+            category_id=product.category_id,
+        )
+        for line in lines
+        for product in [request.products[line.product_id]]
+    ]
+    discount = request.offer.discount if request.offer else None
+    priced = price_order(
+        lines=inputs, discount=discount, shipping_fee=delivery_method.fee, shipping_tax_rate=delivery_method.tax_rate
     )
+    if discount is None:
+        return priced, {}
+    problem = voucher_pricing_problem(discount=discount, priced=priced, currency=settings.CURRENCY)
+    if problem:
+        raise InvalidOrder(problem, extra={"field": "discount_code"})
+    return priced, discount.for_lines(inputs).as_data()
 
 
 def _create(
     *,
     request: _ValidRequest,
     priced: PricedOrder,
+    discount_terms: dict,
     lines: list[LineRequest],
     customer: Customer,
     channel: str,
@@ -186,7 +209,7 @@ def _create(
 ) -> tuple[Order, bool]:
     """Step 3: the order row with its addresses, frozen lines, totals and number. Returns the order
     and whether it is new (False: another request with the same key made it first)."""
-    voucher = request.voucher
+    voucher = request.offer.voucher if request.offer else None
     if delivery_method.is_pickup:
         shipping_address = None
     try:
@@ -214,6 +237,8 @@ def _create(
                 shipping_tax_rate=delivery_method.tax_rate,
                 subtotal=priced.subtotal,
                 discount_total=priced.discount_total,
+                discount_terms=discount_terms,
+                shipping_discount=priced.shipping_discount,
                 shipping_total=priced.shipping_net,
                 tax_total=priced.tax_total,
                 total=priced.total,
@@ -311,7 +336,8 @@ def order_place(
     """Create the order from current catalogue prices, place it, and verify it.
 
     In steps: validate the request, price it, create the order with its frozen lines, place it,
-    then (after `before_verify`) run the automatic checks, which allocate its stock.
+    then (after `before_verify`) run the automatic checks, which allocate its stock, and last
+    count the use of its voucher (a discount code).
 
     Nothing posted is trusted: names, prices and tax rates come from the catalogue and are
     frozen on the lines. A repeated `idempotency_key` returns the order already made (double
@@ -324,9 +350,12 @@ def order_place(
     Writes in the caller's transaction when there is one (lifecycle.checkout's), without a
     savepoint of its own: a failure after the first write marks that transaction for rollback.
     Locks: the order row it inserts, then the stock levels of the ordered products
-    (verification), in primary-key order.
+    (verification), in primary-key order, then the voucher's row (its use counter, held to commit).
     Queues: the "order received" e-mail, on commit.
-    Raises: InvalidOrder (with extra["field"]), and what `before_verify` raises; with
+    Raises: InvalidOrder (with extra["field"]; "discount_code" for a code that is not valid, used up,
+    used by this customer as often as allowed, or that gives this order nothing — the last use
+    lost to another order at the very end marks the transaction for rollback, order and all), and
+    what `before_verify` raises; with
     `refuse_when_sold_out`, SoldOut instead of holding an order short of stock that cannot be
     back-ordered (the storefront: the customer is told now; staff keep a held order to resolve).
     """
@@ -336,6 +365,7 @@ def order_place(
             return existing
     request = _validate(
         lines=lines,
+        customer=customer,
         delivery_method=delivery_method,
         shipping_address=shipping_address,
         payment_method=payment_method,
@@ -343,7 +373,7 @@ def order_place(
         discount_code=discount_code,
         products=products,
     )
-    priced = _price(request=request, lines=lines, delivery_method=delivery_method)
+    priced, discount_terms = _price(request=request, lines=lines, delivery_method=delivery_method)
     # Refusals above come before any write, so a caller may catch them and go on. From here on it
     # is one transaction (the caller's when there is one) with no savepoint but the INSERT's: a
     # failure marks it for rollback, order and all.
@@ -351,6 +381,7 @@ def order_place(
         order, created = _create(
             request=request,
             priced=priced,
+            discount_terms=discount_terms,
             lines=lines,
             customer=customer,
             channel=channel,
@@ -368,4 +399,22 @@ def order_place(
         order = _place(order=order, channel=channel, placed_by=placed_by)
         if before_verify is not None:
             before_verify(order)
-        return order_verify_placed(order=order, refuse_when_sold_out=refuse_when_sold_out)
+        order = order_verify_placed(order=order, refuse_when_sold_out=refuse_when_sold_out)
+        if request.offer is not None:
+            _redeem(order=order, offer=request.offer, priced=priced, customer=customer)
+        return order
+
+
+def _redeem(*, order: Order, offer: VoucherOffer, priced: PricedOrder, customer: Customer) -> None:
+    """Step 6: count the voucher's use, last (its row lock serialises every order using it). A use
+    lost to another order refuses the whole order, on the discount code's field."""
+    try:
+        voucher_redeem(
+            voucher=offer.voucher,
+            order=order,
+            customer=customer,
+            amount=priced.savings,
+            customer_last_use=offer.customer_last_use,
+        )
+    except VoucherRefused as refused:
+        raise InvalidOrder(refused.message, extra={"field": "discount_code"}) from refused
