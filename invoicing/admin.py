@@ -8,17 +8,24 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from lifecycle.settlement import payment_record
 from orders.models import Order
 from orders.selectors import events_for_object
-from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline, choices_filter, prefix
+from orders_site.core.admin import (
+    LargeTableAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    choices_filter,
+    prefix,
+)
 from orders_site.core.exceptions import ApplicationError, TransitionRefused
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, timeline_table
+from orders_site.core.work_queues import ACCOUNTS, WorkQueue, work_queue_register
 
 from .models import Invoice, InvoiceLine, Payment
+from .selectors import invoices_open, invoices_open_count, invoices_overdue, invoices_overdue_count
 from .services import invoice_pdf_ensure
 
 # Card payments at checkout go through the gateway; what staff record is money already received.
@@ -115,11 +122,10 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("open", "Open"), ("overdue", "Overdue")]
 
     def queryset(self, request, queryset):
-        unpaid = queryset.filter(status__in=[Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID])
         if self.value() == "open":
-            return unpaid
+            return invoices_open(queryset)
         if self.value() == "overdue":
-            return unpaid.filter(due_date__lt=timezone.localdate())
+            return invoices_overdue(queryset)
         return queryset
 
 
@@ -277,3 +283,35 @@ class PaymentAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="events")
     def timeline(self, payment):
         return timeline_table(events_for_object(payment))
+
+
+# -- the work queues of the console's home (orders_site.core.work_queues) ----------------------------
+
+INVOICES = "admin:invoicing_invoice_changelist"
+
+work_queue_register(
+    WorkQueue(
+        key="invoices.open",
+        heading=ACCOUNTS,
+        title="Waiting for payment",
+        permission="invoicing.record_payment",
+        count=invoices_open_count,
+        changelist=INVOICES,
+        query={"payment": "open"},
+        help_text="Issued invoices not paid in full",
+        position=10,
+    )
+)
+work_queue_register(
+    WorkQueue(
+        key="invoices.overdue",
+        heading=ACCOUNTS,
+        title="Invoices overdue",
+        permission="invoicing.record_payment",
+        count=invoices_overdue_count,
+        changelist=INVOICES,
+        query={"payment": "overdue"},
+        help_text="Past their due date",
+        position=20,
+    )
+)

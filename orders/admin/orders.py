@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from lifecycle.cancellation import order_cancel
 from orders.models import Order, OrderCheck, OrderEvent, OrderLine, Shipment
+from orders.selectors import hold_checks_prefetch, hold_reasons_of
 from orders.services.fulfillment import order_fulfillment_start
 from orders.services.verification import order_release, order_reverify
 from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline, prefix
@@ -17,7 +18,7 @@ from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin
 
 from .customers import address_editable
 from .forms import NoteForm, ReasonForm
-from .queues import HoldReasonFilter, hold_checks_prefetch, hold_reasons_of
+from .queues import HoldReasonFilter
 
 # Each order is its own transaction; a page of the queue at a time keeps a request short.
 BULK_LIMIT = 200
