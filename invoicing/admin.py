@@ -19,8 +19,10 @@ from orders_site.core.admin import (
     ReadOnlyInline,
     choices_filter,
     prefix,
+    status_badge,
 )
 from orders_site.core.exceptions import ApplicationError, TransitionRefused
+from orders_site.core.formatting import money_display
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, timeline_table
 from orders_site.core.work_queues import ACCOUNTS, WorkQueue, work_queue_register
 
@@ -134,7 +136,16 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
     """Invoices are issued by a service at delivery and corrected only by credit note."""
 
     staff_actions = INVOICE_ACTIONS
-    list_display = ("number", "order", "status", "issued_at", "due_date", "billing_name", "total", "amount_paid")
+    list_display = (
+        "number",
+        "order",
+        "status_badge",
+        "issued_at",
+        "due_date",
+        "billing_name",
+        "total_display",
+        "balance_display",
+    )
     list_filter = ("status", OverdueFilter, "issued_at")
     list_select_related = ("order",)
     search_fields = (
@@ -228,6 +239,22 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
     @admin.display(description="balance due")
     def balance(self, invoice):
         return invoice.balance_due
+
+    # -- list columns ---
+
+    @admin.display(description="status")
+    def status_badge(self, invoice):
+        return status_badge(invoice.status, invoice.get_status_display())
+
+    @admin.display(description="total")
+    def total_display(self, invoice):
+        return money_display(invoice.total, invoice.currency)
+
+    @admin.display(description="balance due")
+    def balance_display(self, invoice):
+        if invoice.status == Invoice.Status.DRAFT:
+            return "—"
+        return money_display(invoice.balance_due, invoice.currency)
 
     @admin.display(description="events")
     def timeline(self, invoice):
