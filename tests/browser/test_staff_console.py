@@ -22,6 +22,7 @@ LONG_NAMES = [
     ("Jean-Baptiste Émile Durand-Lefèvre de la Tour d'Auvergne", "jean-baptiste.durand-lefevre@example.org"),
     ("Anna de Vries", "anna@example.com"),
     ("Siobhán Ní Mhaoldomhnaigh-Fitzgerald", "siobhan.nimhaoldomhnaigh@example.ie"),
+    ("Bartholomew Archibald Fitzwilliam-Montgomery", "bartholomew.fitzwilliam-montgomery@example.co.uk"),
 ]
 
 
@@ -65,14 +66,6 @@ def console_world(shop):
             lines=lines, customer=customers[who], billing_address=address_data(full_name=name), **placement
         )
 
-    # held: an implausible delivery address; a first order far above the risk rules' threshold
-    place(
-        [(shop.book, 1)],
-        state="on_hold",
-        who=0,
-        shipping_address=address_data(full_name=LONG_NAMES[0][0], postal_code="12"),
-    )
-    place([(shop.chair, 9)], state="on_hold", who=1)
     place([(cushion, 2)], state="backordered", who=2)
     # more lamps than one warehouse has: a parcel from Amsterdam and one from Rotterdam
     place([(shop.lamp, 8)], state="in_fulfillment", who=3)
@@ -85,6 +78,15 @@ def console_world(shop):
     # nine days after it fell due (time passing: not a state a service sets)
     Invoice.objects.filter(pk=late.pk).update(due_date=timezone.localdate() - timedelta(days=9))
     place([(shop.book, 4)], state="completed", who=1)
+    # held, the newest (at the top of the list): an implausible delivery address; a new customer's
+    # first order, far above the risk rules' threshold
+    place(
+        [(shop.book, 1)],
+        state="on_hold",
+        who=0,
+        shipping_address=address_data(full_name=LONG_NAMES[0][0], postal_code="12"),
+    )
+    place([(shop.chair, 9)], state="on_hold", who=4)
     purchase_order_sent(
         warehouse=shop.second,
         lines=[(sofa, 6), (shop.chair, 20)],
