@@ -6,7 +6,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Aggregate, CharField, Count, F, Max, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Aggregate,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -338,3 +351,87 @@ def order_record(*, order: Order) -> OrderRecord:
         .exclude(status=Order.Status.DRAFT)
         .count(),
     )
+
+
+# --- the work queues (the console's home) and the on-hold queue ------------------------------------
+
+# What an order can be held for: the names of the verification checks (orders/services/verification,
+# one outcome per check and run), with what staff read. A test keeps this in step with the checks.
+HOLD_REASONS = {
+    "customer": "Customer details",
+    "pricing": "Pricing",
+    "stock": "Stock",
+    "risk": "Risk rules",
+}
+
+
+def hold_reason_label(name: str) -> str:
+    return HOLD_REASONS.get(name) or name.replace("_", " ").capitalize()
+
+
+def order_count(*, status: str) -> int:
+    """Orders in one state (the order status index answers it)."""
+    return Order.objects.filter(status=status).count()
+
+
+def shipment_count(*, status: str) -> int:
+    """Parcels in one state (shipment_status_idx answers it)."""
+    return Shipment.objects.filter(status=status).count()
+
+
+def order_checks_current() -> QuerySet[OrderCheck]:
+    """Each order's current check results: every (re-)verification replaces the order's check rows
+    (earlier runs stay in their events' data), so all rows are current."""
+    return OrderCheck.objects.all()
+
+
+def _failed_now(reason: str):
+    return Exists(order_checks_current().filter(order=OuterRef("pk"), name=reason, result=OrderCheck.Result.FAILED))
+
+
+def orders_held_for(queryset: QuerySet[Order], *, reason: str) -> QuerySet[Order]:
+    """The held orders of `queryset` that the check `reason` holds (ordercheck_failed_idx)."""
+    return queryset.filter(status=Order.Status.ON_HOLD).filter(_failed_now(reason))
+
+
+@dataclass(frozen=True)
+class HeldCounts:
+    total: int
+    by_reason: dict[str, int]  # HOLD_REASONS' names; an order held for two reasons counts in both
+
+
+def orders_on_hold_counts() -> HeldCounts:
+    """How many orders are on hold, and how many for each reason, in one query (the status index
+    finds the held orders, ordercheck_failed_idx their failed checks)."""
+    counts = Order.objects.filter(status=Order.Status.ON_HOLD).aggregate(
+        total=Count("pk"), **{f"reason_{name}": Count("pk", filter=_failed_now(name)) for name in HOLD_REASONS}
+    )
+    return HeldCounts(total=counts["total"], by_reason={name: counts[f"reason_{name}"] for name in HOLD_REASONS})
+
+
+def hold_reason_names() -> list[str]:
+    """The check names that currently hold at least one order (stock, customer, pricing, risk...)."""
+    return list(
+        order_checks_current()
+        .filter(result=OrderCheck.Result.FAILED, order__status=Order.Status.ON_HOLD)
+        .values_list("name", flat=True)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def hold_checks_prefetch() -> Prefetch:
+    """Check rows of held orders only, in the order they ran, as `order.hold_checks`."""
+    return Prefetch(
+        "checks",
+        queryset=OrderCheck.objects.filter(order__status=Order.Status.ON_HOLD).order_by("pk"),
+        to_attr="hold_checks",
+    )
+
+
+def hold_reasons_of(order: Order) -> list[OrderCheck]:
+    """The failed latest checks of a held order (needs `hold_checks_prefetch()`)."""
+    latest: dict[str, OrderCheck] = {}
+    for check in getattr(order, "hold_checks", []):
+        latest[check.name] = check
+    return [check for check in latest.values() if check.result == OrderCheck.Result.FAILED]
