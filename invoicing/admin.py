@@ -266,10 +266,6 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
             return "—"
         return money_display(invoice.balance_due, invoice.currency)
 
-    @admin.display(description="events")
-    def timeline(self, invoice):
-        return timeline_table(events_for_object(invoice))
-
     total_money = _money_field("total", "total")
     paid_money = _money_field("amount_paid", "paid")
     subtotal_money = _money_field("subtotal", "subtotal")
