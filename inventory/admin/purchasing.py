@@ -8,10 +8,12 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 
 from lifecycle.receiving import purchase_order_receive
 from orders_site.core.admin import ReadOnlyAdminMixin, status_badge
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.formatting import count_display
 
 from ..forms import (
     PurchaseOrderReceiveForm,
@@ -184,6 +186,25 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             can_receive = False
         extra_context = {**(extra_context or {}), "transition_buttons": buttons, "can_receive": can_receive}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and change:
+            lines = list(obj.lines.all())
+            ordered = sum(line.quantity_ordered for line in lines)
+            received = sum(line.quantity_received for line in lines)
+            expected = date_format(obj.expected_on, "DATE_FORMAT") if obj.expected_on else ""
+            context["record_header"] = {
+                "title": f"Purchase order {obj.number}",
+                "badges": [status_badge(obj.status, obj.get_status_display())],
+                "facts": [
+                    f"from {obj.supplier.name}",
+                    f"to {obj.warehouse.name} ({obj.warehouse.code})",
+                    f"expected {expected}" if expected else "no date expected",
+                    f"{received} of {count_display(ordered, 'unit')} received",
+                ],
+            }
+            context["record_timeline"] = None  # its events are the table below
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def _purchase_order_or_404(self, request, object_id):
         # get_object() answers None for an id that cannot be one ("abc"); a pk filter would raise.

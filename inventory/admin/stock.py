@@ -90,6 +90,7 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
     readonly_fields = ["product", "warehouse", "on_hand", "allocated", "available", "movements_link"]
     actions = ["receive_stock", "adjust_stock", "write_off_stock", "fill_backorders"]
     change_list_template = "admin/inventory/stocklevel/change_list.html"
+    change_form_template = "admin/staff_actions/record_change_form.html"
 
     def has_add_permission(self, request):
         return False
@@ -134,6 +135,23 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
     @admin.display(description="stock")
     def state(self, level):
         return status_badge(*stock_level_state(level))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and change:
+            context["record_header"] = {
+                "title": f"{obj.product.sku} at {obj.warehouse.code}",
+                "badges": [status_badge(*stock_level_state(obj))],
+                "facts": [
+                    obj.product.name,
+                    f"{obj.on_hand} on hand",
+                    f"{obj.allocated} allocated",
+                    f"{obj.available} available",
+                    f"reorder at {obj.reorder_point}" if obj.reorder_point else "no reorder point",
+                    f"bin {obj.bin_location.code}" if obj.bin_location_id else "no bin",
+                ],
+            }
+            context["record_timeline"] = None  # its history is the ledger (movements_link)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     @admin.display(description="movements")
     def movements_link(self, level):
