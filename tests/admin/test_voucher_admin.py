@@ -208,11 +208,15 @@ def test_customer_service_reads_vouchers_and_their_uses_but_changes_neither(book
     assert browser.get(ADD).status_code == 403
 
 
-def _plan(queryset) -> str:
-    """The plan PostgreSQL picks when it must use an index if one can serve the query."""
+def _plan(queryset, *, by_condition: bool = False) -> str:
+    """The plan PostgreSQL picks when it must use an index if one can serve the query. With
+    `by_condition` only index conditions count: on a near-empty table the planner may otherwise
+    walk the primary key backwards and filter, which says nothing about a million rows."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
+        if by_condition:
+            cursor.execute("SET LOCAL enable_indexscan = off")
         plan = queryset.explain()
         transaction.set_rollback(True)
         return plan
@@ -233,6 +237,6 @@ def _plan(queryset) -> str:
     ids=["vouchers by kind", "vouchers switched off", "uses", "uses of one voucher"],
 )
 def test_each_voucher_list_can_use_its_index(require_postgres, query, index):
-    plan = _plan(query())
+    plan = _plan(query(), by_condition=index.startswith("voucher_"))
 
     assert "Index" in plan and index in plan, plan
