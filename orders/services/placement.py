@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,10 +13,10 @@ from django.utils import timezone
 from inventory.models import Product
 from orders_site.core.exceptions import ApplicationError
 
-from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine, Voucher
+from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine, Quote, Voucher
 from ..payment_reference import rf_reference
 from ..pricing import PricedOrder, PriceInput, price_order
-from ..selectors import voucher_find_valid
+from ..selectors import quote_held_prices, voucher_find_valid
 from .notifications import notification_queue
 from .transitions import transition_run
 from .verification import order_verify_placed
@@ -105,6 +106,12 @@ def delivery_choice_problems(
 class _ValidRequest:
     products: dict[int, Product]
     voucher: Voucher | None
+    # Unit prices held by the quote the order is accepted from (product id -> price), read from the
+    # quote's rows; empty for every other order, whose prices are today's catalogue prices.
+    held_prices: dict[int, Decimal] | None = None
+
+    def unit_price(self, product_id: int) -> Decimal:
+        return (self.held_prices or {}).get(product_id, self.products[product_id].price)
 
 
 def _validate(
@@ -147,11 +154,12 @@ def _validate(
 
 
 def _price(*, request: _ValidRequest, lines: list[LineRequest], delivery_method: DeliveryMethod) -> PricedOrder:
-    """Step 2: every amount from today's catalogue prices and tax rates, never from the request."""
+    """Step 2: every amount from today's catalogue prices (or the accepted quote's held prices) and
+    tax rates, never from the request."""
     return price_order(
         lines=[
             PriceInput(
-                unit_price=request.products[line.product_id].price,
+                unit_price=request.unit_price(line.product_id),
                 tax_rate=request.products[line.product_id].tax_class.rate,
                 quantity=line.quantity,
             )
@@ -178,6 +186,7 @@ def _create(
     delivery_instructions: str,
     idempotency_key: str | None,
     placed_by,
+    quote: Quote | None,
 ) -> tuple[Order, bool]:
     """Step 3: the order row with its addresses, frozen lines, totals and number. Returns the order
     and whether it is new (False: another request with the same key made it first)."""
@@ -214,6 +223,7 @@ def _create(
                 total=priced.total,
                 idempotency_key=idempotency_key or None,
                 placed_by=placed_by,
+                quote=quote,
             )
     except IntegrityError:
         # Another request with the same key won the race; show the customer that order.
@@ -231,7 +241,7 @@ def _create(
                 name=product.name,
                 kind=product.kind,
                 quantity=line.quantity,
-                unit_price=product.price,
+                unit_price=request.unit_price(product.pk),
                 tax_rate=product.tax_class.rate,
                 discount_amount=price.discount,
                 net_amount=price.net,
@@ -300,6 +310,7 @@ def order_place(
     before_verify: Callable[[Order], None] | None = None,
     refuse_when_sold_out: bool = False,
     products: dict[int, Product] | None = None,
+    quote: Quote | None = None,
 ) -> Order:
     """Create the order from current catalogue prices, place it, and verify it.
 
@@ -313,6 +324,11 @@ def order_place(
     raises rolls everything back. `products` are the lines' catalogue rows with their tax class
     when the caller has just read them from the database (the storefront's cart check), so they
     are not read twice; never rows built from what was posted.
+
+    `quote`: the sent quote this order is accepted from (lifecycle.quotes, after checking it is
+    open and within its validity). Its held unit prices, read here from its lines in the database,
+    replace the catalogue prices of the products it holds, and the order records the quote (one
+    order per quote). Every other check runs as for any order.
 
     Writes in the caller's transaction when there is one (lifecycle.checkout's), without a
     savepoint of its own: a failure after the first write marks that transaction for rollback.
@@ -336,6 +352,12 @@ def order_place(
         discount_code=discount_code,
         products=products,
     )
+    if payment_method == Order.PaymentMethod.ON_INVOICE and customer.payment_terms != Customer.PaymentTerms.NET:
+        raise InvalidOrder("Pay on invoice is for customers with payment terms.", extra={"field": "payment_method"})
+    if quote is not None:
+        request = _ValidRequest(
+            products=request.products, voucher=request.voucher, held_prices=quote_held_prices(quote_id=quote.pk)
+        )
     priced = _price(request=request, lines=lines, delivery_method=delivery_method)
     # Refusals above come before any write, so a caller may catch them and go on. From here on it
     # is one transaction (the caller's when there is one) with no savepoint but the INSERT's: a
@@ -355,6 +377,7 @@ def order_place(
             delivery_instructions=delivery_instructions,
             idempotency_key=idempotency_key,
             placed_by=placed_by,
+            quote=quote,
         )
         if not created:
             return order
