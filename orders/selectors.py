@@ -283,6 +283,7 @@ class DeskLine:
     price_held: bool  # the quote's held price, not today's catalogue price
     priced: object  # orders.pricing.PricedLine
     availability: list  # inventory.selectors.WarehouseAvailability, per warehouse
+    position: int = 0  # which of the requested lines this is (lines left out leave a gap)
 
     @property
     def available(self) -> int:
@@ -315,14 +316,14 @@ def desk_price(
     problems: list[tuple[str, str]] = []
     products = Product.objects.select_related("tax_class").in_bulk({line.product_id for line in lines})
     kept = []
-    for line in lines:
+    for position, line in enumerate(lines):
         product = products.get(line.product_id)
         if product is None or not product.is_active:
             problems.append(("lines", "A product in the order is no longer sold; it was left out."))
         elif not 1 <= line.quantity <= 999:
             problems.append(("lines", f"{product.sku}: quantities must be between 1 and 999."))
         else:
-            kept.append((line, product))
+            kept.append((position, line, product))
     voucher = None
     if discount_code.strip():
         voucher = voucher_find_valid(code=discount_code)
@@ -336,13 +337,13 @@ def desk_price(
                 tax_rate=product.tax_class.rate,
                 quantity=line.quantity,
             )
-            for line, product in kept
+            for _, line, product in kept
         ],
         percent_off=voucher.percent_off if voucher else 0,
         shipping_fee=delivery_method.fee if delivery_method else 0,
         shipping_tax_rate=delivery_method.tax_rate if delivery_method else 0,
     )
-    availability = stock_available_by_warehouse(product_ids=[product.pk for _, product in kept])
+    availability = stock_available_by_warehouse(product_ids=[product.pk for _, _, product in kept])
     desk_lines = [
         DeskLine(
             product=product,
@@ -352,8 +353,9 @@ def desk_price(
             price_held=product.pk in held_prices,
             priced=price,
             availability=availability.get(product.pk, []),
+            position=position,
         )
-        for (line, product), price in zip(kept, priced.lines, strict=True)
+        for (position, line, product), price in zip(kept, priced.lines, strict=True)
     ]
     return DeskPricing(lines=desk_lines, priced=priced, voucher=voucher, problems=problems)
 
