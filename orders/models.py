@@ -362,6 +362,7 @@ class Quote(ConcurrentTransitionMixin, TimeStampedModel):
 
     class Meta:
         ordering = ["-pk"]
+        verbose_name_plural = "drafts and quotes"
         constraints = [models.CheckConstraint(condition=Q(total__gte=0), name="quote_total_not_negative")]
         # The console's quote list: newest first, alone and by status.
         indexes = [models.Index(fields=["status", "-id"], name="quote_status_idx")]

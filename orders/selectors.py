@@ -226,20 +226,31 @@ def quote_held_prices(*, quote_id: int) -> dict[int, Decimal]:
     return dict(QuoteLine.objects.filter(quote_id=quote_id).values_list("product_id", "unit_price"))
 
 
+def customer_matches(term: str) -> Q:
+    """Customers whose e-mail, name, company or phone begins with `term`, in any case: each an
+    UpperPrefixIndex of Customer.Meta, so PostgreSQL ORs four index range scans."""
+    return (
+        Q(email__istartswith=term)
+        | Q(full_name__istartswith=term)
+        | Q(company__istartswith=term)
+        | Q(phone__istartswith=term)
+    )
+
+
+def product_matches(term: str) -> Q:
+    """Products whose barcode is `term` (its index), or whose SKU or name begins with it in any case
+    (Product.Meta's UpperPrefixIndexes)."""
+    return Q(barcode=term) | Q(sku__istartswith=term) | Q(name__istartswith=term)
+
+
 def customers_find(*, term: str, limit: int = DESK_LOOKUP_LIMIT) -> list[Customer]:
     """Customers whose e-mail, name, company or phone number begins with `term` (any case), by name,
     each with its address book prefetched: two queries, each served by an index (Customer.Meta)."""
     term = term.strip()
     if not term:
         return []
-    matches = (
-        Q(email__istartswith=term)
-        | Q(full_name__istartswith=term)
-        | Q(company__istartswith=term)
-        | Q(phone__istartswith=term)
-    )
     return list(
-        Customer.objects.filter(matches)
+        Customer.objects.filter(customer_matches(term))
         .order_by("full_name", "pk")
         .prefetch_related(Prefetch("addresses", queryset=Address.objects.order_by("pk")))[:limit]
     )
@@ -251,9 +262,10 @@ def products_find(*, term: str, limit: int = DESK_LOOKUP_LIMIT) -> list[Product]
     term = term.strip()
     if not term:
         return []
-    matches = Q(barcode=term) | Q(sku__istartswith=term) | Q(name__istartswith=term)
     products = list(
-        Product.objects.filter(matches, is_active=True).select_related("tax_class").order_by("name", "pk")[:limit]
+        Product.objects.filter(product_matches(term), is_active=True)
+        .select_related("tax_class")
+        .order_by("name", "pk")[:limit]
     )
     exact = term.upper()
     return sorted(products, key=lambda product: not (product.sku.upper() == exact or product.barcode == term))

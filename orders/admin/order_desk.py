@@ -21,7 +21,7 @@ from django.utils.html import format_html
 
 from inventory.selectors import stock_available_by_warehouse
 from lifecycle.quotes import order_desk_place, quote_accept, quote_pdf_render
-from orders.models import Customer, DeliveryMethod, Order, Quote
+from orders.models import Customer, DeliveryMethod, Order, Quote, QuoteLine
 from orders.selectors import (
     customers_find,
     desk_price,
@@ -41,7 +41,7 @@ from orders.services.quotes import (
     quote_send,
     quote_valid_until_default,
 )
-from orders_site.core.admin import LargeTableAdminMixin, prefix, status_badge
+from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, prefix, status_badge
 from orders_site.core.exceptions import ApplicationError
 from orders_site.core.formatting import money_display, rate_display
 
@@ -198,6 +198,17 @@ def pricing_json(pricing, currency: str) -> dict:
 
 
 # --- the admin -----------------------------------------------------------------------------------------
+
+
+@admin.register(QuoteLine)
+class QuoteLineAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The lines of drafts and quotes, read-only (the desk writes them through the services)."""
+
+    list_display = ("quote", "sku", "name", "quantity", "unit_price", "line_total")
+    list_select_related = ("quote",)
+    search_fields = (prefix("sku", ignore_case=True),)
+    ordering = ("-pk",)
+    sortable_by = ()
 
 
 @admin.register(Quote)

@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-pk'],
+                'verbose_name_plural': 'drafts and quotes',
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),

@@ -7,14 +7,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.models import StockLevel
+from inventory.models import Product, StockLevel
 from orders.models import Customer, EmailNotification, Order, OrderEvent, Quote
+from orders.selectors import customer_matches, product_matches
 from tests.builders import customer_build, delivery_method_build, product_build, stock_put
 
 from .journeys import errors_in, successes_in
@@ -422,3 +423,25 @@ def test_the_quote_email_row_is_in_the_outbox_without_an_order(
     row = EmailNotification.objects.get()
     assert (row.kind, row.order, row.quote, row.status) == ("quote", None, quote, "sent")
     assert clerk.get(reverse("admin:orders_emailnotification_changelist")).status_code == 200
+
+
+def _plan(queryset) -> str:
+    """The plan PostgreSQL picks when it must use an index if any can serve the query."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.order_by().explain()
+        transaction.set_rollback(True)
+        return plan
+
+
+@pytest.mark.postgres
+def test_the_lookups_are_served_by_indexes_at_any_size(require_postgres, db):
+    # A million customers or products: every branch of each look-up's OR is an index range scan.
+    customers = _plan(Customer.objects.filter(customer_matches("020 5")))
+    for index in ("customer_email_upper_idx", "customer_name_upper_idx", "customer_company_upper_idx"):
+        assert index in customers, customers
+    assert "customer_phone_upper_idx" in customers, customers
+    assert "Seq Scan" not in customers
+    products = _plan(Product.objects.filter(product_matches("CHAIR")))
+    assert "product_sku_upper_idx" in products and "product_name_upper_idx" in products, products
+    assert "inventory_product_barcode" in products and "Seq Scan" not in products, products
