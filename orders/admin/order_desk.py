@@ -339,7 +339,7 @@ class QuoteAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         shipping = AddressForm(request.POST, prefix="shipping")
         lines, line_errors = lines_from_post(request.POST)
         valid = form.is_valid() & billing.is_valid() & shipping.is_valid()
-        data = form.cleaned_data if valid else {}
+        data = form.cleaned_data  # what was valid, when something was not: the totals still show
         customer = None
         customer_id = form.cleaned_data.get("customer_id")
         if customer_id:

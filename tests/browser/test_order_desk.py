@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import Order
+from tests.browser.screenshots import save
 from tests.builders import CUSTOMER_SERVICE, customer_build, staff_member
 
 from .test_content_security_policy import watched
@@ -13,7 +14,7 @@ from .test_content_security_policy import watched
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_phone_order_entered_live_at_the_desk(new_page, shop):
+def test_a_phone_order_entered_live_at_the_desk(new_page, shop, out):
     # Given a customer who calls, and a customer-service clerk signed in to the console
     caller = customer_build(full_name="Piet Smit", email="piet@example.com", phone="+31 20 777 1234")
     caller.addresses.create(
@@ -56,6 +57,7 @@ def test_a_phone_order_entered_live_at_the_desk(new_page, shop):
 
     # And when they choose bank transfer and place the order
     page.get_by_label("Payment method").select_option(label="Bank transfer")
+    save(page, out, "order-desk", full_page=True)
     page.get_by_role("button", name="Place order").click()
     page.wait_for_url("**/admin/orders/order/*/change/")
 

@@ -27,7 +27,7 @@ from orders.services.fulfillment import (
     shipment_start_picking,
 )
 from orders.services.placement import AddressData, LineRequest
-from orders.services.quotes import QuoteRequest, quote_send
+from orders.services.quotes import QuoteRequest, quote_save_draft, quote_send
 from orders.services.transitions import transition_run
 
 ACCOUNTS = [
@@ -215,16 +215,6 @@ class Command(BaseCommand):
                     shipment_deliver(shipment=shipment, actor=admin)
             return order
 
-        Order.objects.create(  # a draft: started by customer service, not yet placed
-            number="DRAFT-DEMO",
-            customer=customer,
-            email=customer.email,
-            channel=Order.Channel.PHONE,
-            delivery_method=standard,
-            delivery_method_name=standard.name,
-            payment_method="bank_transfer",
-            billing_address=Address.objects.create(**home.__dict__),
-        )
         place([("BULB-LED", 4)])  # verified
         place([("LAMP-DESK", 1)], address=AddressData(**{**home.__dict__, "postal_code": "ABC"}))  # on hold
         place([("DESK-WALNUT", 1)])  # back-ordered
@@ -274,6 +264,18 @@ class Command(BaseCommand):
             ),
             actor=service,
             idempotency_key="demo-phone-order",
+        )
+        quote_save_draft(  # a draft: started by customer service on the phone, nothing reserved yet
+            request=QuoteRequest(
+                customer=customer,
+                lines=lines(("LAMP-FLOOR", 2, "")),
+                channel=Order.Channel.PHONE,
+                delivery_method=standard,
+                billing_address=home,
+                shipping_address=home,
+            ),
+            actor=service,
+            idempotency_key="demo-draft",
         )
         quote_send(  # an open quote, sent by e-mail, prices held for two weeks
             request=QuoteRequest(
