@@ -304,6 +304,7 @@ def _stock_report() -> tuple[int, dict[str, int], list[str]]:
 
     from inventory.models import Product, StockLevel, StockMovement
     from orders.models import Order
+    from orders_site.core.formatting import count_display
 
     connection.close()
     oversold = 0
@@ -328,7 +329,7 @@ def _stock_report() -> tuple[int, dict[str, int], list[str]]:
             lines.append(f"  {product.sku:<10} received {received:>4}  allocated {allocated:>4}  oversold {over}")
     broken = StockLevel.objects.filter(Q(allocated__gt=F("on_hand")) | Q(on_hand__lt=0) | Q(allocated__lt=0)).count()
     if broken:
-        lines.append(f"  {broken} stock level(s) break on_hand >= allocated >= 0")
+        lines.append(f"  {count_display(broken, 'stock level')} break on_hand >= allocated >= 0")
         oversold += broken
     statuses = dict(Order.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     return oversold, statuses, lines

@@ -131,6 +131,7 @@ def main() -> None:
         from django.core.management import call_command
 
         from invoicing.pdf import invoice_pdf_render
+        from orders_site.core.formatting import count_display
 
         call_command("migrate", verbosity=0, skip_checks=True)
         invoices = {size: _invoice(size) for size in sizes}
@@ -153,7 +154,7 @@ def main() -> None:
             results.append((size, median, p95, _pages(pdf), len(pdf)))
             print(
                 f"{size:>3} lines: median {median:6.1f} ms, p95 {p95:6.1f} ms, {1000 / median:5.1f} PDFs/s "
-                f"({yardstick.share(1000 / median)}), {_pages(pdf)} page(s), {len(pdf) / 1024:.0f} KiB",
+                f"({yardstick.share(1000 / median)}), {count_display(_pages(pdf), 'page')}, {len(pdf) / 1024:.0f} KiB",
                 flush=True,
             )
 

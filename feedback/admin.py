@@ -13,9 +13,10 @@ from orders_site.core.admin import (
     prefix,
 )
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.work_queues import CUSTOMER_SERVICE, WorkQueue, work_queue_register
 
 from .models import Feedback, FeedbackRequest, ProductRating
-from .selectors import feedback_link_for_request
+from .selectors import feedback_link_for_request, feedback_to_follow_up, feedback_to_follow_up_count
 from .services import feedback_follow_up_mark
 
 # Ratings are 1 to 5 (the models' check constraints); a filter needs no query to list them.
@@ -40,7 +41,7 @@ class FollowUpFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "open":
-            return queryset.filter(needs_follow_up=True, followed_up_at__isnull=True)
+            return feedback_to_follow_up(queryset)
         if self.value() == "done":
             return queryset.filter(followed_up_at__isnull=False)
         return queryset
@@ -122,3 +123,20 @@ class ProductRatingAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
     search_help_text = "SKU, product name or order number, or how one begins."
     sortable_by = ()
     raw_id_fields = ("feedback", "product")
+
+
+# -- the work queue of the console's home (orders_site.core.work_queues) ------------------------------
+
+work_queue_register(
+    WorkQueue(
+        key="feedback.follow_up",
+        heading=CUSTOMER_SERVICE,
+        title="Feedback to follow up",
+        permission="feedback.change_feedback",
+        count=feedback_to_follow_up_count,
+        changelist="admin:feedback_feedback_changelist",
+        query={"follow_up": "open"},
+        help_text="Low ratings to call back",
+        position=40,
+    )
+)

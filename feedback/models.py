@@ -28,6 +28,14 @@ class Feedback(models.Model):
     class Meta:
         verbose_name_plural = "feedback"
         ordering = ["-created_at"]
+        # The "to follow up" queue and filter: the few low ratings not called back yet, newest first.
+        indexes = [
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="feedback_follow_up_open_idx",
+                condition=Q(needs_follow_up=True, followed_up_at__isnull=True),
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(overall_rating__gte=1) & Q(overall_rating__lte=5), name="overall_rating_1_to_5"

@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.core import signing
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from orders.models import Order
 
-from .models import FeedbackRequest
+from .models import Feedback, FeedbackRequest
 
 SALT = "feedback-request"
 
@@ -35,3 +36,14 @@ def feedback_request_from_token(*, token: str) -> FeedbackRequest | None:
 def feedback_open_for(*, order) -> bool:
     """Customers may rate an order once it was delivered (and later, while it is paid or complete)."""
     return order.status in {Order.Status.DELIVERED, Order.Status.INVOICED, Order.Status.PAID, Order.Status.COMPLETED}
+
+
+def feedback_to_follow_up(queryset: QuerySet[Feedback] | None = None) -> QuerySet[Feedback]:
+    """Low ratings customer service has not called back yet (feedback_follow_up_open_idx holds
+    exactly these rows, newest first)."""
+    queryset = Feedback.objects.all() if queryset is None else queryset
+    return queryset.filter(needs_follow_up=True, followed_up_at__isnull=True)
+
+
+def feedback_to_follow_up_count() -> int:
+    return feedback_to_follow_up().count()

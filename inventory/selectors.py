@@ -295,3 +295,26 @@ def stock_available_by_warehouse(*, product_ids: Iterable[int]) -> dict[int, lis
             )
         )
     return availability
+
+
+# --- the stock list's state column and its filter --------------------------------------------------
+
+
+def stock_levels_low(queryset):
+    """Levels at or below their reorder point (those with one): what is available, on hand less
+    allocated, no more than the reorder point."""
+    return queryset.filter(reorder_point__gt=0, on_hand__lte=F("allocated") + F("reorder_point"))
+
+
+def stock_levels_out(queryset):
+    """Levels with nothing available (every unit on hand promised to orders, or none)."""
+    return queryset.filter(on_hand__lte=F("allocated"))
+
+
+def stock_level_state(level: StockLevel) -> tuple[str, str]:
+    """(code, label) of a level as the stock list shows it, by the rules of the two filters above."""
+    if level.available <= 0:
+        return "out", "Out of stock"
+    if level.reorder_point > 0 and level.available <= level.reorder_point:
+        return "low", "Low"
+    return "in_stock", "In stock"

@@ -28,13 +28,17 @@ from orders_site.core.admin import (
 from orders_site.core.exceptions import ApplicationError, TransitionRefused
 from orders_site.core.formatting import money_display, rate_display
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link, timeline_table
+from orders_site.core.work_queues import ACCOUNTS, WorkQueue, work_queue_register
 
 from .models import Invoice, InvoiceLine, Payment
-from .selectors import invoice_is_overdue
+from .selectors import invoice_is_overdue, invoices_open, invoices_open_count, invoices_overdue, invoices_overdue_count
 from .services import invoice_pdf_ensure
 
 # Card payments at checkout go through the gateway; what staff record is money already received.
-RECORDABLE_METHODS = [(value, label) for value, label in Order.PaymentMethod.choices if value != "card"]
+# How money can arrive when staff record it: not "card" (the shop's card payments are captured, not
+# recorded), and not "on_invoice" (an agreement to pay later; that money comes by bank transfer).
+NOT_RECORDABLE = {Order.PaymentMethod.CARD, Order.PaymentMethod.ON_INVOICE}
+RECORDABLE_METHODS = [(value, label) for value, label in Order.PaymentMethod.choices if value not in NOT_RECORDABLE]
 
 
 class PaymentRecordForm(forms.Form):
@@ -127,11 +131,10 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("open", "Open"), ("overdue", "Overdue")]
 
     def queryset(self, request, queryset):
-        unpaid = queryset.filter(status__in=[Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID])
         if self.value() == "open":
-            return unpaid
+            return invoices_open(queryset)
         if self.value() == "overdue":
-            return unpaid.filter(due_date__lt=timezone.localdate())
+            return invoices_overdue(queryset)
         return queryset
 
 
@@ -149,7 +152,16 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
 
     staff_actions = INVOICE_ACTIONS
     change_form_template = "admin/staff_actions/record_change_form.html"
-    list_display = ("number", "order", "status", "issued_at", "due_date", "billing_name", "total", "amount_paid")
+    list_display = (
+        "number",
+        "order",
+        "status_badge",
+        "issued_at",
+        "due_date",
+        "billing_name",
+        "total_display",
+        "balance_display",
+    )
     list_filter = ("status", OverdueFilter, "issued_at")
     list_select_related = ("order",)
     search_fields = (
@@ -239,6 +251,22 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
 
     @admin.display(description="balance due")
     def balance(self, invoice):
+        return money_display(invoice.balance_due, invoice.currency)
+
+    # -- list columns ---
+
+    @admin.display(description="status")
+    def status_badge(self, invoice):
+        return status_badge(invoice.status, invoice.get_status_display())
+
+    @admin.display(description="total")
+    def total_display(self, invoice):
+        return money_display(invoice.total, invoice.currency)
+
+    @admin.display(description="balance due")
+    def balance_display(self, invoice):
+        if invoice.status == Invoice.Status.DRAFT:
+            return "—"
         return money_display(invoice.balance_due, invoice.currency)
 
     total_money = _money_field("total", "total")
@@ -337,3 +365,35 @@ class PaymentAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="events")
     def timeline(self, payment):
         return timeline_table(events_for_object(payment))
+
+
+# -- the work queues of the console's home (orders_site.core.work_queues) ----------------------------
+
+INVOICES = "admin:invoicing_invoice_changelist"
+
+work_queue_register(
+    WorkQueue(
+        key="invoices.open",
+        heading=ACCOUNTS,
+        title="Waiting for payment",
+        permission="invoicing.record_payment",
+        count=invoices_open_count,
+        changelist=INVOICES,
+        query={"payment": "open"},
+        help_text="Issued invoices not paid in full",
+        position=10,
+    )
+)
+work_queue_register(
+    WorkQueue(
+        key="invoices.overdue",
+        heading=ACCOUNTS,
+        title="Invoices overdue",
+        permission="invoicing.record_payment",
+        count=invoices_overdue_count,
+        changelist=INVOICES,
+        query={"payment": "overdue"},
+        help_text="Past their due date",
+        position=20,
+    )
+)

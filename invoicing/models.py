@@ -55,6 +55,13 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "-created_at", "-id"], name="invoice_status_created_idx"),
             UpperPrefixIndex(field="billing_name", name="invoice_billing_upper_idx"),
+            # The "overdue" queue and filter: the open invoices only, by due date (the statuses are
+            # invoicing.selectors.OPEN_STATUSES, which Meta cannot name).
+            models.Index(
+                fields=["due_date"],
+                name="invoice_open_due_idx",
+                condition=Q(status__in=["issued", "partially_paid"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,9 +13,10 @@ from django.utils import timezone
 from feedback.selectors import feedback_link_for_request
 from invoicing.services import invoice_pdf_ensure
 from orders.locks import notification_lock
-from orders.models import EmailNotification, Quote, Shipment
+from orders.models import EmailNotification, OrderCheck, Quote, Shipment
 from orders.quote_links import quote_link_for
 
+from .customer_status import order_status_wording
 from .emails import absolute_url, email_build
 from .quotes import quote_pdf_render
 
@@ -38,7 +39,14 @@ def _email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str
     object_type, _, object_id = notification.subject_key.partition(":")
     context = {"order": order, "lines": list(order.lines.all())}
     attachments = []
-    if notification.kind == EmailNotification.Kind.ORDER_SHIPPED:
+    if notification.kind == EmailNotification.Kind.ORDER_RECEIVED:
+        context["status"] = order_status_wording(
+            status=order.status,
+            hold_reasons=order.checks.filter(result=OrderCheck.Result.FAILED).values_list("name", flat=True),
+            is_pickup=order.shipping_address_id is None,
+            payment_method=order.payment_method,
+        )
+    elif notification.kind == EmailNotification.Kind.ORDER_SHIPPED:
         context["shipment"] = Shipment.objects.get(pk=object_id)
     elif notification.kind == EmailNotification.Kind.INVOICE:
         invoice, pdf_bytes = invoice_pdf_ensure(invoice_id=int(object_id))

@@ -102,11 +102,13 @@ def event_transition(
     system: str = "",
     note: str = "",
     data: dict | None = None,
+    save: bool = True,
 ) -> OrderEvent:
-    """A state change of the order or of one of its shipments, invoices or payments (transition_run)."""
+    """A state change of the order or of one of its shipments, invoices or payments (transition_run).
+    With `save=False` the row is returned unsaved, for the caller to insert with others."""
     object_type = obj._meta.model_name
     kind = transition_kind(object_type=object_type, transition=transition)
-    return OrderEvent.objects.create(
+    event = OrderEvent(
         order=order,
         object_type=object_type,
         object_id=obj.pk,
@@ -119,6 +121,9 @@ def event_transition(
         data=data or {},
         customer_visible=customer_visible(kind),
     )
+    if save:
+        event.save()
+    return event
 
 
 def _note(*, order, kind: OrderEvent.Kind, note: str, actor=None, system: str = "", data: dict | None = None):

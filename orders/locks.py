@@ -10,10 +10,12 @@ primary-key order, so that no two services can wait for each other (a deadlock):
 3. rows that belong to an order, taken while holding it: its frozen address copies
    (`order_address_lock`), its shipments, invoices (invoicing.locks.invoice_lock) and payments
    (these three also through the transition core, orders_site.core.locks.transition_row_lock),
-   and its outbox rows (`notifications_lock`, `notification_lock`), each kind in primary-key order;
+   its outbox rows (`notifications_lock`, `notification_lock`) and its voucher redemption (given
+   back on cancelling, orders.services.vouchers), each kind in primary-key order;
 4. stock levels, in primary-key order (inventory.locks.stock_levels_lock and friends);
-5. counter rows (orders_site.core.locks.sequence_lock, e.g. the invoice number): last, because
-   they serialise every caller until commit.
+5. counter rows (orders_site.core.locks.sequence_lock, e.g. the invoice number; a voucher's use
+   counter, taken by the guarded UPDATEs of orders.services.vouchers): last, because they
+   serialise every caller until commit.
 
 Rows that are locked alone, by services that hold no other lock while they have them: customers
 (`customer_lock`, `guest_customer_lock`), address-book entries (`address_book_entry_lock`),

@@ -1,12 +1,16 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from orders_site.core.countries import country_name
+from orders_site.core.formatting import money_display, rate_display
 from orders_site.core.indexes import UpperPrefixIndex
 from orders_site.core.models import AppendOnlyModel, TimeStampedModel
 from orders_site.core.permissions import staff_permission
 
+from . import pricing
 from .permissions import can_cancel
 
 
@@ -59,7 +63,14 @@ class Address(models.Model):
         verbose_name_plural = "addresses"
 
     def __str__(self) -> str:
-        return ", ".join(p for p in [self.full_name, self.line1, f"{self.postal_code} {self.city}", self.country] if p)
+        return ", ".join(
+            p for p in [self.full_name, self.line1, f"{self.postal_code} {self.city}", self.country_name] if p
+        )
+
+    @property
+    def country_name(self) -> str:
+        """The country as people read it ("Netherlands"); `country` keeps the ISO code."""
+        return country_name(self.country)
 
     def as_lines(self) -> list[str]:
         return [
@@ -71,7 +82,7 @@ class Address(models.Model):
                 self.line2,
                 f"{self.postal_code} {self.city}".strip(),
                 self.region,
-                self.country,
+                self.country_name,
             ]
             if p
         ]
@@ -96,25 +107,133 @@ class DeliveryMethod(models.Model):
 
 
 class Voucher(models.Model):
+    """A discount code. Its terms are priced by orders.pricing (a `Discount`), and every order that
+    uses it keeps a `VoucherRedemption`; `times_used` counts those not given back (a cancelled
+    order returns its use). The limits are enforced by orders.services.vouchers.voucher_redeem."""
+
+    class Kind(models.TextChoices):
+        PERCENTAGE = pricing.PERCENTAGE, "Percentage off"
+        FIXED_AMOUNT = pricing.FIXED_AMOUNT, "Fixed amount off"
+        FREE_SHIPPING = pricing.FREE_SHIPPING, "Free delivery"
+
     code = models.CharField(max_length=40, unique=True, help_text="Stored in capitals")
-    percent_off = models.DecimalField(max_digits=5, decimal_places=2)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERCENTAGE)
+    percent_off = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, help_text="For a percentage off: more than 0, at most 100"
+    )
+    amount_off = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        help_text="For a fixed amount off, before VAT: shared over the eligible items, never more than they cost",
+    )
+    minimum_order = models.DecimalField(
+        "minimum order value",
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        help_text="Of the eligible items, before discount and excluding VAT; 0 for none",
+    )
+    products = models.ManyToManyField(
+        "inventory.Product", blank=True, related_name="+", help_text="Only these products (and the categories below)"
+    )
+    categories = models.ManyToManyField(
+        "inventory.Category",
+        blank=True,
+        related_name="+",
+        help_text="Only products in these categories; with no products or categories, the whole order",
+    )
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
+    usage_limit = models.PositiveIntegerField(
+        "total uses", null=True, blank=True, help_text="How many orders may use it in all; empty for no limit"
+    )
+    per_customer_limit = models.PositiveIntegerField(
+        "uses per customer",
+        null=True,
+        blank=True,
+        help_text="How many orders one customer may use it for (guests: per e-mail address); empty for no limit",
+    )
+    times_used = models.PositiveIntegerField(default=0, editable=False, help_text="Orders using it, not cancelled")
     is_active = models.BooleanField("active", default=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(percent_off__gt=0) & Q(percent_off__lte=100), name="voucher_percent_range"
-            )
+                condition=(
+                    Q(kind="percentage", percent_off__gt=0, percent_off__lte=100)
+                    | Q(kind="fixed_amount", amount_off__gt=0)
+                    | Q(kind="free_shipping")
+                ),
+                name="voucher_kind_terms",
+            ),
+            models.CheckConstraint(condition=Q(minimum_order__gte=0), name="voucher_minimum_not_negative"),
+            # The last line of defence behind voucher_redeem's guarded UPDATE: never more uses than allowed.
+            models.CheckConstraint(
+                condition=Q(usage_limit__isnull=True) | Q(times_used__lte=F("usage_limit")),
+                name="voucher_uses_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(per_customer_limit__isnull=True) | Q(per_customer_limit__gt=0),
+                name="voucher_per_customer_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gt=F("valid_from")),
+                name="voucher_dates_in_order",
+            ),
+        ]
+        # The console's voucher list (newest first) under its filters: a campaign of single-use codes
+        # makes it a long one. The code's search uses the pattern index of its unique column.
+        indexes = [
+            models.Index(fields=["kind", "-id"], name="voucher_kind_idx"),
+            models.Index(fields=["is_active", "-id"], name="voucher_active_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} (-{self.percent_off} %)"
+        return f"{self.code} ({self.terms_display})"
 
     def save(self, *args, **kwargs):
         self.code = self.code.strip().upper()
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            # `times_used` changes only through voucher_redeem / voucher_release (guarded UPDATEs); a
+            # form saving an instance read a moment ago must not write back its stale count.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "times_used"
+            ]
         super().save(*args, **kwargs)
+
+    @property
+    def terms_display(self) -> str:
+        """What it gives, in the merchant's words: "10 % off", "€ 5.00 off", "free delivery"."""
+        if self.kind == self.Kind.FIXED_AMOUNT:
+            return f"{money_display(self.amount_off, settings.CURRENCY)} off"
+        if self.kind == self.Kind.FREE_SHIPPING:
+            return "free delivery"
+        return f"{rate_display(self.percent_off / 100)} off"
+
+    def clean(self):
+        # Only the kind's own amount counts; the other stays 0 so the voucher reads as what it is.
+        if self.kind != self.Kind.PERCENTAGE:
+            self.percent_off = 0
+        if self.kind != self.Kind.FIXED_AMOUNT:
+            self.amount_off = 0
+        problems = {}
+        if self.kind == self.Kind.PERCENTAGE and not (self.percent_off is not None and 0 < self.percent_off <= 100):
+            problems["percent_off"] = "A percentage off must be more than 0 and at most 100."
+        if self.kind == self.Kind.FIXED_AMOUNT and not (self.amount_off is not None and self.amount_off > 0):
+            problems["amount_off"] = "A fixed amount off must be more than 0."
+        if self.minimum_order is not None and self.minimum_order < 0:
+            problems["minimum_order"] = "The minimum order value cannot be negative."
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            problems["valid_until"] = "The end of the validity must come after its start."
+        if self.per_customer_limit == 0:
+            problems["per_customer_limit"] = "Allow at least one use per customer, or leave it empty for no limit."
+        if self.usage_limit is not None and self.pk is not None:
+            used = Voucher.objects.filter(pk=self.pk).values_list("times_used", flat=True).first() or 0
+            if self.usage_limit < used:
+                problems["usage_limit"] = f"It has been used {used} times already; the limit cannot be lower than that."
+        if problems:
+            raise ValidationError(problems)
 
 
 class Order(ConcurrentTransitionMixin, TimeStampedModel):
@@ -180,8 +299,18 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     subtotal = models.DecimalField(
         max_digits=12, decimal_places=2, default=0, help_text="Lines before discount and tax"
     )
-    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=0, help_text="Before tax")
+    discount_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, help_text="Taken off the lines, before tax"
+    )
+    # What the voucher gave, as it stood at placement (orders.pricing.Discount.as_data, its scope cut
+    # down to these lines): re-pricing the order uses these terms, never the voucher as it is now.
+    discount_terms = models.JSONField(default=dict, blank=True)
+    shipping_discount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, help_text="Delivery fee waived by a voucher, before tax"
+    )
+    shipping_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, help_text="Delivery charged, before tax"
+    )
     shipping_tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
     tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
@@ -285,6 +414,48 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     @property
     def is_cancellable(self) -> bool:
         return self.status in self.CANCELLABLE
+
+
+class VoucherRedemption(models.Model):
+    """One order's use of a voucher, written in the order's placement transaction.
+
+    A cancelled order gives its use back: `released_at` is set and `customer_use` cleared, and the
+    voucher's `times_used` goes down (orders.services.vouchers.voucher_release_for_order).
+    `customer_use` numbers the uses of one customer that still count (1, 2, ...); the unique
+    constraint on it makes two uses taken at once by one customer impossible to both commit.
+    """
+
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="redemptions")
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="voucher_redemption")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="voucher_redemptions")
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="What the customer saved, before tax (items and delivery)"
+    )
+    customer_use = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField("given back", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["voucher", "customer", "customer_use"], name="voucher_redemption_one_per_customer_use"
+            ),
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True, customer_use__isnull=False)
+                | Q(released_at__isnull=False, customer_use__isnull=True),
+                name="voucher_redemption_counted_until_released",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="voucher_redemption_amount_not_negative"),
+        ]
+        # The list of redemptions, newest first, alone and for one voucher (the voucher page's link).
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="redemption_created_idx"),
+            models.Index(fields=["voucher", "-created_at", "-id"], name="redemption_voucher_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voucher_id} on order {self.order_id}"
 
 
 class OrderLine(models.Model):

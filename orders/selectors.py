@@ -6,11 +6,27 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Aggregate,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inventory.models import Product, StockAllocation
 from inventory.selectors import stock_available_by_warehouse
+from orders_site.core.formatting import money_display
 
 from .models import (
     Address,
@@ -24,25 +40,153 @@ from .models import (
     Shipment,
     ShipmentLine,
     Voucher,
+    VoucherRedemption,
 )
 from .payment_reference import reference_grouped
-from .pricing import PriceInput, price_order
+from .pricing import FREE_SHIPPING, Discount, PricedOrder, PriceInput, price_order
+
+# --- vouchers ------------------------------------------------------------------------------------
+
+VOUCHER_NOT_VALID = "This discount code is not valid (any more)."
+VOUCHER_USED_UP = "This discount code has been used up."
 
 
-def voucher_find_valid(*, code: str, at=None) -> Voucher | None:
-    """The active voucher with this code that is valid now, or None."""
+class _IdList(Aggregate):
+    """The ids of a group as one comma-separated text ("3,7,12"), on PostgreSQL and SQLite."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, function="STRING_AGG", template="%(function)s(%(expressions)s::text, ',')"
+        )
+
+
+def _ids(text: str | None) -> frozenset[int]:
+    return frozenset(int(part) for part in (text or "").split(",") if part)
+
+
+@dataclass(frozen=True)
+class VoucherOffer:
+    """A voucher with its pricing terms, and how often the customer asked about has used it."""
+
+    voucher: Voucher
+    discount: Discount
+    customer_uses: int = 0  # their orders using it that still count (0 without a customer)
+    customer_last_use: int = 0  # the highest `customer_use` number among those
+
+    def problem(self, *, at=None) -> str:
+        """Why it cannot be used now, in the customer's words; "" when it can. The limits are
+        read without a lock: voucher_redeem enforces them again when the order is placed."""
+        voucher = self.voucher
+        if not voucher_usable_at(voucher, at=at):
+            return VOUCHER_NOT_VALID
+        if voucher.usage_limit is not None and voucher.times_used >= voucher.usage_limit:
+            return VOUCHER_USED_UP
+        limit = voucher.per_customer_limit
+        if limit is not None and self.customer_uses >= limit:
+            if limit == 1:
+                return "You have already used this discount code."
+            return f"You have already used this discount code {limit} times, as often as it allows."
+        return ""
+
+
+def voucher_usable_at(voucher: Voucher, *, at=None) -> bool:
+    """Active and within its dates at `at` (now by default). No query."""
+    at = at or timezone.now()
+    if not voucher.is_active:
+        return False
+    if voucher.valid_from and voucher.valid_from > at:
+        return False
+    return not (voucher.valid_until and voucher.valid_until < at)
+
+
+def voucher_discount(voucher: Voucher) -> Discount:
+    """The voucher's terms for orders.pricing. Reads its scope unless voucher_offer_find has."""
+    product_ids = getattr(voucher, "scope_product_ids", None)
+    category_ids = getattr(voucher, "scope_category_ids", None)
+    if product_ids is None or category_ids is None:
+        products = frozenset(voucher.products.values_list("pk", flat=True))
+        categories = frozenset(voucher.categories.values_list("pk", flat=True))
+    else:
+        products, categories = _ids(product_ids), _ids(category_ids)
+    return Discount(
+        kind=voucher.kind,
+        percent_off=voucher.percent_off,
+        amount_off=voucher.amount_off,
+        minimum_order=voucher.minimum_order,
+        product_ids=products,
+        category_ids=categories,
+    )
+
+
+def voucher_offer_find(*, code: str, customer: Customer | None = None) -> VoucherOffer | None:
+    """The voucher with this code (valid or not: ask `problem()`), with its scope and, given a
+    customer, their uses of it, in one query. None when no voucher has the code."""
     code = (code or "").strip().upper()
     if not code:
         return None
-    at = at or timezone.now()
-    voucher = Voucher.objects.filter(code=code, is_active=True).first()
+    scope = {}
+    for name, through, column in (
+        ("scope_product_ids", Voucher.products.through, "product_id"),
+        ("scope_category_ids", Voucher.categories.through, "category_id"),
+    ):
+        ids = through.objects.filter(voucher=OuterRef("pk")).order_by().values("voucher").annotate(ids=_IdList(column))
+        scope[name] = Coalesce(Subquery(ids.values("ids")), Value(""))
+    vouchers = Voucher.objects.filter(code=code).annotate(**scope)
+    if customer is not None and customer.pk is not None:
+        uses = (
+            VoucherRedemption.objects.filter(voucher=OuterRef("pk"), customer=customer, customer_use__isnull=False)
+            .order_by()
+            .values("voucher")
+        )
+        vouchers = vouchers.annotate(
+            customer_uses=Coalesce(Subquery(uses.annotate(n=Count("pk")).values("n")), 0),
+            customer_last_use=Coalesce(Subquery(uses.annotate(n=Max("customer_use")).values("n")), 0),
+        )
+    voucher = vouchers.first()
     if voucher is None:
         return None
-    if voucher.valid_from and voucher.valid_from > at:
-        return None
-    if voucher.valid_until and voucher.valid_until < at:
-        return None
-    return voucher
+    return VoucherOffer(
+        voucher=voucher,
+        discount=voucher_discount(voucher),
+        customer_uses=getattr(voucher, "customer_uses", 0),
+        customer_last_use=getattr(voucher, "customer_last_use", 0),
+    )
+
+
+def voucher_code_problem(*, code: str, customer: Customer | None = None) -> str:
+    """What is wrong with this discount code right now, "" when it can be used (forms)."""
+    offer = voucher_offer_find(code=code, customer=customer)
+    return VOUCHER_NOT_VALID if offer is None else offer.problem()
+
+
+def voucher_pricing_problem(*, discount: Discount, priced: PricedOrder, currency: str) -> str:
+    """Why a usable voucher gives this order nothing, in the customer's words; "" when it gives
+    something. Placement refuses such an order (a use would be spent for nothing); the cart says it."""
+    if priced.savings:
+        return ""
+    if discount.is_scoped and not priced.eligible_subtotal:
+        return "This discount code does not apply to any item in your order."
+    if priced.discount_shortfall:
+        return (
+            f"This discount code needs {money_display(discount.minimum_order, currency)} of eligible items "
+            f"(excl. VAT); add {money_display(priced.discount_shortfall, currency)} more to use it."
+        )
+    if discount.kind == FREE_SHIPPING:
+        return "This discount code gives free delivery, and your delivery is free already."
+    return "This discount code takes nothing off this order."
+
+
+def voucher_redemptions_recent(*, voucher: Voucher, limit: int = 20) -> list[VoucherRedemption]:
+    """The voucher's latest redemptions, newest first, with their orders and customers (one query)."""
+    return list(
+        VoucherRedemption.objects.filter(voucher=voucher)
+        .select_related("order", "customer")
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 def order_find_by_idempotency_key(*, key: str) -> Order | None:
@@ -213,6 +357,90 @@ def order_record(*, order: Order) -> OrderRecord:
     )
 
 
+# --- the work queues (the console's home) and the on-hold queue ------------------------------------
+
+# What an order can be held for: the names of the verification checks (orders/services/verification,
+# one outcome per check and run), with what staff read. A test keeps this in step with the checks.
+HOLD_REASONS = {
+    "customer": "Customer details",
+    "pricing": "Pricing",
+    "stock": "Stock",
+    "risk": "Risk rules",
+}
+
+
+def hold_reason_label(name: str) -> str:
+    return HOLD_REASONS.get(name) or name.replace("_", " ").capitalize()
+
+
+def order_count(*, status: str) -> int:
+    """Orders in one state (the order status index answers it)."""
+    return Order.objects.filter(status=status).count()
+
+
+def shipment_count(*, status: str) -> int:
+    """Parcels in one state (shipment_status_idx answers it)."""
+    return Shipment.objects.filter(status=status).count()
+
+
+def order_checks_current() -> QuerySet[OrderCheck]:
+    """Each order's current check results: every (re-)verification replaces the order's check rows
+    (earlier runs stay in their events' data), so all rows are current."""
+    return OrderCheck.objects.all()
+
+
+def _failed_now(reason: str):
+    return Exists(order_checks_current().filter(order=OuterRef("pk"), name=reason, result=OrderCheck.Result.FAILED))
+
+
+def orders_held_for(queryset: QuerySet[Order], *, reason: str) -> QuerySet[Order]:
+    """The held orders of `queryset` that the check `reason` holds (ordercheck_failed_idx)."""
+    return queryset.filter(status=Order.Status.ON_HOLD).filter(_failed_now(reason))
+
+
+@dataclass(frozen=True)
+class HeldCounts:
+    total: int
+    by_reason: dict[str, int]  # HOLD_REASONS' names; an order held for two reasons counts in both
+
+
+def orders_on_hold_counts() -> HeldCounts:
+    """How many orders are on hold, and how many for each reason, in one query (the status index
+    finds the held orders, ordercheck_failed_idx their failed checks)."""
+    counts = Order.objects.filter(status=Order.Status.ON_HOLD).aggregate(
+        total=Count("pk"), **{f"reason_{name}": Count("pk", filter=_failed_now(name)) for name in HOLD_REASONS}
+    )
+    return HeldCounts(total=counts["total"], by_reason={name: counts[f"reason_{name}"] for name in HOLD_REASONS})
+
+
+def hold_reason_names() -> list[str]:
+    """The check names that currently hold at least one order (stock, customer, pricing, risk...)."""
+    return list(
+        order_checks_current()
+        .filter(result=OrderCheck.Result.FAILED, order__status=Order.Status.ON_HOLD)
+        .values_list("name", flat=True)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def hold_checks_prefetch() -> Prefetch:
+    """Check rows of held orders only, in the order they ran, as `order.hold_checks`."""
+    return Prefetch(
+        "checks",
+        queryset=OrderCheck.objects.filter(order__status=Order.Status.ON_HOLD).order_by("pk"),
+        to_attr="hold_checks",
+    )
+
+
+def hold_reasons_of(order: Order) -> list[OrderCheck]:
+    """The failed latest checks of a held order (needs `hold_checks_prefetch()`)."""
+    latest: dict[str, OrderCheck] = {}
+    for check in getattr(order, "hold_checks", []):
+        latest[check.name] = check
+    return [check for check in latest.values() if check.result == OrderCheck.Result.FAILED]
+
+
 # --- the order desk --------------------------------------------------------------------------------
 
 DESK_LOOKUP_LIMIT = 10
@@ -313,18 +541,25 @@ class DeskPricing:
 
     lines: list[DeskLine]
     priced: object  # orders.pricing.PricedOrder
-    voucher: Voucher | None
+    voucher: Voucher | None  # the discount code's voucher, when it can be used
+    offer: VoucherOffer | None
     problems: list[tuple[str, str]]
 
 
 def desk_price(
-    *, lines: list, delivery_method=None, discount_code: str = "", held_prices: dict[int, Decimal] | None = None
+    *,
+    lines: list,
+    delivery_method=None,
+    discount_code: str = "",
+    held_prices: dict[int, Decimal] | None = None,
+    customer: Customer | None = None,
 ) -> DeskPricing:
     """Price the order being entered exactly as placement will (orders.pricing.price_order, today's
-    catalogue prices and tax rates, or a sent quote's `held_prices`), with each line's availability
-    per warehouse. `lines` are orders.services.placement.LineRequest; products that are unknown or
-    no longer sold are left out and reported. At most three queries, whatever the number of lines:
-    the products, the voucher, the stock levels."""
+    catalogue prices and tax rates, or a sent quote's `held_prices`, and the voucher's terms and
+    limits for `customer`), with each line's availability per warehouse. `lines` are
+    orders.services.placement.LineRequest; products that are unknown or no longer sold are left out
+    and reported. At most three queries, whatever the number of lines: the products, the voucher
+    (with its scope and the customer's uses), the stock levels."""
     problems: list[tuple[str, str]] = []
     products = Product.objects.select_related("tax_class").in_bulk({line.product_id for line in lines})
     kept = []
@@ -336,11 +571,13 @@ def desk_price(
             problems.append(("lines", f"{product.sku}: quantities must be between 1 and 999."))
         else:
             kept.append((position, line, product))
-    voucher = None
+    offer = None
     if discount_code.strip():
-        voucher = voucher_find_valid(code=discount_code)
-        if voucher is None:
-            problems.append(("discount_code", "This discount code is not valid (any more)."))
+        offer = voucher_offer_find(code=discount_code, customer=customer)
+        problem = VOUCHER_NOT_VALID if offer is None else offer.problem()
+        if problem:
+            problems.append(("discount_code", problem))
+            offer = None
     held_prices = held_prices or {}
     priced = price_order(
         lines=[
@@ -348,13 +585,19 @@ def desk_price(
                 unit_price=held_prices.get(product.pk, product.price),
                 tax_rate=product.tax_class.rate,
                 quantity=line.quantity,
+                product_id=product.pk,
+                category_id=product.category_id,
             )
             for _, line, product in kept
         ],
-        percent_off=voucher.percent_off if voucher else 0,
+        discount=offer.discount if offer else None,
         shipping_fee=delivery_method.fee if delivery_method else 0,
         shipping_tax_rate=delivery_method.tax_rate if delivery_method else 0,
     )
+    if offer is not None and kept:
+        problem = voucher_pricing_problem(discount=offer.discount, priced=priced, currency=settings.CURRENCY)
+        if problem:
+            problems.append(("discount_code", problem))
     availability = stock_available_by_warehouse(product_ids=[product.pk for _, _, product in kept])
     desk_lines = [
         DeskLine(
@@ -369,7 +612,9 @@ def desk_price(
         )
         for (position, line, product), price in zip(kept, priced.lines, strict=True)
     ]
-    return DeskPricing(lines=desk_lines, priced=priced, voucher=voucher, problems=problems)
+    return DeskPricing(
+        lines=desk_lines, priced=priced, voucher=offer.voucher if offer else None, offer=offer, problems=problems
+    )
 
 
 def quote_with_lines(*, quote_id: int) -> Quote | None:

@@ -2,8 +2,6 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from orders_site.core.formatting import currency_symbol
-
 from .cart import cart_item_count
 
 
@@ -21,6 +19,5 @@ def cart_summary(request):
         "cart_item_count": count,
         "SHOP_NAME": settings.SHOP_NAME,
         "CURRENCY": settings.CURRENCY,
-        "CURRENCY_SYMBOL": currency_symbol(),
         "PRICES_INCLUDE_TAX": settings.PRICES_INCLUDE_TAX_DISPLAY,
     }

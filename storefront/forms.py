@@ -3,7 +3,6 @@
 import re
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
@@ -12,34 +11,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from orders.models import DeliveryMethod, Order
-from orders.selectors import voucher_find_valid
+from orders.selectors import voucher_code_problem
 from orders.services.placement import MAX_LINE_QUANTITY, AddressData, delivery_choice_problems
 from orders.services.verification import POSTAL_CODE_SHAPES
-from orders_site.core.money import money
+from orders_site.core.countries import country_choices, country_name
+from orders_site.core.formatting import count_display, money_display, range_display
 
-from .selectors import CATALOGUE_SORTS
+from .selectors import CATALOGUE_SORTS, delivery_fee_display
 
-COUNTRIES = [
-    ("NL", "Netherlands"),
-    ("BE", "Belgium"),
-    ("LU", "Luxembourg"),
-    ("DE", "Germany"),
-    ("FR", "France"),
-    ("AT", "Austria"),
-    ("DK", "Denmark"),
-    ("ES", "Spain"),
-    ("IT", "Italy"),
-    ("IE", "Ireland"),
-    ("PT", "Portugal"),
-    ("SE", "Sweden"),
-    ("FI", "Finland"),
-    ("PL", "Poland"),
-    ("CZ", "Czechia"),
-    ("GB", "United Kingdom"),
-    ("CH", "Switzerland"),
-    ("NO", "Norway"),
-    ("US", "United States"),
-]
+COUNTRIES = country_choices()  # (code, name), as orders_site.core.countries lists the shop's countries
 POSTAL_CODE_EXAMPLES = {"NL": "1016 GV", "BE": "1000", "DE": "10115", "FR": "75001", "GB": "SW1A 1AA", "US": "10001"}
 WEB_PAYMENT_METHODS = [
     (Order.PaymentMethod.BANK_TRANSFER, "Bank transfer"),
@@ -134,7 +114,7 @@ def postal_code_error(*, country: str, postal_code: str) -> str:
     if shape and postal_code and not re.fullmatch(shape, postal_code.strip().upper()):
         example = POSTAL_CODE_EXAMPLES.get(country.upper())
         hint = f", for example {example}" if example else ""
-        return f"Enter a postal code as used in {dict(COUNTRIES).get(country, country)}{hint}."
+        return f"Enter a postal code as used in {country_name(country)}{hint}."
     return ""
 
 
@@ -201,14 +181,15 @@ class DiscountCodeForm(StorefrontForm):
 
 
 def delivery_method_label(method: DeliveryMethod):
-    fee = method.fee * (1 + method.tax_rate) if settings.PRICES_INCLUDE_TAX_DISPLAY else method.fee
-    fee_text = "Free" if not method.fee else f"{settings.CURRENCY} {money(fee)}"
+    fee_text = "Free" if not method.fee else money_display(delivery_fee_display(method=method))
     if method.is_pickup:
-        when = "ready the same day" if method.max_days == 0 else f"ready within {method.max_days} working day(s)"
-    elif method.min_days == method.max_days:
-        when = f"delivered in {method.max_days} working day(s)"
+        when = (
+            "ready the same day"
+            if method.max_days == 0
+            else f"ready within {count_display(method.max_days, 'working day')}"
+        )
     else:
-        when = f"delivered in {method.min_days} to {method.max_days} working days"
+        when = f"delivered in {range_display(method.min_days, method.max_days, 'working day')}"
     return format_html(
         '<span class="option-title">{}</span> <span class="option-meta">{}, {}</span>', method.name, fee_text, when
     )
@@ -329,8 +310,9 @@ class CheckoutForm(StorefrontForm):
                 self.add_error(field, message)
         code = (cleaned.get("discount_code") or "").strip().upper()
         cleaned["discount_code"] = code
-        if code and voucher_find_valid(code=code) is None:
-            self.add_error("discount_code", "This discount code is not valid (any more).")
+        problem = voucher_code_problem(code=code) if code else ""
+        if problem:
+            self.add_error("discount_code", problem)
         return cleaned
 
     def saved_address(self):

@@ -1,6 +1,7 @@
 """Reads for the customer pages: the catalogue with availability and ratings, the cart, order pages."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,9 +12,17 @@ from feedback.models import ProductRating
 from inventory.models import Category, Product
 from inventory.selectors import product_available_quantity
 from invoicing.models import Invoice
-from orders.models import Address, Customer, DeliveryMethod, Order, OrderEvent, Voucher
-from orders.pricing import PricedOrder, PriceInput, price_order
-from orders.selectors import voucher_find_valid
+from lifecycle.customer_status import (
+    CustomerStatus,
+    invoice_status_wording,
+    order_status_wording,
+    shipment_status_wording,
+)
+from orders.events import event_customer_message
+from orders.models import Address, Customer, DeliveryMethod, Order, OrderCheck, OrderEvent, Shipment, Voucher
+from orders.pricing import FREE_SHIPPING, PricedOrder, PriceInput, price_order
+from orders.selectors import voucher_offer_find
+from orders_site.core.formatting import money_display
 from orders_site.core.money import money
 
 
@@ -66,20 +75,76 @@ def availability_for(*, product: Product, available: int) -> Availability:
     return Availability("unavailable", "Unavailable", False, 0)
 
 
+def _display_unit_price(unit_price: Decimal, tax_rate: Decimal) -> Decimal:
+    if settings.PRICES_INCLUDE_TAX_DISPLAY:
+        return money(unit_price * (1 + tax_rate))
+    return money(unit_price)
+
+
+def _display_line_amount(unit_price: Decimal, tax_rate: Decimal, quantity: int) -> Decimal:
+    gross = money(unit_price * quantity)
+    if settings.PRICES_INCLUDE_TAX_DISPLAY:
+        return gross + money(gross * tax_rate)
+    return gross
+
+
 def product_display_price(*, product: Product) -> Decimal:
     """The unit price as the shop shows it: with tax when PRICES_INCLUDE_TAX_DISPLAY is on."""
-    if settings.PRICES_INCLUDE_TAX_DISPLAY:
-        return money(product.price * (1 + product.tax_class.rate))
-    return money(product.price)
+    return _display_unit_price(product.price, product.tax_class.rate)
 
 
 def _line_display_price(product: Product, quantity: int) -> Decimal:
     """Quantity x price as the shop shows it, rounded as the order will be (tax per line, half-up),
     so the lines add up to the cart's total."""
-    gross = money(product.price * quantity)
+    return _display_line_amount(product.price, product.tax_class.rate, quantity)
+
+
+@dataclass(frozen=True)
+class TotalsView:
+    """A cart's or an order's summary on the same footing as its lines: with VAT when the shop
+    shows prices with VAT (PRICES_INCLUDE_TAX_DISPLAY), then the VAT it includes on one line; else
+    without, and the VAT added on one line. Either way the lines add up to `items`, and
+    items - discount + shipping (+ vat, when without) is the total, to the cent."""
+
+    includes_vat: bool
+    items: Decimal
+    discount: Decimal  # what the discount takes off, on the same footing (0: no discount)
+    shipping: Decimal
+    vat: Decimal
+    total: Decimal
+    currency: str = ""  # "": the shop's (settings.CURRENCY)
+    discount_label: str = ""  # "": no discount row
+    discount_note: str = ""  # said instead of an amount when the code takes nothing off (yet)
+    shipping_label: str = "Shipping"
+    shipping_is_estimate: bool = False
+
+    @property
+    def discount_off(self) -> Decimal:
+        return -self.discount
+
+
+def totals_view(
+    *,
+    line_amounts: list[Decimal],
+    subtotal: Decimal,
+    discount_total: Decimal,
+    shipping_net: Decimal,
+    shipping_tax: Decimal,
+    tax_total: Decimal,
+    total: Decimal,
+    **labels,
+) -> TotalsView:
+    """The summary for lines shown as `line_amounts` (each quantity x price before discount, on the
+    shop's footing) of an order or cart priced as `price_order` prices it.
+
+    With VAT, the discount shown is what it takes off the price with VAT: the difference between
+    the lines plus shipping and the total, so the rows add up exactly although VAT is rounded per
+    line on the discounted amount."""
     if settings.PRICES_INCLUDE_TAX_DISPLAY:
-        return gross + money(gross * product.tax_class.rate)
-    return gross
+        items = sum(line_amounts, Decimal("0.00"))
+        shipping = shipping_net + shipping_tax
+        return TotalsView(True, items, items + shipping - total, shipping, tax_total, total, **labels)
+    return TotalsView(False, subtotal, discount_total, shipping_net, tax_total, total, **labels)
 
 
 def order_amount_due(*, order: Order, invoices) -> Decimal:
@@ -120,7 +185,6 @@ def product_decorate(products) -> list[Product]:
     products = list(products)
     for product in products:
         product.display_price = product_display_price(product=product)
-        product.tax_percent = product.tax_class.rate * 100
         product.availability = availability_for(product=product, available=product.available_quantity)
     return products
 
@@ -155,6 +219,13 @@ def product_get_with_availability(*, product_id: int) -> Product | None:
     return product
 
 
+def delivery_fee_display(*, method: DeliveryMethod) -> Decimal:
+    """A delivery method's fee as the cart and checkout show it (with VAT when prices are shown
+    with VAT), rounded as price_order rounds shipping."""
+    net = money(method.fee)
+    return net + money(net * method.tax_rate) if settings.PRICES_INCLUDE_TAX_DISPLAY else net
+
+
 def category_list_for_storefront() -> QuerySet[Category]:
     return Category.objects.filter(products__is_active=True).distinct().order_by("name")
 
@@ -179,10 +250,55 @@ class CartLineView:
 class CartView:
     lines: list[CartLineView]
     priced: PricedOrder
-    voucher: Voucher | None
+    voucher: Voucher | None  # the discount code's voucher, when it can be used now
     discount_code: str
     delivery_method: DeliveryMethod | None
     shipping_is_estimate: bool
+
+    @property
+    def totals(self) -> TotalsView:
+        return totals_view(
+            line_amounts=[line.line_price for line in self.lines],
+            subtotal=self.priced.subtotal,
+            discount_total=self.priced.discount_total,
+            shipping_net=self.priced.shipping_net,
+            shipping_tax=self.priced.shipping_tax,
+            tax_total=self.priced.tax_total,
+            total=self.priced.total,
+            discount_label=f"Discount {self.discount_label}" if self.voucher else "",
+            discount_note="" if self.priced.discount_total else self.discount_text,
+            shipping_label=self._shipping_label(),
+            shipping_is_estimate=self.shipping_is_estimate,
+        )
+
+    def _shipping_label(self) -> str:
+        if not self.shipping_is_estimate:
+            return self.delivery_method.name if self.delivery_method else "Shipping"
+        return f"Shipping, estimated ({self.delivery_method.name})" if self.delivery_method else "Shipping, estimated"
+
+    @property
+    def discount_label(self) -> str:
+        """The code and what it gives: "WELCOME10 (10 % off)", "TENOFF (€ 10.00 off)",
+        "SHIPFREE (free delivery)"."""
+        return f"{self.voucher.code} ({self.voucher.terms_display})" if self.voucher else ""
+
+    @property
+    def discount_text(self) -> str:
+        """What the code takes off this cart, or in a few words why it takes nothing off (yet)."""
+        if self.voucher is None:
+            return ""
+        priced = self.priced
+        if priced.discount_total:
+            return money_display(-priced.discount_total, settings.CURRENCY)
+        if priced.shipping_discount:
+            return "Free delivery"
+        if priced.discount_shortfall:
+            return f"Add {money_display(priced.discount_shortfall, settings.CURRENCY)} more (excl. VAT) to use it"
+        if self.lines and not priced.eligible_subtotal:
+            return "Not for these items"
+        if self.voucher.kind == FREE_SHIPPING and self.lines:
+            return "Delivery is free already"
+        return money_display(0, settings.CURRENCY)
 
     @property
     def is_empty(self) -> bool:
@@ -210,10 +326,11 @@ def _line_problem(product: Product, availability: Availability, quantity: int) -
 
 
 def cart_view_build(*, items, discount_code: str = "", delivery_method: DeliveryMethod | None = None) -> CartView:
-    """Price the cart the way the order will be priced (`price_order`), with availability per line.
+    """Price the cart the way the order will be priced (`price_order`, with the discount code's
+    voucher when it can be used now), with availability per line.
 
     Without a chosen delivery method, shipping is estimated with the cheapest home delivery.
-    Two queries for the products and the voucher, whatever the number of lines.
+    Two queries for the products and the voucher (with its scope), whatever the number of lines.
     """
     items = list(items)
     products = (
@@ -241,7 +358,9 @@ def cart_view_build(*, items, discount_code: str = "", delivery_method: Delivery
                 note=note,
             )
         )
-    voucher = voucher_find_valid(code=discount_code) if discount_code else None
+    offer = voucher_offer_find(code=discount_code) if discount_code else None
+    if offer is not None and offer.problem():
+        offer = None
     shipping_is_estimate = delivery_method is None
     if delivery_method is None:
         home = [m for m in delivery_method_list_active() if not m.is_pickup]
@@ -249,17 +368,23 @@ def cart_view_build(*, items, discount_code: str = "", delivery_method: Delivery
     has_physical = any(line.product.tracks_stock for line in lines)
     priced = price_order(
         lines=[
-            PriceInput(unit_price=line.product.price, tax_rate=line.product.tax_class.rate, quantity=line.quantity)
+            PriceInput(
+                unit_price=line.product.price,
+                tax_rate=line.product.tax_class.rate,
+                quantity=line.quantity,
+                product_id=line.product.pk,
+                category_id=line.product.category_id,
+            )
             for line in lines
         ],
-        percent_off=voucher.percent_off if voucher else Decimal(0),
+        discount=offer.discount if offer else None,
         shipping_fee=delivery_method.fee if delivery_method and lines and has_physical else Decimal(0),
         shipping_tax_rate=delivery_method.tax_rate if delivery_method else Decimal(0),
     )
     return CartView(
         lines=lines,
         priced=priced,
-        voucher=voucher,
+        voucher=offer.voucher if offer else None,
         discount_code=(discount_code or "").strip().upper(),
         delivery_method=delivery_method,
         shipping_is_estimate=shipping_is_estimate,
@@ -279,8 +404,60 @@ def address_list_for_customer(*, customer: Customer | None) -> list[Address]:
 
 
 def order_history_for_customer(*, user) -> QuerySet[Order]:
-    """The customer's orders, newest first, with the number of items; one query per page."""
-    return order_list_for_customer(user=user).annotate(item_count=Coalesce(Sum("lines__quantity"), 0))
+    """The customer's orders, newest first, with the number of items, and what their status words
+    need (failed checks of held orders, back-order dates): three queries per page, however many rows."""
+    return (
+        order_list_for_customer(user=user)
+        .annotate(item_count=Coalesce(Sum("lines__quantity"), 0))
+        .prefetch_related(_failed_checks(), _backorder_dates())
+    )
+
+
+def order_history_decorate(orders) -> list[Order]:
+    """Attach `customer_status` (lifecycle.customer_status) to each order of a history page (no queries)."""
+    orders = list(orders)
+    for order in orders:
+        order.customer_status = _customer_status(order, events=order.backorder_dates)
+    return orders
+
+
+def _failed_checks() -> Prefetch:
+    # Only held orders' reasons matter; an order released by staff keeps its failed rows.
+    return Prefetch(
+        "checks",
+        queryset=OrderCheck.objects.filter(result=OrderCheck.Result.FAILED, order__status=Order.Status.ON_HOLD),
+        to_attr="failed_checks",
+    )
+
+
+def _backorder_dates() -> Prefetch:
+    return Prefetch(
+        "events",
+        queryset=OrderEvent.objects.filter(kind=OrderEvent.Kind.ORDER_BACKORDER_EXPECTED).order_by("created_at", "pk"),
+        to_attr="backorder_dates",
+    )
+
+
+def _expected_date(events) -> date | None:
+    """The date the customer was last told a back-ordered order's missing items should be in."""
+    for event in reversed(events):
+        if event.kind == OrderEvent.Kind.ORDER_BACKORDER_EXPECTED and event.data.get("expected_date"):
+            try:
+                return date.fromisoformat(event.data["expected_date"])
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _customer_status(order: Order, *, events, shipments=()) -> CustomerStatus:
+    return order_status_wording(
+        status=order.status,
+        hold_reasons=[check.name for check in order.failed_checks],
+        expected_date=_expected_date(events) if order.status == Order.Status.BACKORDERED else None,
+        has_tracking=any(shipment.tracking_number for shipment in shipments),
+        is_pickup=order.shipping_address_id is None,
+        payment_method=order.payment_method,
+    )
 
 
 def _order_page_queryset() -> QuerySet[Order]:
@@ -298,6 +475,7 @@ def _order_page_queryset() -> QuerySet[Order]:
                 queryset=OrderEvent.objects.filter(customer_visible=True).order_by("created_at", "pk"),
                 to_attr="customer_events",
             ),
+            _failed_checks(),
         )
     )
 
@@ -315,3 +493,86 @@ def order_page_for_guest(*, number: str, email: str) -> Order | None:
     if not number or not email:
         return None
     return _order_page_queryset().filter(number=number, email__iexact=email, customer__user__isnull=True).first()
+
+
+TRACKABLE_SCHEMES = ("https://", "http://")
+
+
+@dataclass(frozen=True)
+class OrderLineView:
+    line: object  # the OrderLine
+    unit_price: Decimal  # on the shop's footing (with or without VAT), before discount
+    amount: Decimal  # quantity x unit price, before discount, on the same footing
+
+
+@dataclass(frozen=True)
+class ShipmentView:
+    shipment: Shipment
+    status: str  # the parcel's state in the customer's words
+    tracking_url: str  # only an http(s) address, else ""
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    invoice: Invoice
+    status: str
+
+
+@dataclass
+class OrderPageView:
+    """What the order page shows beyond the order's own fields, built from order_page_for_*'s
+    prefetched rows (no queries)."""
+
+    order: Order
+    status: CustomerStatus
+    lines: list[OrderLineView]
+    totals: TotalsView
+    shipments: list[ShipmentView]
+    invoices: list[InvoiceView]
+    amount_due: Decimal
+    timeline: list = field(default_factory=list)  # (event, what the customer reads)
+
+
+def order_page_view(*, order: Order) -> OrderPageView:
+    lines = [
+        OrderLineView(
+            line=line,
+            unit_price=_display_unit_price(line.unit_price, line.tax_rate),
+            amount=_display_line_amount(line.unit_price, line.tax_rate, line.quantity),
+        )
+        for line in order.lines.all()
+    ]
+    shipments = [
+        ShipmentView(
+            shipment=shipment,
+            status=shipment_status_wording(shipment.status),
+            tracking_url=shipment.tracking_url if shipment.tracking_url.startswith(TRACKABLE_SCHEMES) else "",
+        )
+        for shipment in order.shipments.all()
+    ]
+    shipping_tax = money(order.shipping_total * order.shipping_tax_rate)
+    return OrderPageView(
+        order=order,
+        status=_customer_status(
+            order,
+            events=order.customer_events,
+            shipments=[s.shipment for s in shipments if s.shipment.status != Shipment.Status.CANCELLED],
+        ),
+        lines=lines,
+        totals=totals_view(
+            line_amounts=[line.amount for line in lines],
+            subtotal=order.subtotal,
+            discount_total=order.discount_total,
+            shipping_net=order.shipping_total,
+            shipping_tax=shipping_tax,
+            tax_total=order.tax_total,
+            total=order.total,
+            currency=order.currency,
+            discount_label=f"Discount {order.discount_code}".strip() if order.discount_total else "",
+            shipping_label=order.delivery_method_name,
+        ),
+        shipments=shipments,
+        invoices=[InvoiceView(invoice, invoice_status_wording(invoice.status)) for invoice in order.issued_invoices],
+        amount_due=order_amount_due(order=order, invoices=order.issued_invoices),
+        timeline=[(event, event_customer_message(event)) for event in order.customer_events],
+    )

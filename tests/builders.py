@@ -58,6 +58,7 @@ from orders.services.fulfillment import (
 )
 from orders.services.placement import AddressData, LineRequest
 from orders.tests.factories import CustomerFactory, DeliveryMethodFactory
+from orders_site.core.formatting import count_display
 from orders_site.core.staff_groups import staff_groups_apply
 
 CARD_APPROVED = "4242 4242 4242 4242"
@@ -332,8 +333,8 @@ def _ship_first(order: Order, actor) -> None:
     packed = _parcels(order, Shipment.Status.PACKED)
     if len(packed) < 2:
         raise ValueError(
-            f"Order {order.number} has {len(packed)} parcel(s) to dispatch: dispatching the last one ships "
-            "the order. Only an order split over warehouses is partially shipped."
+            f"Order {order.number} has {count_display(len(packed), 'parcel')} to dispatch: dispatching the last one "
+            "ships the order. Only an order split over warehouses is partially shipped."
         )
     shipment_hand_to_carrier(shipment=packed[0], actor=actor)
 

@@ -8,10 +8,12 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 
 from lifecycle.receiving import purchase_order_receive
-from orders_site.core.admin import ReadOnlyAdminMixin
+from orders_site.core.admin import ReadOnlyAdminMixin, status_badge
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.formatting import count_display
 
 from ..forms import (
     PurchaseOrderReceiveForm,
@@ -84,7 +86,16 @@ PO_ACTIONS = {
 
 @admin.register(PurchaseOrder)
 class PurchaseOrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "supplier", "warehouse", "status", "expected_on", "line_count", "units", "created_at"]
+    list_display = [
+        "number",
+        "supplier",
+        "warehouse",
+        "status_badge",
+        "expected",
+        "line_count",
+        "units",
+        "created_at",
+    ]
     list_select_related = ["supplier", "warehouse"]
     list_filter = ["status", "warehouse", "supplier"]
     search_fields = ["number", "supplier__name"]
@@ -123,11 +134,20 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # cancel instead: the timeline stays
 
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, purchase_order):
+        return status_badge(purchase_order.status, purchase_order.get_status_display())
+
     @admin.display(description="lines", ordering="line_total")
     def line_count(self, purchase_order):
         return purchase_order.line_total
 
-    @admin.display(description="units received / ordered")
+    @admin.display(description="expected", ordering="expected_on")
+    def expected(self, purchase_order):
+        return purchase_order.expected_on
+
+    # Short headers: a list's headers do not wrap, and this list must fit 1280 px.
+    @admin.display(description="received")
     def units(self, purchase_order):
         return f"{purchase_order.units_received} / {purchase_order.units_ordered}"
 
@@ -166,6 +186,25 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             can_receive = False
         extra_context = {**(extra_context or {}), "transition_buttons": buttons, "can_receive": can_receive}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and change:
+            lines = list(obj.lines.all())
+            ordered = sum(line.quantity_ordered for line in lines)
+            received = sum(line.quantity_received for line in lines)
+            expected = date_format(obj.expected_on, "DATE_FORMAT") if obj.expected_on else ""
+            context["record_header"] = {
+                "title": f"Purchase order {obj.number}",
+                "badges": [status_badge(obj.status, obj.get_status_display())],
+                "facts": [
+                    f"from {obj.supplier.name}",
+                    f"to {obj.warehouse.name} ({obj.warehouse.code})",
+                    f"expected {expected}" if expected else "no date expected",
+                    f"{received} of {count_display(ordered, 'unit')} received",
+                ],
+            }
+            context["record_timeline"] = None  # its events are the table below
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def _purchase_order_or_404(self, request, object_id):
         # get_object() answers None for an id that cannot be one ("abc"); a pk filter would raise.

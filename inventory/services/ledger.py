@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.formatting import count_display
 
 from ..locks import stock_level_lock, stock_levels_lock
 from ..models import BinLocation, Product, StockLevel, StockMovement, Warehouse
@@ -162,7 +163,7 @@ class ReceiptResult:
 
     def summary(self) -> str:
         units = sum(m.on_hand_delta for m in self.movements)
-        text = f"{units} unit(s) added"
+        text = f"{count_display(units, 'unit')} added"
         if self.backorders_completed:
             text += f"; back-orders now complete and verified: {', '.join(self.backorders_completed)}"
         if self.backorders_partly_filled:
@@ -371,8 +372,8 @@ def stock_write_off(
     level = stock_level_lock(stock_level_id=stock_level.pk)
     if quantity > level.available:
         raise InsufficientStock(
-            f"Only {level.available} unit(s) of {level.product.sku} in {level.warehouse.code} are not promised to "
-            f"orders; {quantity} cannot be written off."
+            f"Only {count_display(level.available, 'unit')} of {level.product.sku} in {level.warehouse.code} "
+            f"{'is' if level.available == 1 else 'are'} not promised to orders; {quantity} cannot be written off."
         )
     return movement_record(
         stock_level=level,

@@ -225,7 +225,7 @@ def test_receive_stock_action_shows_a_form_then_receives(admin_client, stock):
         admin_client, "receive_stock", [level], apply="1", **{f"level_{level.pk}": 7, "reference": "DN-9"}
     )
 
-    assert messages_of(response) == ["Received: 7 unit(s) added."]
+    assert messages_of(response) == ["Received: 7 units added."]
     level.refresh_from_db()
     assert level.on_hand == 12
     assert level.movements.order_by("-pk").first().reference == "DN-9"
@@ -245,9 +245,7 @@ def test_receive_stock_action_completes_waiting_back_orders(admin_client, stock)
 
     response = action(admin_client, "receive_stock", [level], apply="1", **{f"level_{level.pk}": 1})
 
-    assert messages_of(response) == [
-        f"Received: 1 unit(s) added; back-orders now complete and verified: {order.number}."
-    ]
+    assert messages_of(response) == [f"Received: 1 unit added; back-orders now complete and verified: {order.number}."]
 
 
 def test_adjust_stock_action_needs_a_reason_and_reports_refusals(admin_client, stock):
@@ -308,7 +306,7 @@ def test_warehouse_staff_can_receive_but_customer_service_cannot(client, stock, 
     _, _, level = stock
     client.force_login(staff_users["Warehouse"])
     response = action(client, "receive_stock", [level], apply="1", **{f"level_{level.pk}": 1})
-    assert messages_of(response) == ["Received: 1 unit(s) added."]
+    assert messages_of(response) == ["Received: 1 unit added."]
     client.force_login(staff_users["Customer service"])
     assert client.get(url("stocklevel_receive")).status_code == 403
 
@@ -328,7 +326,7 @@ def test_receive_page_creates_a_level_in_a_new_warehouse(admin_client, stock):
         follow=True,
     )
 
-    assert messages_of(response) == ["Received: 3 unit(s) added."]
+    assert messages_of(response) == ["Received: 3 units added."]
     assert StockLevel.objects.get(product=lamp, warehouse=rtm).bin_location == bin_location
 
 
@@ -439,7 +437,7 @@ def test_receive_a_purchase_order_in_the_admin(admin_client, stock):
         {f"line_{line.pk}": 2, "bin_location": level.bin_location_id, "expected_status": "sent"},
         follow=True,
     )
-    assert messages_of(response) == [f"{purchase_order.number}: 2 unit(s) added."]
+    assert messages_of(response) == [f"{purchase_order.number}: 2 units added."]
     purchase_order.refresh_from_db()
     assert purchase_order.status == "partially_received"
 

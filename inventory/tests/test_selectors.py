@@ -101,7 +101,7 @@ def test_stock_audit_finds_a_level_edited_behind_the_ledger(capsys):
         call_command("stock_audit")
 
     assert raised.value.returncode == 1
-    assert "1 stock level(s) differ" in str(raised.value) and "LAMP-1 @ AMS" in str(raised.value)
+    assert "1 stock level differs" in str(raised.value) and "LAMP-1 @ AMS" in str(raised.value)
     assert "LAMP-1 @ AMS" in capsys.readouterr().err
     (difference,) = stock_audit_differences()
     assert (difference.sku, difference.on_hand, difference.ledger_on_hand) == ("LAMP-1", 7, 5)

@@ -77,7 +77,7 @@ def test_delivery_issues_the_invoice_from_the_order_lines(catalogue, customer, w
     ]
     assert (invoice.billing_name, invoice.billing_address) == (
         "Anna de Vries",
-        "Prinsengracht 263\n1016 GV Amsterdam\nNL",
+        "Prinsengracht 263\n1016 GV Amsterdam\nNetherlands",
     )
     assert invoice.balance_due == invoice.total
     issue = order.events.get(kind="invoice.issue")

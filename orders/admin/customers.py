@@ -1,13 +1,15 @@
-"""Customers and their addresses, and the settings managers keep: delivery methods, vouchers, risk rules."""
+"""Customers and their addresses, and the settings managers keep: delivery methods, risk rules.
+
+Vouchers have their own module (vouchers.py)."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, Voucher
+from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules
 from orders.services.addresses import ADDRESS_FIELDS, order_address_fix, order_address_twin
 from orders_site.core.admin import LargeTableAdminMixin, SavedThroughServiceMixin, prefix
 from orders_site.core.exceptions import ApplicationError
@@ -175,27 +177,6 @@ class DeliveryMethodAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "is_pickup")
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
-
-
-@admin.register(Voucher)
-class VoucherAdmin(admin.ModelAdmin):
-    list_display = ("code", "percent_off", "valid_from", "valid_until", "is_active", "times_used")
-    list_filter = ("is_active",)
-    search_fields = ("code",)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(used=Count("orders"))
-
-    @admin.display(description="orders", ordering="used")
-    def times_used(self, voucher):
-        return voucher.used
-
-    def get_readonly_fields(self, request, obj=None):
-        # Orders keep a reference to their voucher and verification and invoicing read its
-        # percentage again: once used, the discount itself must not change (make a new voucher).
-        if obj is not None and obj.orders.exists():
-            return ("code", "percent_off")
-        return ()
 
 
 @admin.register(RiskRules)

@@ -193,6 +193,8 @@ def pricing_json(pricing, currency: str) -> dict:
             "total": money_display(priced.total, currency),
         },
         "voucher": pricing.voucher.code if pricing.voucher else "",
+        "voucher_terms": pricing.voucher.terms_display if pricing.voucher else "",
+        "shipping_discount": money_display(priced.shipping_discount, currency),
         "problems": [{"field": field, "message": message} for field, message in pricing.problems],
     }
 
@@ -328,6 +330,7 @@ class QuoteAdmin(LargeTableAdminMixin, admin.ModelAdmin):
             lines=lines,
             delivery_method=form.initial.get("delivery_method"),
             discount_code=form.initial.get("discount_code", ""),
+            customer=customer,
         )
         return self._render(
             request, form=form, billing=billing, shipping=shipping, pricing=pricing, customer=customer, quote=quote
@@ -385,6 +388,7 @@ class QuoteAdmin(LargeTableAdminMixin, admin.ModelAdmin):
             lines=lines,
             delivery_method=data.get("delivery_method"),
             discount_code=data.get("discount_code") or "",
+            customer=customer,
         )
         for error in line_errors:
             form.add_error(None, error)
@@ -657,5 +661,11 @@ class QuoteAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         quote_id = _int(request.POST.get("quote_id", ""))
         if quote_id:
             held = quote_held_prices(quote_id=quote_id)
-        pricing = desk_price(lines=lines, delivery_method=delivery_method, discount_code=code, held_prices=held)
+        customer = None
+        customer_id = _int(request.POST.get("customer_id", ""))
+        if customer_id:
+            customer = Customer.objects.filter(pk=customer_id).first()  # for the code's per-customer limit
+        pricing = desk_price(
+            lines=lines, delivery_method=delivery_method, discount_code=code, held_prices=held, customer=customer
+        )
         return JsonResponse(pricing_json(pricing, settings.CURRENCY))

@@ -1,48 +1,18 @@
-"""Reads behind the on-hold queue: why each held order is held, from its latest check results."""
+"""The order and shipment queues: the on-hold filter of the order list, and the work queues these
+lists give the console's home (orders_site.core.work_queues). The reads are orders.selectors'."""
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from orders.models import Order, OrderCheck
-
-
-def order_checks_current() -> QuerySet[OrderCheck]:
-    """Each order's current check results: every (re-)verification replaces the order's check rows
-    (earlier runs stay in their events' data), so all rows are current."""
-    return OrderCheck.objects.all()
-
-
-def hold_reason_names() -> list[str]:
-    """The check names that currently hold at least one order (stock, customer, pricing, risk...)."""
-    return list(
-        order_checks_current()
-        .filter(result=OrderCheck.Result.FAILED, order__status=Order.Status.ON_HOLD)
-        .values_list("name", flat=True)
-        .distinct()
-        .order_by("name")
-    )
-
-
-def orders_held_for(queryset: QuerySet[Order], *, reason: str) -> QuerySet[Order]:
-    failed_now = order_checks_current().filter(order=OuterRef("pk"), name=reason, result=OrderCheck.Result.FAILED)
-    return queryset.filter(status=Order.Status.ON_HOLD).filter(Exists(failed_now))
-
-
-def hold_checks_prefetch() -> Prefetch:
-    """Check rows of held orders only, in the order they ran, as `order.hold_checks`."""
-    return Prefetch(
-        "checks",
-        queryset=OrderCheck.objects.filter(order__status=Order.Status.ON_HOLD).order_by("pk"),
-        to_attr="hold_checks",
-    )
-
-
-def hold_reasons_of(order: Order) -> list[OrderCheck]:
-    """The failed latest checks of a held order (needs `hold_checks_prefetch()`)."""
-    latest: dict[str, OrderCheck] = {}
-    for check in getattr(order, "hold_checks", []):
-        latest[check.name] = check
-    return [check for check in latest.values() if check.result == OrderCheck.Result.FAILED]
+from orders.models import Order, Shipment
+from orders.selectors import (
+    hold_reason_label,
+    hold_reason_names,
+    order_count,
+    orders_held_for,
+    orders_on_hold_counts,
+    shipment_count,
+)
+from orders_site.core.work_queues import CUSTOMER_SERVICE, WAREHOUSE, Counted, Part, WorkQueue, work_queue_register
 
 
 class HoldReasonFilter(admin.SimpleListFilter):
@@ -50,9 +20,106 @@ class HoldReasonFilter(admin.SimpleListFilter):
     parameter_name = "hold_reason"
 
     def lookups(self, request, model_admin):
-        return [(name, name.replace("_", " ").capitalize()) for name in hold_reason_names()]
+        return [(name, hold_reason_label(name)) for name in hold_reason_names()]
 
     def queryset(self, request, queryset):
         if self.value():
             return orders_held_for(queryset, reason=self.value())
         return queryset
+
+
+# -- the work queues -------------------------------------------------------------------------------
+
+ORDERS = "admin:orders_order_changelist"
+SHIPMENTS = "admin:orders_shipment_changelist"
+VERIFY = "orders.verify_order"
+FULFIL = "orders.fulfil_order"
+
+
+def _on_hold() -> Counted:
+    held = orders_on_hold_counts()
+    return Counted(
+        total=held.total,
+        parts=tuple(
+            Part(hold_reason_label(name), count, {"hold_reason": name})
+            for name, count in held.by_reason.items()
+            if count
+        ),
+    )
+
+
+def _order_queue(key, heading, title, permission, status, help_text, position):
+    return WorkQueue(
+        key=f"orders.{key}",
+        heading=heading,
+        title=title,
+        permission=permission,
+        count=lambda: order_count(status=status),
+        changelist=ORDERS,
+        query={"status__exact": status},
+        help_text=help_text,
+        position=position,
+    )
+
+
+def _shipment_queue(key, title, status, help_text, position):
+    return WorkQueue(
+        key=f"shipments.{key}",
+        heading=WAREHOUSE,
+        title=title,
+        permission=FULFIL,
+        count=lambda: shipment_count(status=status),
+        changelist=SHIPMENTS,
+        query={"status__exact": status},
+        help_text=help_text,
+        position=position,
+    )
+
+
+for queue in (
+    _order_queue(
+        "to_verify",
+        CUSTOMER_SERVICE,
+        "To verify",
+        VERIFY,
+        Order.Status.PLACED,
+        "Placed, checks not run yet",
+        10,
+    ),
+    WorkQueue(
+        key="orders.on_hold",
+        heading=CUSTOMER_SERVICE,
+        title="On hold",
+        permission=VERIFY,
+        count=_on_hold,
+        changelist=ORDERS,
+        query={"status__exact": Order.Status.ON_HOLD},
+        help_text="Release or re-check",
+        position=20,
+    ),
+    _order_queue(
+        "backordered",
+        CUSTOMER_SERVICE,
+        "Back-ordered",
+        VERIFY,
+        Order.Status.BACKORDERED,
+        "Waiting for stock",
+        30,
+    ),
+    _order_queue(
+        "to_fulfil",
+        WAREHOUSE,
+        "To start",
+        FULFIL,
+        Order.Status.VERIFIED,
+        "Verified orders: start fulfilment",
+        10,
+    ),
+    _shipment_queue("to_pick", "To pick", Shipment.Status.PENDING, "Parcels not started", 20),
+    _shipment_queue("to_pack", "To pack", Shipment.Status.PICKING, "Being picked", 30),
+    _shipment_queue("to_ship", "To ship", Shipment.Status.PACKED, "Packed: dispatch", 40),
+    _shipment_queue(
+        "delivery_failed", "Deliveries failed", Shipment.Status.DELIVERY_FAILED, "Send again or return", 50
+    ),
+):
+    work_queue_register(queue)

@@ -1,6 +1,7 @@
 """The shipment page: the warehouse's picking, packing and dispatch buttons."""
 
 from django.contrib import admin
+from django.db.models import Prefetch
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -9,6 +10,7 @@ from orders.models import Shipment, ShipmentLine
 from orders.services import fulfillment
 from orders_site.core.admin import (
     LargeTableAdminMixin,
+    ListPrefetchMixin,
     ReadOnlyAdminMixin,
     ReadOnlyInline,
     prefix,
@@ -123,10 +125,19 @@ SHIPMENT_ACTIONS = (
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     staff_actions = SHIPMENT_ACTIONS
     change_form_template = "admin/staff_actions/record_change_form.html"
-    list_display = ("number", "order", "warehouse", "status", "carrier", "tracking_number", "dispatched_at")
+    list_display = (
+        "number",
+        "order",
+        "warehouse",
+        "status_badge",
+        "units",
+        "carrier",
+        "tracking_number",
+        "dispatched_at",
+    )
     list_filter = ("status", "warehouse", recent_values_filter("carrier", "carrier"))
     list_select_related = ("order", "warehouse")
     search_fields = (prefix("number"), prefix("order__number"), prefix("tracking_number"))
@@ -159,6 +170,22 @@ class ShipmentAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin,
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order__shipping_address", "order__customer", "warehouse")
+
+    # -- list columns ---
+
+    def list_prefetches(self, request):
+        # The units column: the page's parcel lines, one query.
+        return [Prefetch("lines", queryset=ShipmentLine.objects.only("pk", "shipment_id", "quantity"))]
+
+    @admin.display(description="status")
+    def status_badge(self, shipment):
+        return status_badge(shipment.status, shipment.get_status_display())
+
+    @admin.display(description="units")
+    def units(self, shipment):
+        return sum(line.quantity for line in shipment.lines.all())
+
+    # -- fields ---
 
     @admin.display(description="delivery method")
     def delivery_method(self, shipment):

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,15 +11,23 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inventory.models import Product
+from orders_site.core.countries import country_name
 from orders_site.core.exceptions import ApplicationError
 
-from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine, Quote, Voucher
+from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine, Quote
 from ..payment_reference import rf_reference
 from ..pricing import PricedOrder, PriceInput, price_order
-from ..selectors import quote_held_prices, voucher_find_valid
+from ..selectors import (
+    VOUCHER_NOT_VALID,
+    VoucherOffer,
+    quote_held_prices,
+    voucher_offer_find,
+    voucher_pricing_problem,
+)
 from .notifications import notification_queue
 from .transitions import transition_run
 from .verification import order_verify_placed
+from .vouchers import VoucherRefused, voucher_redeem
 
 MAX_LINE_QUANTITY = 999
 ORDER_NUMBER_OFFSET = 100000
@@ -53,6 +61,10 @@ class AddressData:
     line2: str = ""
     region: str = ""
     phone: str = ""
+
+    @property
+    def country_name(self) -> str:
+        return country_name(self.country)
 
     @classmethod
     def from_address(cls, address: Address) -> "AddressData":
@@ -105,7 +117,7 @@ def delivery_choice_problems(
 @dataclass(frozen=True)
 class _ValidRequest:
     products: dict[int, Product]
-    voucher: Voucher | None
+    offer: VoucherOffer | None  # the voucher of the discount code, with the customer's uses of it
     # Unit prices held by the quote the order is accepted from (product id -> price), read from the
     # quote's rows; empty for every other order, whose prices are today's catalogue prices.
     held_prices: dict[int, Decimal] | None = None
@@ -115,7 +127,15 @@ class _ValidRequest:
 
 
 def _validate(
-    *, lines, delivery_method, shipping_address, payment_method, requested_delivery_date, discount_code, products
+    *,
+    lines,
+    customer,
+    delivery_method,
+    shipping_address,
+    payment_method,
+    requested_delivery_date,
+    discount_code,
+    products,
 ) -> _ValidRequest:
     """Step 1: refuse what cannot become an order, before anything is written. `products`: the
     catalogue rows (with their tax class) when this request has read them already, else None."""
@@ -145,36 +165,50 @@ def _validate(
     if problems:
         field, message = problems[0]
         raise InvalidOrder(message, extra={"field": field})
-    voucher = None
+    offer = None
     if discount_code.strip():
-        voucher = voucher_find_valid(code=discount_code)
-        if voucher is None:
-            raise InvalidOrder("This discount code is not valid (any more).", extra={"field": "discount_code"})
-    return _ValidRequest(products=products, voucher=voucher)
+        offer = voucher_offer_find(code=discount_code, customer=customer)
+        problem = VOUCHER_NOT_VALID if offer is None else offer.problem()
+        if problem:
+            raise InvalidOrder(problem, extra={"field": "discount_code"})
+    return _ValidRequest(products=products, offer=offer)
 
 
-def _price(*, request: _ValidRequest, lines: list[LineRequest], delivery_method: DeliveryMethod) -> PricedOrder:
-    """Step 2: every amount from today's catalogue prices (or the accepted quote's held prices) and
-    tax rates, never from the request."""
-    return price_order(
-        lines=[
-            PriceInput(
-                unit_price=request.unit_price(line.product_id),
-                tax_rate=request.products[line.product_id].tax_class.rate,
-                quantity=line.quantity,
-            )
-            for line in lines
-        ],
-        percent_off=request.voucher.percent_off if request.voucher else 0,
-        shipping_fee=delivery_method.fee,
-        shipping_tax_rate=delivery_method.tax_rate,
+def _price(
+    *, request: _ValidRequest, lines: list[LineRequest], delivery_method: DeliveryMethod
+) -> tuple[PricedOrder, dict]:
+    """Step 2: every amount from today's catalogue prices (or the accepted quote's held prices), tax
+    rates and the voucher's terms, never from the request. Returns the prices and the discount terms
+    the order keeps. Refuses a voucher that would give this order nothing (below its minimum, nothing
+    in its scope), before any write."""
+    inputs = [
+        PriceInput(
+            unit_price=request.unit_price(product.pk),
+            tax_rate=product.tax_class.rate,
+            quantity=line.quantity,
+            product_id=product.pk,
+            category_id=product.category_id,
+        )
+        for line in lines
+        for product in [request.products[line.product_id]]
+    ]
+    discount = request.offer.discount if request.offer else None
+    priced = price_order(
+        lines=inputs, discount=discount, shipping_fee=delivery_method.fee, shipping_tax_rate=delivery_method.tax_rate
     )
+    if discount is None:
+        return priced, {}
+    problem = voucher_pricing_problem(discount=discount, priced=priced, currency=settings.CURRENCY)
+    if problem:
+        raise InvalidOrder(problem, extra={"field": "discount_code"})
+    return priced, discount.for_lines(inputs).as_data()
 
 
 def _create(
     *,
     request: _ValidRequest,
     priced: PricedOrder,
+    discount_terms: dict,
     lines: list[LineRequest],
     customer: Customer,
     channel: str,
@@ -190,7 +224,7 @@ def _create(
 ) -> tuple[Order, bool]:
     """Step 3: the order row with its addresses, frozen lines, totals and number. Returns the order
     and whether it is new (False: another request with the same key made it first)."""
-    voucher = request.voucher
+    voucher = request.offer.voucher if request.offer else None
     if delivery_method.is_pickup:
         shipping_address = None
     try:
@@ -218,6 +252,8 @@ def _create(
                 shipping_tax_rate=delivery_method.tax_rate,
                 subtotal=priced.subtotal,
                 discount_total=priced.discount_total,
+                discount_terms=discount_terms,
+                shipping_discount=priced.shipping_discount,
                 shipping_total=priced.shipping_net,
                 tax_total=priced.tax_total,
                 total=priced.total,
@@ -272,8 +308,9 @@ def _lines_cached(order: Order, lines: list[OrderLine]):
 
 
 def _place(*, order: Order, channel: str, placed_by) -> Order:
-    """Step 4: draft -> placed with its number (one UPDATE), its event, and the "order received"
-    e-mail queued. The order row is this transaction's own INSERT, so it is locked already."""
+    """Step 4: draft -> placed with its number, its event, and the "order received" e-mail queued.
+    The order row is this transaction's own INSERT, so it is locked already; the change and its
+    event are written with verification's (step 5) in one UPDATE and one INSERT."""
     number = order_number_for(order.pk)
     fields = {"number": number, "placed_at": timezone.now()}
     if order.payment_method == Order.PaymentMethod.BANK_TRANSFER:
@@ -288,6 +325,7 @@ def _place(*, order: Order, channel: str, placed_by) -> Order:
         data={"channel": channel, "total": str(order.total)},
         fields=fields,
         locked=order,
+        save=False,  # written with verification's transition: one UPDATE, one INSERT of both events
     )
     notification_queue(order=order, kind=EmailNotification.Kind.ORDER_RECEIVED)
     return order
@@ -315,7 +353,8 @@ def order_place(
     """Create the order from current catalogue prices, place it, and verify it.
 
     In steps: validate the request, price it, create the order with its frozen lines, place it,
-    then (after `before_verify`) run the automatic checks, which allocate its stock.
+    then (after `before_verify`) run the automatic checks, which allocate its stock, and last
+    count the use of its voucher (a discount code).
 
     Nothing posted is trusted: names, prices and tax rates come from the catalogue and are
     frozen on the lines. A repeated `idempotency_key` returns the order already made (double
@@ -333,9 +372,12 @@ def order_place(
     Writes in the caller's transaction when there is one (lifecycle.checkout's), without a
     savepoint of its own: a failure after the first write marks that transaction for rollback.
     Locks: the order row it inserts, then the stock levels of the ordered products
-    (verification), in primary-key order.
+    (verification), in primary-key order, then the voucher's row (its use counter, held to commit).
     Queues: the "order received" e-mail, on commit.
-    Raises: InvalidOrder (with extra["field"]), and what `before_verify` raises; with
+    Raises: InvalidOrder (with extra["field"]; "discount_code" for a code that is not valid, used up,
+    used by this customer as often as allowed, or that gives this order nothing — the last use
+    lost to another order at the very end marks the transaction for rollback, order and all), and
+    what `before_verify` raises; with
     `refuse_when_sold_out`, SoldOut instead of holding an order short of stock that cannot be
     back-ordered (the storefront: the customer is told now; staff keep a held order to resolve).
     """
@@ -345,6 +387,7 @@ def order_place(
             return existing
     request = _validate(
         lines=lines,
+        customer=customer,
         delivery_method=delivery_method,
         shipping_address=shipping_address,
         payment_method=payment_method,
@@ -355,10 +398,8 @@ def order_place(
     if payment_method == Order.PaymentMethod.ON_INVOICE and customer.payment_terms != Customer.PaymentTerms.NET:
         raise InvalidOrder("Pay on invoice is for customers with payment terms.", extra={"field": "payment_method"})
     if quote is not None:
-        request = _ValidRequest(
-            products=request.products, voucher=request.voucher, held_prices=quote_held_prices(quote_id=quote.pk)
-        )
-    priced = _price(request=request, lines=lines, delivery_method=delivery_method)
+        request = replace(request, held_prices=quote_held_prices(quote_id=quote.pk))
+    priced, discount_terms = _price(request=request, lines=lines, delivery_method=delivery_method)
     # Refusals above come before any write, so a caller may catch them and go on. From here on it
     # is one transaction (the caller's when there is one) with no savepoint but the INSERT's: a
     # failure marks it for rollback, order and all.
@@ -366,6 +407,7 @@ def order_place(
         order, created = _create(
             request=request,
             priced=priced,
+            discount_terms=discount_terms,
             lines=lines,
             customer=customer,
             channel=channel,
@@ -384,4 +426,22 @@ def order_place(
         order = _place(order=order, channel=channel, placed_by=placed_by)
         if before_verify is not None:
             before_verify(order)
-        return order_verify_placed(order=order, refuse_when_sold_out=refuse_when_sold_out)
+        order = order_verify_placed(order=order, refuse_when_sold_out=refuse_when_sold_out)
+        if request.offer is not None:
+            _redeem(order=order, offer=request.offer, priced=priced, customer=customer)
+        return order
+
+
+def _redeem(*, order: Order, offer: VoucherOffer, priced: PricedOrder, customer: Customer) -> None:
+    """Step 6: count the voucher's use, last (its row lock serialises every order using it). A use
+    lost to another order refuses the whole order, on the discount code's field."""
+    try:
+        voucher_redeem(
+            voucher=offer.voucher,
+            order=order,
+            customer=customer,
+            amount=priced.savings,
+            customer_last_use=offer.customer_last_use,
+        )
+    except VoucherRefused as refused:
+        raise InvalidOrder(refused.message, extra={"field": "discount_code"}) from refused

@@ -225,7 +225,10 @@ def quote_save_draft(
     quote = _open_draft(quote_id=quote_id, idempotency_key=idempotency_key)
     request = quote_request_customer_resolve(request=request, existing=quote.customer if quote else None)
     pricing = desk_price(
-        lines=request.lines, delivery_method=request.delivery_method, discount_code=request.discount_code
+        lines=request.lines,
+        delivery_method=request.delivery_method,
+        discount_code=request.discount_code,
+        customer=request.customer,
     )
     if quote is None:
         quote = Quote(created_by=actor, idempotency_key=idempotency_key or None)
@@ -274,7 +277,10 @@ def quote_send(
     if not request.delivery_method.is_active:
         raise InvalidOrder("This delivery method is no longer offered.", extra={"field": "delivery_method"})
     pricing = desk_price(
-        lines=request.lines, delivery_method=request.delivery_method, discount_code=request.discount_code
+        lines=request.lines,
+        delivery_method=request.delivery_method,
+        discount_code=request.discount_code,
+        customer=request.customer,
     )
     _refuse(pricing.problems)
     quote = quote_save_draft(request=request, actor=actor, quote_id=quote_id, idempotency_key=idempotency_key)

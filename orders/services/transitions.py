@@ -8,6 +8,7 @@ from django.db import models, transaction
 from orders_site.core.transitions import transition_apply, transition_label, transitions_available
 
 from ..events import event_transition, transition_kind
+from ..models import OrderEvent
 
 
 def _order_of(instance):
@@ -27,6 +28,7 @@ def transition_run(
     check_permission: bool = True,
     fields: dict | None = None,
     locked: models.Model | None = None,
+    save: bool = True,
 ):
     """Lock the row, check, change state, save, and write exactly one event on the order's timeline.
 
@@ -42,7 +44,14 @@ def transition_run(
     holds its lock already (placement, which just inserted the order), so it is not read again.
     Inside the caller's transaction it takes no savepoint of its own: every refusal comes before
     the first write, so the caller may catch it and go on. Returns the saved, locked instance.
+
+    `save=False` (with `locked`, inside the caller's transaction) makes the change on the instance
+    only and keeps its event unsaved on it: the next transition_run on the same instance writes
+    both changes in one UPDATE and both events in one INSERT. Placement places and verifies an
+    order that way (19 statements instead of 21); nothing between reads the order's row.
     """
+    if not save and (locked is None or not transaction.get_connection().in_atomic_block):
+        raise RuntimeError("transition_run(save=False) needs the locked instance inside a transaction")
     if hasattr(getattr(model, transition, None), "_django_fsm"):  # a missing kind: LookupError before writing
         transition_kind(object_type=model._meta.model_name, transition=transition)
     with nullcontext() if transaction.get_connection().in_atomic_block else transaction.atomic():
@@ -58,11 +67,16 @@ def transition_run(
             check_permission=check_permission,
             fields=fields,
             locked=locked,
+            save=save,
         )
 
 
+# Events of transitions applied with save=False, written with the next transition's event.
+_UNSAVED_EVENTS = "_transition_unsaved_events"
+
+
 def _transition_run(
-    *, model, pk, transition, actor, system, note, data, expected_status, check_permission, fields, locked
+    *, model, pk, transition, actor, system, note, data, expected_status, check_permission, fields, locked, save
 ):
     instance, from_state = transition_apply(
         model=model,
@@ -73,8 +87,9 @@ def _transition_run(
         check_permission=check_permission,
         fields=fields,
         locked=locked,
+        save=save,
     )
-    event_transition(
+    event = event_transition(
         order=_order_of(instance),
         obj=instance,
         transition=transition,
@@ -84,7 +99,17 @@ def _transition_run(
         system=system,
         note=note,
         data=data,
+        save=False,
     )
+    unsaved = [*getattr(instance, _UNSAVED_EVENTS, []), event]
+    if save:
+        if len(unsaved) > 1:
+            OrderEvent.objects.bulk_create(unsaved)
+        else:
+            event.save()
+        setattr(instance, _UNSAVED_EVENTS, [])
+    else:
+        setattr(instance, _UNSAVED_EVENTS, unsaved)
     return instance
 
 

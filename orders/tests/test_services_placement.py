@@ -351,3 +351,18 @@ def test_the_checkout_customer_is_the_signed_in_users_or_the_guest_record_for_th
     # Then the user gets their own record and the guest the same record as before
     assert signed_in.user == user and signed_in.email == "ann@example.com"
     assert guest_again.pk == guest_first.pk and guest_again.full_name == "Gus Guest"
+
+
+def test_placing_and_verifying_land_together_as_stored_rows_in_timeline_order(catalogue, customer):
+    # Placement writes the placed and verified changes in one UPDATE and both events in one INSERT
+    order = order_build(customer=customer, lines=[(catalogue.book, 1)])
+
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.number, stored.payment_reference) == (
+        Order.Status.VERIFIED,
+        order.number,
+        rf_reference(order.number),
+    )
+    assert stored.placed_at is not None and not stored.number.startswith("new-")
+    timeline = list(stored.events.order_by("created_at", "pk").values_list("kind", "from_state", "to_state"))
+    assert timeline == [("order.place", "draft", "placed"), ("order.verify", "placed", "verified")]

@@ -4,6 +4,7 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
@@ -56,6 +57,24 @@ class SavedThroughServiceMixin:
             self.message_user(request, obj._save_refused, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
         return super().response_change(request, obj)
+
+
+class ListPrefetchChangeList(ChangeList):
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        return queryset.prefetch_related(*self.model_admin.list_prefetches(request))
+
+
+class ListPrefetchMixin:
+    """For a list whose columns read related rows (an order's invoices, a parcel's lines): what
+    `list_prefetches(request)` returns is prefetched for the page, one query each, however many rows
+    it shows, and for the list only (the change page reads what it needs itself)."""
+
+    def list_prefetches(self, request) -> list:
+        return []
+
+    def get_changelist(self, request, **kwargs):
+        return ListPrefetchChangeList
 
 
 # -- lists of tables that grow without bound (orders, the stock ledger, the event log...) -------------
@@ -343,13 +362,32 @@ if admin.site.is_registered(AccessAttempt):
 
 # -- status badges (static/css/staff_console.css, "Status badges") ---------------------------------
 
-# The tone of each state a record can be in, by its stored value; any other value is neutral.
+# The tone of each state a record can be in, by its stored value (and of the payment standing and
+# stock codes the lists show: due, overdue, low, out, in_stock); any other value is neutral.
 BADGE_TONES = {
-    "attention": {"on_hold", "backordered", "delivery_failed", "returned_to_sender", "partially_paid", "warning"},
-    "progress": {"placed", "verified", "in_fulfillment", "picking", "packed", "partially_shipped", "authorized"},
-    "moving": {"shipped", "in_transit", "issued", "invoiced", "pending"},
-    "done": {"delivered", "paid", "completed", "captured", "passed", "sent"},
-    "stopped": {"cancelled", "failed", "voided"},
+    "attention": {
+        "on_hold",
+        "backordered",
+        "delivery_failed",
+        "returned_to_sender",
+        "partially_paid",
+        "warning",
+        "overdue",
+        "low",
+    },
+    "progress": {
+        "placed",
+        "verified",
+        "in_fulfillment",
+        "picking",
+        "packed",
+        "partially_shipped",
+        "authorized",
+        "partially_received",
+    },
+    "moving": {"shipped", "in_transit", "issued", "invoiced", "pending", "due"},
+    "done": {"delivered", "paid", "completed", "captured", "passed", "sent", "received", "in_stock"},
+    "stopped": {"cancelled", "failed", "voided", "out"},
 }
 
 

@@ -1,5 +1,6 @@
-"""The staff console's admin site: Django's own, with the checks of changelist input that Django
-leaves to a 500 (unreadable row ids with an action, a date drill-down year too large).
+"""The staff console's admin site: Django's own, with the work queues on its home page
+(orders_site.core.work_queues) and the checks of changelist input that Django leaves to a 500
+(unreadable row ids with an action, a date drill-down year too large).
 
 It is the default site (`ConsoleAdminConfig` in INSTALLED_APPS), so every ModelAdmin gets the
 checks, ours and those of contrib.auth and django-axes alike.
@@ -14,6 +15,8 @@ from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
 from django.http import HttpResponseRedirect
+
+from .work_queues import work_queues_shown
 
 UNREADABLE_SELECTION = "The selected rows could not be read; nothing was changed. Select them again."
 
@@ -55,6 +58,12 @@ def _date_hierarchy_readable(model_admin: admin.ModelAdmin, request) -> bool:
 
 
 class ConsoleAdminSite(admin.AdminSite):
+    def index(self, request, extra_context=None):
+        """The home: the person's work queues with their counts (templates/admin/index.html), and
+        below them Django's list of models."""
+        context = {"work_queue_headings": work_queues_shown(request.user), **(extra_context or {})}
+        return super().index(request, extra_context=context)
+
     def admin_view(self, view, cacheable=False):
         model_admin = getattr(view, "__self__", None)
         if isinstance(model_admin, admin.ModelAdmin):

@@ -1,4 +1,5 @@
-"""One way to write an amount, a rate and a currency for people: `€ 1,592.30`, `21 %`.
+"""One way to write an amount, a rate, a currency and a count for people: `€ 1,592.30`, `21 %`,
+`1 unit` / `3 units`, `2–3 working days`.
 
 The storefront, the console, e-mails and PDFs all use these (templates through the `formatting`
 tags), so a figure reads the same wherever it is shown.
@@ -33,3 +34,16 @@ def rate_display(rate) -> str:
         return ""
     percent = (Decimal(rate) * 100).quantize(Decimal("0.01")).normalize()
     return f"{percent:f}{NBSP}%"
+
+
+def count_display(count: int, singular: str, plural: str = "") -> str:
+    """`1 unit`, `3 units`, `0 units`: a count with its noun in the right number, never `unit(s)`.
+    `plural` for nouns that do not just take an s (`count_display(2, "delivery", "deliveries")`)."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+def range_display(low: int, high: int, singular: str, plural: str = "") -> str:
+    """`1 working day`, `3 working days`, `2–3 working days` (an en dash between the bounds)."""
+    if low == high:
+        return count_display(high, singular, plural)
+    return f"{low}\u2013{high} {plural or singular + 's'}"

@@ -42,6 +42,7 @@ GROUP_PERMISSIONS = {
         "orders.view_shipmentline",
         "orders.view_deliverymethod",
         "orders.view_voucher",
+        "orders.view_voucherredemption",
         "orders.view_customer",
         "orders.add_customer",
         "orders.change_customer",

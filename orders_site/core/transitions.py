@@ -36,6 +36,7 @@ def transition_apply(
     check_permission: bool = True,
     fields: dict | None = None,
     locked: models.Model | None = None,
+    save: bool = True,
 ) -> tuple[models.Model, str]:
     """Lock the row, check, change state and save. Returns (the saved instance, the state it left).
 
@@ -45,7 +46,10 @@ def transition_apply(
     `fields` are set together with the new state. `locked` is the row when this transaction holds
     its lock already (it inserted the row, or locked it with the row's lock helper): it is used as
     it is instead of being read again. Must run inside the caller's transaction.
-    Raises TransitionRefused / PermissionRefused before writing anything.
+    With `save=False` the change is made on the instance only, and the columns it changed are kept
+    on it: the next transition_apply on that same instance writes both changes in one UPDATE
+    (placement: draft -> placed -> verified). Raises TransitionRefused / PermissionRefused before
+    writing anything.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("transition_apply must run inside a transaction")
@@ -70,8 +74,17 @@ def transition_apply(
     method()
     for name, value in (fields or {}).items():
         setattr(instance, name, value)
-    instance.save(update_fields=_changed(instance, before))
+    changed = set(_changed(instance, before)) | getattr(instance, UNSAVED_COLUMNS, set())
+    if save:
+        instance.save(update_fields=sorted(changed))
+        setattr(instance, UNSAVED_COLUMNS, set())
+    else:
+        setattr(instance, UNSAVED_COLUMNS, changed)
     return instance, from_state
+
+
+# The columns a transition applied with save=False changed on an instance, written by the next save.
+UNSAVED_COLUMNS = "_transition_unsaved_columns"
 
 
 def _values(instance: models.Model) -> dict:

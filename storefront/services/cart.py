@@ -13,7 +13,7 @@ from django.db import transaction
 from inventory.models import Product
 from lifecycle.checkout import order_checkout
 from orders.models import Customer, DeliveryMethod, Order
-from orders.selectors import order_find_by_idempotency_key, voucher_find_valid
+from orders.selectors import order_find_by_idempotency_key, voucher_code_problem
 from orders.services.placement import MAX_LINE_QUANTITY, AddressData, InvalidOrder, LineRequest
 from orders.services.verification import SoldOut
 from orders_site.core.exceptions import ApplicationError
@@ -123,8 +123,9 @@ def cart_discount_apply(*, session, code: str) -> str:
     if not code:
         session.pop(DISCOUNT_SESSION_KEY, None)
         return ""
-    if voucher_find_valid(code=code) is None:
-        raise ApplicationError("This discount code is not valid (any more).", extra={"field": "code"})
+    problem = voucher_code_problem(code=code)
+    if problem:
+        raise ApplicationError(problem, extra={"field": "code"})
     session[DISCOUNT_SESSION_KEY] = code
     return code
 

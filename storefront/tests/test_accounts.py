@@ -63,7 +63,7 @@ def test_a_guest_order_with_the_same_address_is_not_revealed_by_signing_up(clien
     client.post(SIGN_UP, sign_up_data())
 
     assert client.get(reverse("storefront:order_detail", args=[order.number])).status_code == 404
-    assert client.get(reverse("storefront:account")).context["orders"].count() == 0
+    assert client.get(reverse("storefront:account")).context["orders"] == []
 
 
 def test_sign_in_with_email_and_sign_out_with_post(client, anna):

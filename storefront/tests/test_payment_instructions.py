@@ -8,6 +8,7 @@ from django.urls import reverse
 from lifecycle.settlement import payment_record
 from orders.models import EmailNotification
 from orders.payment_reference import mod97_check, reference_grouped
+from orders_site.core.formatting import money_display
 from tests.builders import order_advance, order_build
 from tests.storefront_forms import GUEST_DETAILS, add_to_cart, checkout
 
@@ -38,7 +39,7 @@ def test_order_page_shows_account_amount_and_grouped_reference(anna_client, anna
     page = _order_page(anna_client, order)
 
     assert _shows_bank_details(page)
-    assert f"Please transfer €&nbsp;{order.total}" in page
+    assert f"Please transfer {money_display(order.total)}" in page
     assert reference_grouped(order.payment_reference) in page
     assert mod97_check(order.payment_reference)
 
@@ -50,7 +51,7 @@ def test_part_paid_order_page_asks_for_the_balance_only(anna_client, anna, shop,
     payment_record(invoice=invoice, amount=Decimal("100.00"), method="bank_transfer", actor=staff)
 
     page = _order_page(anna_client, order)
-    assert f"Please transfer €&nbsp;{invoice.total - Decimal('100.00')}" in page and _shows_bank_details(page)
+    assert f"Please transfer {money_display(invoice.total - Decimal('100.00'))}" in page and _shows_bank_details(page)
 
 
 def test_paid_order_page_asks_for_nothing(anna_client, anna, shop, staff):
@@ -82,9 +83,10 @@ def test_thank_you_message_and_order_e_mail_carry_the_instructions(
 
     assert "Please pay by bank transfer" in page and _shows_bank_details(page)
     (mail,) = mailoutbox
-    order_total = mail.body.split("Total: EUR ")[1].split()[0]
+    order_total = mail.body.split("Total: ")[1].split(" (including")[0]
+    assert order_total.startswith("€\u00a0"), "money is written as everywhere else: € 1,234.56"
     assert _shows_bank_details(mail.body)
-    assert f"Amount:            EUR {order_total}" in mail.body
+    assert f"Amount:            {order_total}" in mail.body
     reference = mail.body.split("Payment reference: ")[1].split("\n")[0]
     assert mod97_check(reference) and reference == reference_grouped(reference)
 

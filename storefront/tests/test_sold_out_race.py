@@ -227,11 +227,12 @@ def test_an_order_held_for_a_check_says_so_on_the_thank_you_page_and_in_the_emai
     page = shown.content.decode()
     (message,) = messages_of(shown)
     assert message.startswith(f"Thank you! We received your order {order.number}.")
-    assert "Your order is on hold: we check some orders by hand" in message
+    assert "On hold: we check some orders by hand before we prepare them" in page, "the status under the message"
+    assert "We will be in touch if we need anything from you" in page
     assert "confirm" not in page.lower()
     (mail,) = mailoutbox
     assert mail.subject == f"We received your order {order.number}"
-    assert "Your order is on hold: we check some orders by hand" in mail.body
+    assert "On hold: we check some orders by hand before we prepare them." in mail.body
     assert "confirm" not in mail.body.lower()
     assert "large order" not in page + mail.body, "the risk rule itself is not told to the customer"
 

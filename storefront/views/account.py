@@ -19,7 +19,12 @@ from orders_site.core.exceptions import ApplicationError
 
 from ..cart import DatabaseCartStore, SessionCartStore
 from ..forms import AddressForm, ProfileForm, SignInForm, SignUpForm
-from ..selectors import address_list_for_customer, customer_for_user, order_history_for_customer
+from ..selectors import (
+    address_list_for_customer,
+    customer_for_user,
+    order_history_decorate,
+    order_history_for_customer,
+)
 from ..services.cart import cart_merge
 from .helpers import paginate, safe_next
 
@@ -77,7 +82,11 @@ def account(request):
     return render(
         request,
         "storefront/account.html",
-        {"page": page, "orders": page.object_list, "customer": customer_for_user(user=request.user)},
+        {
+            "page": page,
+            "orders": order_history_decorate(page.object_list),
+            "customer": customer_for_user(user=request.user),
+        },
     )
 
 

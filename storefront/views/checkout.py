@@ -34,13 +34,6 @@ REVIEW_PAYMENT_HINTS = {
     **PAYMENT_HINTS,
     Order.PaymentMethod.CARD: "The amount is reserved on your card now and charged when we invoice the order.",
 }
-# Said to a customer whose order was placed but held for a person to look at (a risk rule, an
-# address to check). Not the reason itself: a risk rule told is a risk rule learnt. The order
-# e-mail (templates/emails/order_received.txt) says the same.
-ON_HOLD_NOTE = (
-    "Your order is on hold: we check some orders by hand before we prepare them, "
-    "and will be in touch if we need anything from you."
-)
 # Where a refusal from order_place belongs on the details form.
 PLACEMENT_FIELDS = {
     "shipping_address": "ship_line1",
@@ -199,7 +192,9 @@ def _show_placed(request, order: Order, *, first_time: bool):
         if order.payment_method == Order.PaymentMethod.BANK_TRANSFER:
             received += " Please pay by bank transfer: the account, amount and reference are under Payment below."
         if order.status == Order.Status.ON_HOLD:
-            messages.info(request, f"{received} {ON_HOLD_NOTE}")
+            # Not "success": the order page under the message says what the hold means for them
+            # (lifecycle.customer_status), never why in the staff's words.
+            messages.info(request, received)
         else:
             messages.success(request, received)
     else:

@@ -13,16 +13,13 @@ from feedback.selectors import feedback_link_for_request, feedback_open_for
 from feedback.services import feedback_request_create
 from invoicing.services import invoice_pdf_ensure
 from lifecycle.cancellation import order_cancel
-from orders.events import event_customer_message
 from orders_site.core.client_address import client_address
 from orders_site.core.exceptions import ApplicationError
 from orders_site.core.throttle import attempt_record, attempts_count
 
 from ..forms import CancelOrderForm, GuestLookupForm
-from ..selectors import order_amount_due, order_page_for_guest
+from ..selectors import order_page_for_guest, order_page_view
 from .helpers import guest_order_grant, lookup_url, order_for_request
-
-TRACKABLE_SCHEMES = ("https://", "http://")
 
 
 def _order_or_404(request, number):
@@ -57,20 +54,15 @@ def order_detail(request, number):
         # Same answer whether or not the order exists: sign in, or look it up with its e-mail.
         return redirect(lookup_url(number))
     feedback_state, feedback_url = _feedback_state(order)
-    timeline = [(event, event_customer_message(event)) for event in order.customer_events]
-    shipments = [
-        (shipment, shipment.tracking_url if shipment.tracking_url.startswith(TRACKABLE_SCHEMES) else "")
-        for shipment in order.shipments.all()
-    ]
+    view = order_page_view(order=order)
     return render(
         request,
         "storefront/order_detail.html",
         {
             "order": order,
-            "timeline": timeline,
-            "shipments": shipments,
-            "invoices": order.issued_invoices,
-            "amount_due": order_amount_due(order=order, invoices=order.issued_invoices),
+            "view": view,
+            "timeline": view.timeline,
+            "amount_due": view.amount_due,
             "can_cancel": _can_cancel(request, order),
             "is_guest_order": order.customer.user_id is None,
             "feedback_state": feedback_state,

@@ -291,7 +291,7 @@ def test_release_while_stock_is_short_is_refused_and_changes_nothing(catalogue, 
 
     response = press(staff_client("Customer service"), order, "release", note="please")
 
-    assert errors_in(response) == [f"Order {order.number} is still short of 1 unit(s); it cannot be released yet."]
+    assert errors_in(response) == [f"Order {order.number} is still short of 1 unit; it cannot be released yet."]
     order.refresh_from_db()
     assert order.status == Order.Status.ON_HOLD
     assert event_count(order) == events
@@ -415,7 +415,7 @@ def test_bulk_release_asks_for_a_note_then_releases_and_reports_refusals(catalog
     assert successes_in(response) == [f"Released 1 order(s): {by_address.number}."]
     assert errors_in(response) == [
         f"Refused for 1 order(s): {by_stock.number}: "
-        f"Order {by_stock.number} is still short of 1 unit(s); it cannot be released yet."
+        f"Order {by_stock.number} is still short of 1 unit; it cannot be released yet."
     ]
 
 

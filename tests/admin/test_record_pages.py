@@ -4,6 +4,7 @@ figures first, and their part of the order's timeline in sentences."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from orders.models import OrderEvent
 
@@ -74,3 +75,27 @@ def test_record_pages_cost_a_fixed_number_of_queries(catalogue, admin_client, wh
     queries(small)  # warm up
 
     assert queries(small) == queries(large)
+
+
+def test_the_stock_level_and_purchase_order_pages_open_with_a_header_of_key_figures(admin_client):
+    from decimal import Decimal
+
+    from inventory.models import PurchaseOrder, PurchaseOrderLine, Supplier
+    from tests.builders import product_build, stock_put, warehouse_build
+
+    warehouse = warehouse_build(code="AMS", name="Amsterdam")
+    lamp = product_build(sku="LAMP-DESK", name="Brass desk lamp", price=Decimal("39.95"))
+    level = stock_put(product=lamp, warehouse=warehouse, quantity=27)
+    supplier = Supplier.objects.create(name="Lampen BV")
+    purchase_order = PurchaseOrder.objects.create(number="PO-1", supplier=supplier, warehouse=warehouse)
+    PurchaseOrderLine.objects.create(purchase_order=purchase_order, product=lamp, quantity_ordered=12)
+
+    stock_page = admin_client.get(reverse("admin:inventory_stocklevel_change", args=[level.pk])).content.decode()
+    po_url = reverse("admin:inventory_purchaseorder_change", args=[purchase_order.pk])
+    po_page = admin_client.get(po_url).content.decode()
+
+    assert 'data-testid="record-header"' in stock_page
+    assert "LAMP-DESK at AMS" in stock_page and "27 on hand" in stock_page and "27 available" in stock_page
+    assert 'data-testid="record-header"' in po_page
+    assert "Purchase order PO-1" in po_page and "from Lampen BV" in po_page and "0 of 12 units received" in po_page
+    assert 'data-status="draft"' in po_page

@@ -42,6 +42,7 @@ def world(catalogue, staff_users):
     cart = Cart.objects.create(user=shopper)
     CartLine.objects.create(cart=cart, product=catalogue.lamp, quantity=2)
     Voucher.objects.create(code="spring10", percent_off=Decimal("10"))
+    place(catalogue, discount_code="SPRING10")  # a voucher's use (a redemption)
     RiskRules.current()
     quote_save_draft(
         request=QuoteRequest(customer=order.customer, lines=[LineRequest(product_id=catalogue.lamp.pk, quantity=1)]),

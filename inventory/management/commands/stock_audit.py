@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from inventory.selectors import stock_audit_differences
+from orders_site.core.formatting import count_display
 
 
 class Command(BaseCommand):
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         for difference in differences:
             self.stderr.write(difference.describe())
         raise CommandError(
-            f"Stock audit: {len(differences)} stock level(s) differ from the ledger: "
+            f"Stock audit: {count_display(len(differences), 'stock level')} "
+            f"{'differs' if len(differences) == 1 else 'differ'} from the ledger: "
             + ", ".join(f"{d.sku} @ {d.warehouse_code}" for d in differences),
             returncode=1,
         )

@@ -148,6 +148,23 @@ class Command(BaseCommand):
                 },
             )
         Voucher.objects.get_or_create(code="WELCOME10", defaults={"percent_off": Decimal("10")})
+        Voucher.objects.get_or_create(
+            code="TENOFF",
+            defaults={
+                "kind": Voucher.Kind.FIXED_AMOUNT,
+                "amount_off": Decimal("10.00"),
+                "minimum_order": Decimal("50.00"),
+                "per_customer_limit": 1,
+            },
+        )
+        Voucher.objects.get_or_create(
+            code="FREESHIP", defaults={"kind": Voucher.Kind.FREE_SHIPPING, "minimum_order": Decimal("75.00")}
+        )
+        lighting, created = Voucher.objects.get_or_create(
+            code="LIGHT15", defaults={"percent_off": Decimal("15"), "usage_limit": 100}
+        )
+        if created:
+            lighting.categories.add(Category.objects.get(slug="lighting"))
         return products
 
     def _accounts(self) -> None:

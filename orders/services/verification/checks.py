@@ -15,8 +15,8 @@ from inventory.services import AllocationResult, stock_allocate_order
 from orders_site.core.money import ZERO, money
 
 from ...models import Order, OrderCheck
-from ...pricing import PriceInput, price_order
-from ...selectors import quote_held_prices, voucher_find_valid
+from ...pricing import Discount, PriceInput, price_order
+from ...selectors import quote_held_prices, voucher_usable_at
 
 DETAIL_MAX = 300
 
@@ -109,19 +109,45 @@ def stock_allocate_and_check(order: Order, actor) -> CheckOutcome:
     )
 
 
+def _voucher_terms(voucher) -> tuple:
+    return (voucher.kind, voucher.percent_off, voucher.amount_off, voucher.minimum_order)
+
+
+def _discount_at_placement(order: Order, problems: list[str]) -> Discount | None:
+    """The discount terms the order was placed with, after checking its voucher was valid then and
+    that the terms are that voucher's (the voucher is the one placement read: no query)."""
+    if not order.voucher_id:
+        if order.discount_code:
+            problems.append(f"discount code {order.discount_code} has no voucher")
+        return None
+    voucher = order.voucher
+    if not voucher_usable_at(voucher, at=order.placed_at):
+        problems.append(f"voucher {voucher.code} is not valid (inactive or outside its dates)")
+    if order.discount_code and order.discount_code.strip().upper() != voucher.code:
+        problems.append(f"discount code {order.discount_code} does not match voucher {voucher.code}")
+    terms = Discount.from_data(order.discount_terms)
+    offered = _voucher_terms(voucher)
+    if (terms.kind, terms.percent_off, terms.amount_off, terms.minimum_order) != offered:
+        problems.append(f"discount terms of the order differ from voucher {voucher.code}")
+    return terms
+
+
 def check_pricing(order: Order, actor) -> CheckOutcome:
     """Posted prices and tax rates against the catalogue, the voucher's validity when the order was
     placed, and every amount recomputed on the server from the lines.
 
     The catalogue and the voucher are compared only right after placement: the prices agreed then
     hold, so a later price change or a voucher switched off must not fail a re-check of a held
-    order. A re-check recomputes the totals from the frozen line amounts instead.
+    order. Right after placement the discount is recomputed from the terms the order keeps
+    (`discount_terms`, never the voucher as it is now) and the delivery fee from its method; a
+    re-check recomputes the totals from the frozen line and delivery amounts instead.
     """
     problems = []
     lines = lines_in_memory(order)
     if lines is None:
         lines = list(order.lines.select_related("product__tax_class").order_by("pk"))
     at_placement = order.status == Order.Status.PLACED
+    discount = None
     if at_placement:
         # An order accepted from a quote is compared with the prices the quote held, read from the
         # quote's rows (open until the acceptance commits), not with today's catalogue.
@@ -136,37 +162,49 @@ def check_pricing(order: Order, actor) -> CheckOutcome:
                 problems.append(f"{line.sku} posted at {line.unit_price}, {source} is {agreed}")
             if product.tax_class.rate != line.tax_rate:
                 problems.append(f"{line.sku} taxed at {line.tax_rate}, catalogue rate is {product.tax_class.rate}")
-        if order.voucher_id:
-            voucher = order.voucher
-            if voucher_find_valid(code=voucher.code, at=order.placed_at) is None:
-                problems.append(f"voucher {voucher.code} is not valid (inactive or outside its dates)")
-            if order.discount_code and order.discount_code.strip().upper() != voucher.code:
-                problems.append(f"discount code {order.discount_code} does not match voucher {voucher.code}")
-        elif order.discount_code:
-            problems.append(f"discount code {order.discount_code} has no voucher")
-    percent_off = order.voucher.percent_off if order.voucher_id and at_placement else 0
+        discount = _discount_at_placement(order, problems)
+    shipping_fee = order.shipping_total + order.shipping_discount
+    if at_placement and shipping_fee != order.delivery_method.fee:
+        problems.append(f"delivery {shipping_fee} but the delivery method's fee is {order.delivery_method.fee}")
     priced = price_order(
         lines=[
-            PriceInput(unit_price=line.unit_price, tax_rate=line.tax_rate, quantity=line.quantity) for line in lines
+            PriceInput(
+                unit_price=line.unit_price,
+                tax_rate=line.tax_rate,
+                quantity=line.quantity,
+                product_id=line.product_id,
+                category_id=line.product.category_id if line.product_id else None,
+            )
+            for line in lines
         ],
-        percent_off=percent_off,
-        shipping_fee=order.shipping_total,
+        discount=discount,
+        shipping_fee=shipping_fee,
         shipping_tax_rate=order.shipping_tax_rate,
     )
     for line, price in zip(lines, priced.lines, strict=True):
-        discount = price.discount if at_placement else line.discount_amount
-        net = price.gross - discount
-        expected = (discount, net, money(net * line.tax_rate))
+        line_discount = price.discount if at_placement else line.discount_amount
+        net = price.gross - line_discount
+        expected = (line_discount, net, money(net * line.tax_rate))
         if (line.discount_amount, line.net_amount, line.tax_amount) != expected or line.line_total != sum(expected[1:]):
             problems.append(
                 f"{line.sku} line amounts do not add up (total {line.line_total}, recomputed {sum(expected[1:])})"
             )
-    discount_total = sum((line.discount_amount for line in lines), ZERO) if not at_placement else priced.discount_total
-    tax_total = sum((line.tax_amount for line in lines), ZERO) + priced.shipping_tax
-    total = priced.subtotal - discount_total + priced.shipping_net + tax_total
+    if at_placement:
+        discount_total, shipping_net, shipping_discount = (
+            priced.discount_total,
+            priced.shipping_net,
+            priced.shipping_discount,
+        )
+    else:
+        discount_total = sum((line.discount_amount for line in lines), ZERO)
+        shipping_net, shipping_discount = order.shipping_total, order.shipping_discount
+    tax_total = sum((line.tax_amount for line in lines), ZERO) + money(shipping_net * order.shipping_tax_rate)
+    total = priced.subtotal - discount_total + shipping_net + tax_total
     for label, stored, recomputed in (
         ("subtotal", order.subtotal, priced.subtotal),
         ("discount", order.discount_total, discount_total),
+        ("delivery", order.shipping_total, shipping_net),
+        ("delivery discount", order.shipping_discount, shipping_discount),
         ("tax", order.tax_total, tax_total),
         ("total", order.total, total),
     ):
@@ -174,9 +212,7 @@ def check_pricing(order: Order, actor) -> CheckOutcome:
             problems.append(f"{label} {stored} but the lines add up to {recomputed}")
     if problems:
         return CheckOutcome("pricing", OrderCheck.Result.FAILED, _join(problems))
-    return CheckOutcome(
-        "pricing", OrderCheck.Result.PASSED, f"Prices match the catalogue; total {priced.total} recomputed"
-    )
+    return CheckOutcome("pricing", OrderCheck.Result.PASSED, f"Prices match the catalogue; total {total} recomputed")
 
 
 def _address_problems(label: str, address) -> list[str]:

@@ -12,6 +12,7 @@ from django_fsm import has_transition_perm
 from inventory.selectors import backorder_expected_date
 from inventory.services import AllocationResult, stock_allocate_order
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
+from orders_site.core.formatting import count_display
 
 from ...events import event_order_backorder_expected, event_order_recheck_failed
 from ...locks import order_lock
@@ -177,7 +178,7 @@ def order_release(*, order: Order, actor, note: str = "", expected_status: str |
                 line.product.is_backorderable for line in short_lines
             ):
                 raise ApplicationError(
-                    f"Order {order.number} is still short of {short} unit(s); it cannot be released yet."
+                    f"Order {order.number} is still short of {count_display(short, 'unit')}; it cannot be released yet."
                 )
             order = transition_run(model=Order, pk=order.pk, transition="backorder", actor=actor, note=note, data=data)
             _backorder_announce(order)

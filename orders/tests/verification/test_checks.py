@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from inventory.models import Product
-from orders.models import Address, DeliveryMethod, Order, Voucher
+from orders.models import Address, DeliveryMethod, Order, OrderLine, Voucher
 from orders.services.verification import check_customer, check_pricing, order_reverify, stock_allocate_and_check
 from tests.builders import address_data, product_build
 
@@ -237,3 +237,42 @@ def test_details_are_cut_to_fit_the_column(place, catalogue):
     order = place(*[(p, 1) for p in products])
     detail = order.checks.get(name="stock").detail
     assert len(detail) == 300 and detail.endswith("…")
+
+
+def test_pricing_recomputes_a_fixed_amount_from_the_terms_the_order_keeps(place, catalogue):
+    # Given an order with 20.00 off, whose voucher was later scoped to books only
+    voucher = Voucher.objects.create(code="TWENTY", kind=Voucher.Kind.FIXED_AMOUNT, amount_off=Decimal("20"))
+    order = place((catalogue.chair, 1), (catalogue.lamp, 1), discount_code="TWENTY")
+    assert order.checks.get(name="pricing").result == "passed"
+    voucher.products.set([catalogue.book])
+
+    # Then the check right after placement prices it with the order's own terms and still passes
+    assert check_pricing(as_just_placed(order), None).result == "passed"
+
+    # and a line discount that does not follow those terms fails it
+    chair = order.lines.get(sku="CHAIR-1")
+    OrderLine.objects.filter(pk=chair.pk).update(
+        discount_amount=chair.discount_amount + 1, net_amount=chair.net_amount - 1
+    )
+    assert "CHAIR-1 line amounts do not add up" in check_pricing(as_just_placed(order), None).detail
+
+
+def test_pricing_fails_when_the_order_kept_other_terms_than_its_voucher_gives(place, catalogue):
+    Voucher.objects.create(code="WELCOME10", percent_off=Decimal("10"))
+    order = place((catalogue.chair, 1), discount_code="WELCOME10")
+
+    Order.objects.filter(pk=order.pk).update(discount_terms={**order.discount_terms, "percent_off": "50.00"})
+
+    detail = check_pricing(as_just_placed(order), None).detail
+    assert "discount terms of the order differ from voucher WELCOME10" in detail
+
+
+def test_pricing_checks_a_waived_delivery_fee_against_the_delivery_method(place, catalogue):
+    Voucher.objects.create(code="SHIPFREE", kind=Voucher.Kind.FREE_SHIPPING)
+    order = place((catalogue.book, 1), discount_code="SHIPFREE")
+    assert (order.shipping_total, order.shipping_discount) == (Decimal("0.00"), Decimal("4.95"))
+    assert check_pricing(as_just_placed(order), None).result == "passed"
+
+    Order.objects.filter(pk=order.pk).update(shipping_discount=Decimal("9.95"))
+
+    assert "delivery 9.95 but the delivery method's fee is 4.95" in check_pricing(as_just_placed(order), None).detail

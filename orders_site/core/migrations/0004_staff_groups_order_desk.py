@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("core", "0003_staff_groups_admin"),
-        ("orders", "0007_order_desk_quotes"),
+        ("orders", "0008_order_desk_quotes"),
     ]
 
     operations = [migrations.RunPython(apply, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import formats
 
-from orders_site.core.formatting import money_display, rate_display
+from orders_site.core.formatting import count_display, money_display, range_display, rate_display
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,15 @@ def test_times_are_on_the_24_hour_clock():
     moment = datetime(2026, 12, 2, 14, 5, tzinfo=ZoneInfo("Europe/Amsterdam"))
     assert formats.date_format(moment, "DATETIME_FORMAT") == "2 Dec 2026, 14:05"
     assert formats.time_format(moment.time(), "TIME_FORMAT") == "14:05"
+
+
+@pytest.mark.parametrize(("count", "shown"), [(0, "0 units"), (1, "1 unit"), (2, "2 units"), (1000, "1000 units")])
+def test_counts_take_the_noun_in_the_right_number(count, shown):
+    assert count_display(count, "unit") == shown
+
+
+def test_irregular_plurals_and_ranges():
+    assert count_display(2, "delivery", "deliveries") == "2 deliveries"
+    assert range_display(1, 1, "working day") == "1 working day"
+    assert range_display(3, 3, "working day") == "3 working days"
+    assert range_display(2, 3, "working day") == "2\u20133 working days"

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inventory', '0007_order_desk_lookup_indexes'),
-        ('orders', '0006_order_event_staff_comment'),
+        ('orders', '0007_vouchers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,313 @@
+"""The console's home (issue 10, item 1): the person's work queues, each a count that opens the list
+of exactly those rows, shown per staff group, counted in one indexed query each."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from feedback.models import Feedback, FeedbackRequest
+from invoicing.models import Invoice
+from lifecycle.settlement import payment_record
+from orders.models import Order, OrderCheck, Shipment
+from orders.selectors import HOLD_REASONS
+from orders.services.fulfillment import shipment_fail_delivery, shipment_start_picking
+from orders_site.core.work_queues import work_queue_shown, work_queues
+from tests.builders import (
+    address_data,
+    feedback_given,
+    order_row,
+    parcels_of,
+    product_build,
+    stock_put,
+)
+
+from .journeys import place, place_held_for_address, place_held_for_stock
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("admin:index")
+
+CUSTOMER_SERVICE_QUEUES = ["orders.to_verify", "orders.on_hold", "orders.backordered", "feedback.follow_up"]
+WAREHOUSE_QUEUES = [
+    "orders.to_fulfil",
+    "shipments.to_pick",
+    "shipments.to_pack",
+    "shipments.to_ship",
+    "shipments.delivery_failed",
+]
+ACCOUNTS_QUEUES = ["invoices.open", "invoices.overdue"]
+
+
+def shown(response) -> dict[str, object]:
+    """The queues the home shows, by key."""
+    assert response.status_code == 200
+    return {queue.key: queue for heading in response.context["work_queue_headings"] for queue in heading.queues}
+
+
+def headings(response) -> list[tuple[str, list[str]]]:
+    return [(h.title, [q.key for q in h.queues]) for h in response.context["work_queue_headings"]]
+
+
+def listed_count(browser, url) -> int:
+    """How many rows the list behind a link says it holds (an exact count: the list is filtered)."""
+    response = browser.get(url)
+    assert response.status_code == 200, url
+    changelist = response.context["cl"]
+    assert changelist.paginator.count_kind == "exact", url
+    return changelist.result_count
+
+
+def overdue(invoice: Invoice) -> Invoice:
+    """Three weeks later: the invoice's 14 days to pay ran out a week ago (time passing, not a state)."""
+    Invoice.objects.filter(pk=invoice.pk).update(due_date=timezone.localdate() - timedelta(days=7))
+    return invoice
+
+
+@pytest.fixture
+def busy_shop(catalogue, staff_users):
+    """Work waiting in every queue, reached through the services, in these numbers."""
+    warehouse = staff_users["Warehouse"]
+    stock_put(product=catalogue.book, warehouse=catalogue.second, quantity=100)
+    desk = product_build(sku="DESK-1", name="Walnut desk", price=Decimal("20.00"), is_backorderable=True)
+
+    order_row(status=Order.Status.PLACED)  # checks not run (placement crashed half-way, say)
+    place_held_for_address(catalogue)
+    place_held_for_address(catalogue)
+    place_held_for_stock(catalogue)
+    # held for two reasons at once: counted under both, once in the total
+    place(catalogue, state="on_hold", lines=[(catalogue.chair, 11)], shipping_address=address_data(postal_code="12"))
+    place(catalogue, state="backordered", lines=[(desk, 1)])
+    place(catalogue)
+    place(catalogue)
+    # two parcels, Amsterdam and Rotterdam, both to pick; then one of another order being picked
+    place(catalogue, lines=[(catalogue.lamp, 7)], state="in_fulfillment", actor=warehouse)
+    picking = place(catalogue, state="in_fulfillment", actor=warehouse)
+    shipment_start_picking(shipment=parcels_of(picking)[0], actor=warehouse)
+    place(catalogue, state="packed", actor=warehouse)
+    failed = place(catalogue, state="shipped", actor=warehouse)
+    shipment_fail_delivery(shipment=parcels_of(failed)[0], actor=warehouse, note="Nobody home")
+    place(catalogue, state="invoiced", actor=warehouse)
+    partly = place(catalogue, state="invoiced", actor=warehouse).invoices.get()
+    payment_record(
+        invoice=partly, amount=Decimal("1.00"), method="bank_transfer", actor=staff_users["Customer service"]
+    )
+    overdue(place(catalogue, state="invoiced", actor=warehouse).invoices.get())
+    feedback_given(place(catalogue, state="completed"), rating=1, comment="Arrived broken")
+    feedback_given(place(catalogue, state="completed"), rating=5, comment="Lovely")
+    return catalogue
+
+
+EXPECTED = {
+    "orders.to_verify": 1,
+    "orders.on_hold": 4,
+    "orders.backordered": 1,
+    "feedback.follow_up": 1,
+    "orders.to_fulfil": 2,
+    "shipments.to_pick": 2,
+    "shipments.to_pack": 1,
+    "shipments.to_ship": 1,
+    "shipments.delivery_failed": 1,
+    "invoices.open": 3,
+    "invoices.overdue": 1,
+}
+
+
+def test_each_queue_counts_its_work_and_its_link_lists_the_same_rows(busy_shop, admin_client):
+    # When a manager opens the console's home
+    queues = shown(admin_client.get(HOME))
+
+    # Then every queue shows how much waits in it
+    assert {key: queue.count for key, queue in queues.items()} == EXPECTED
+    # And the on-hold queue says why: an order held for two reasons counts under both (eleven chairs
+    # are also a first order above the risk rules' 500)
+    on_hold = {part.title: part.count for part in queues["orders.on_hold"].parts}
+    assert on_hold == {HOLD_REASONS["customer"]: 3, HOLD_REASONS["stock"]: 2, HOLD_REASONS["risk"]: 2}
+    # And each link opens a list of exactly as many rows
+    for key, queue in queues.items():
+        assert listed_count(admin_client, queue.url) == queue.count, key
+        for part in queue.parts:
+            assert listed_count(admin_client, part.url) == part.count, (key, part.title)
+
+
+def test_the_links_open_the_lists_a_person_expects(busy_shop, admin_client):
+    queues = shown(admin_client.get(HOME))
+
+    assert queues["orders.on_hold"].url == reverse("admin:orders_order_changelist") + "?status__exact=on_hold"
+    assert queues["shipments.to_pick"].url == reverse("admin:orders_shipment_changelist") + "?status__exact=pending"
+    assert queues["invoices.overdue"].url == reverse("admin:invoicing_invoice_changelist") + "?payment=overdue"
+    assert queues["feedback.follow_up"].url == reverse("admin:feedback_feedback_changelist") + "?follow_up=open"
+    customer_part = next(p for p in queues["orders.on_hold"].parts if p.title == HOLD_REASONS["customer"])
+    assert customer_part.url.endswith("?status__exact=on_hold&hold_reason=customer")
+
+
+def test_the_page_shows_the_counts_as_links_and_the_models_below(busy_shop, admin_client):
+    page = admin_client.get(HOME).text
+
+    to_pick = page.split('data-queue="shipments.to_pick"')[1].split("</li>")[0]
+    assert 'href="/admin/orders/shipment/?status__exact=pending"' in to_pick
+    assert 'data-count="2"' in to_pick and "To pick" in to_pick
+    # the list of models stays, below the queues
+    assert page.index('class="work-queues"') < page.index("All records") < page.index('class="app-orders module')
+
+
+@pytest.mark.parametrize(
+    ("group", "expected"),
+    [
+        ("Warehouse", [("Warehouse", WAREHOUSE_QUEUES)]),
+        # Customer service records payments too (orders_site/core/staff_groups.py), so it sees the accounts
+        (
+            "Customer service",
+            [("Customer service", CUSTOMER_SERVICE_QUEUES), ("Accounts", ACCOUNTS_QUEUES)],
+        ),
+        (
+            "Managers",
+            [
+                ("Customer service", CUSTOMER_SERVICE_QUEUES),
+                ("Warehouse", WAREHOUSE_QUEUES),
+                ("Accounts", ACCOUNTS_QUEUES),
+            ],
+        ),
+    ],
+)
+def test_each_group_sees_its_own_queues(busy_shop, staff_client, group, expected):
+    assert headings(staff_client(group).get(HOME)) == expected
+
+
+def test_a_superuser_sees_every_queue(busy_shop, admin_client):
+    assert [key for _, keys in headings(admin_client.get(HOME)) for key in keys] == [
+        *CUSTOMER_SERVICE_QUEUES,
+        *WAREHOUSE_QUEUES,
+        *ACCOUNTS_QUEUES,
+    ]
+
+
+def test_staff_without_any_queue_get_the_models_only(db, client):
+    response = staff_without_queues(client).get(HOME)
+
+    assert response.context["work_queue_headings"] == []
+    assert 'class="work-queues"' not in response.text
+    assert "Products" in response.text
+
+
+def test_the_hold_reasons_are_the_names_of_the_verification_checks(catalogue):
+    # Every check writes one result per run, passed or not: an order placed shows every check's name
+    order = place(catalogue)
+
+    assert set(order.checks.values_list("name", flat=True)) == set(HOLD_REASONS)
+
+
+# -- cost: one query a queue, flat in the rows, each answered by an index ---------------------------------
+
+
+def rows_in_every_queue(n: int, warehouse) -> None:
+    """n bare rows in each queue (a test of counting alone: the rows' states are all that matters)."""
+    for status in (Order.Status.PLACED, Order.Status.BACKORDERED, Order.Status.VERIFIED):
+        for _ in range(n):
+            order_row(status=status)
+    held = [order_row(status=Order.Status.ON_HOLD) for _ in range(n)]
+    OrderCheck.objects.bulk_create(
+        OrderCheck(order=order, name="customer", result=OrderCheck.Result.FAILED, detail="postal code")
+        for order in held
+    )
+    some = held[0]
+    Shipment.objects.bulk_create(
+        Shipment(order=some, number=f"{status}-{n}-{i}", warehouse=warehouse, status=status)
+        for status in (
+            Shipment.Status.PENDING,
+            Shipment.Status.PICKING,
+            Shipment.Status.PACKED,
+            Shipment.Status.DELIVERY_FAILED,
+        )
+        for i in range(n)
+    )
+    Invoice.objects.bulk_create(
+        Invoice(
+            order=order,
+            number=f"INV-{n}-{order.pk}",
+            status=Invoice.Status.ISSUED,
+            due_date=timezone.localdate() - timedelta(days=1),
+            currency="EUR",
+            billing_name="Anna",
+            billing_address="Amsterdam",
+            subtotal=10,
+            discount_total=0,
+            shipping_total=0,
+            tax_total=0,
+            total=10,
+        )
+        for order in held
+    )
+    for order in held:
+        request = FeedbackRequest.objects.create(order=order)
+        Feedback.objects.create(request=request, overall_rating=1, needs_follow_up=True)
+
+
+def home_queries(browser) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert browser.get(HOME).status_code == 200
+    return [query["sql"] for query in captured]
+
+
+def test_the_home_costs_the_same_with_one_or_fifty_rows_in_each_queue(catalogue, admin_client):
+    admin_client.get(HOME)  # warm up: the session and anything cached per process
+    rows_in_every_queue(1, catalogue.main)
+    one = home_queries(admin_client)
+    rows_in_every_queue(49, catalogue.main)
+    fifty = home_queries(admin_client)
+
+    assert len(one) == len(fifty), f"{len(one)} queries with 1 row a queue, {len(fifty)} with 50"
+    assert {queue.count for queue in shown(admin_client.get(HOME)).values()} == {50}
+
+
+def staff_without_queues(client):
+    """A signed-in member of staff who may only look at products: the home without any queue."""
+    from django.contrib.auth.models import Permission, User
+
+    clerk = User.objects.create_user("clerk", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_product"))
+    client.force_login(clerk)
+    return client
+
+
+@pytest.mark.parametrize("group", ["Warehouse", "Customer service", "Managers"])
+def test_each_visible_queue_costs_one_query(catalogue, staff_client, client, group):
+    rows_in_every_queue(2, catalogue.main)
+    clerk = staff_without_queues(client)
+    clerk.get(HOME)
+    without_queues = len(home_queries(clerk))  # session, user, permissions, "recent actions"
+    browser = staff_client(group)
+    browser.get(HOME)
+
+    queues = shown(browser.get(HOME))
+    queries = home_queries(browser)
+
+    assert len(queries) == without_queues + len(queues), queries
+    for queue in work_queues():
+        with CaptureQueriesContext(connection) as counting:
+            work_queue_shown(queue)
+        assert len(counting) == 1, (queue.key, [q["sql"] for q in counting])
+
+
+@pytest.mark.postgres
+def test_every_queue_is_counted_through_an_index(require_postgres, catalogue):
+    rows_in_every_queue(2, catalogue.main)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    for queue in work_queues():
+        with CaptureQueriesContext(connection) as captured:
+            work_queue_shown(queue)
+        (sql,) = [query["sql"] for query in captured]
+        with transaction.atomic(), connection.cursor() as cursor:
+            # As at a million rows: the planner must read through an index where one can serve.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            transaction.set_rollback(True)
+
+        assert "Seq Scan" not in plan, f"{queue.key}:\n{plan}"
+        assert "Index" in plan, f"{queue.key}:\n{plan}"
