@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import Product, StockLevel
-from orders.models import Customer, EmailNotification, Order, OrderEvent, Quote
+from orders.models import Customer, EmailNotification, Order, OrderEvent, Quote, Voucher
 from orders.selectors import customer_matches, product_matches
 from tests.builders import customer_build, delivery_method_build, product_build, stock_put
 
-from .journeys import errors_in, successes_in
+from .journeys import errors_in, place, successes_in
 
 pytestmark = pytest.mark.django_db
 
@@ -352,6 +352,39 @@ def test_price_endpoint_prices_on_the_server_and_answers_bad_input_with_a_proble
         assert response.json()["status"] == 400
     assert clerk.get(url).status_code == 405
     assert clerk.get(reverse("admin:orders_quote_desk_products"), {"q": "x" * 101}).status_code == 400
+
+
+def test_price_endpoint_applies_a_voucher_as_placement_will_and_says_why_one_gives_nothing(catalogue, standard, clerk):
+    Voucher.objects.create(code="SAVE10", percent_off=Decimal("10"))
+    Voucher.objects.create(
+        code="BIG", kind=Voucher.Kind.FIXED_AMOUNT, amount_off=Decimal("10"), minimum_order=Decimal("500.00")
+    )
+    Voucher.objects.create(code="ONCE", percent_off=Decimal("10"), per_customer_limit=1)
+    Voucher.objects.create(code="OLD", percent_off=Decimal("10"), is_active=False)
+    url = reverse("admin:orders_quote_desk_price")
+
+    def price(code, **extra):
+        data = {"line_product": [catalogue.chair.pk], "line_quantity": ["2"], "delivery_method": standard.pk}
+        return clerk.post(url, {**data, "discount_code": code, **extra}).json()
+
+    saved = price("save10")
+    assert (saved["voucher"], saved["voucher_terms"], saved["problems"]) == ("SAVE10", "10\xa0% off", [])
+    assert saved["totals"]["discount"] == "€\xa029.80"  # 10 % of 2 x 149.00
+    short = price("BIG")
+    assert short["totals"]["discount"] == "€\xa00.00"
+    assert short["problems"] == [
+        {
+            "field": "discount_code",
+            "message": "This discount code needs €\xa0500.00 of eligible items (excl. VAT); "
+            "add €\xa0202.00 more to use it.",
+        }
+    ]
+    assert price("OLD")["problems"][0]["message"] == "This discount code is not valid (any more)."
+    customer = place(catalogue, discount_code="ONCE").customer
+    assert price("ONCE")["problems"] == []  # no customer chosen yet
+    used = price("ONCE", customer_id=customer.pk)
+    assert used["voucher"] == "" and used["totals"]["discount"] == "€\xa00.00"
+    assert used["problems"][0]["message"] == "You have already used this discount code."
 
 
 # --- query counts, flat in rows --------------------------------------------------------------------
