@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from orders_site.core.indexes import UpperPrefixIndex
 from orders_site.core.models import AppendOnlyModel, TimeStampedModel
 from orders_site.core.permissions import staff_permission
 
@@ -64,6 +65,12 @@ class Product(TimeStampedModel):
     class Meta:
         ordering = ["name"]
         constraints = [models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative")]
+        # The order desk's product look-up: how the SKU or the name begins, in any case (the barcode,
+        # matched exactly, has its own index).
+        indexes = [
+            UpperPrefixIndex(field="sku", name="product_sku_upper_idx"),
+            UpperPrefixIndex(field="name", name="product_name_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"

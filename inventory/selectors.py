@@ -1,6 +1,7 @@
 """Reads that are more than one obvious query: the ledger audit, replenishment, back-order dates."""
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -263,6 +264,37 @@ def product_available_quantity():
         .values("total")[:1]
     )
     return Coalesce(Subquery(per_product, output_field=IntegerField()), 0)
+
+
+# --- availability for the order desk --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WarehouseAvailability:
+    warehouse_code: str
+    warehouse_name: str
+    available: int
+
+
+def stock_available_by_warehouse(*, product_ids: Iterable[int]) -> dict[int, list[WarehouseAvailability]]:
+    """What each product has available (on hand less allocated) in each active warehouse, in the
+    order warehouses ship from. Products without a stock level are absent. One query."""
+    ids = set(product_ids)
+    if not ids:
+        return {}
+    availability: dict[int, list[WarehouseAvailability]] = {}
+    levels = (
+        StockLevel.objects.filter(product_id__in=ids, warehouse__is_active=True)
+        .select_related("warehouse")
+        .order_by("warehouse__priority", "warehouse__code", "pk")
+    )
+    for level in levels:
+        availability.setdefault(level.product_id, []).append(
+            WarehouseAvailability(
+                warehouse_code=level.warehouse.code, warehouse_name=level.warehouse.name, available=level.available
+            )
+        )
+    return availability
 
 
 # --- the stock list's state column and its filter --------------------------------------------------

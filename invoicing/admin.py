@@ -34,8 +34,10 @@ from .models import Invoice, InvoiceLine, Payment
 from .selectors import invoice_is_overdue, invoices_open, invoices_open_count, invoices_overdue, invoices_overdue_count
 from .services import invoice_pdf_ensure
 
-# Card payments at checkout go through the gateway; what staff record is money already received.
-RECORDABLE_METHODS = [(value, label) for value, label in Order.PaymentMethod.choices if value != "card"]
+# What staff record is money already received, by the way it arrived: not "card" (card payments at
+# checkout go through the gateway) and not "on_invoice" (an agreement to pay later, by bank transfer).
+NOT_RECORDABLE = {Order.PaymentMethod.CARD, Order.PaymentMethod.ON_INVOICE}
+RECORDABLE_METHODS = [(value, label) for value, label in Order.PaymentMethod.choices if value not in NOT_RECORDABLE]
 
 
 class PaymentRecordForm(forms.Form):

@@ -16,6 +16,7 @@ SUBJECTS = {
     EmailNotification.Kind.ORDER_CANCELLED: "Your order {number} has been cancelled",
     EmailNotification.Kind.ORDER_BACKORDERED: "Part of your order {number} is on back-order",
     EmailNotification.Kind.BACKORDER_READY: "Everything for your order {number} is in stock",
+    EmailNotification.Kind.QUOTE: "Your quote {quote_number} from {shop_name}",
 }
 
 
@@ -31,15 +32,16 @@ def email_build(
     message_id: str = "",
 ) -> EmailMessage:
     """The message for this outbox row. `context` holds `order`, `lines` and what the kind needs
-    (`shipment`, `invoice`, `feedback_url`, `event`); `attachments` are (file name, bytes, type);
-    `message_id`, when given, is the Message-ID header (else Django makes a new one per send)."""
-    order = context["order"]
-    context = {
-        **context,
-        "shop_name": settings.SHOP_NAME,
-        "number": order.number,
-        "order_url": absolute_url(reverse("storefront:order_detail", args=[order.number])),
-    }
+    (`shipment`, `invoice`, `feedback_url`, `event`), or for a quote's e-mail `quote`, `lines` and
+    `accept_url`; `attachments` are (file name, bytes, type); `message_id`, when given, is the
+    Message-ID header (else Django makes a new one per send)."""
+    context = {**context, "shop_name": settings.SHOP_NAME}
+    order = context.get("order")
+    if order is not None:
+        context["number"] = order.number
+        context["order_url"] = absolute_url(reverse("storefront:order_detail", args=[order.number]))
+    if "quote" in context:
+        context["quote_number"] = context["quote"].number
     if "invoice" in context:
         context["invoice_number"] = context["invoice"].number
     subject = SUBJECTS[notification.kind].format(**{k: v for k, v in context.items() if isinstance(v, str)})

@@ -13,15 +13,28 @@ from django.utils import timezone
 from feedback.selectors import feedback_link_for_request
 from invoicing.services import invoice_pdf_ensure
 from orders.locks import notification_lock
-from orders.models import EmailNotification, OrderCheck, Shipment
+from orders.models import EmailNotification, OrderCheck, Quote, Shipment
+from orders.quote_links import quote_link_for
 
 from .customer_status import order_status_wording
 from .emails import absolute_url, email_build
+from .quotes import quote_pdf_render
+
+
+def _quote_email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str, bytes, str]]]:
+    """The quote e-mail: the quote with its held prices, the signed link, and the PDF."""
+    quote = Quote.objects.select_related("customer", "delivery_method").get(pk=notification.quote_id)
+    lines = list(quote.lines.all())
+    context = {"quote": quote, "lines": lines, "accept_url": absolute_url(quote_link_for(quote_id=quote.pk))}
+    pdf = quote_pdf_render(quote=quote, lines=lines)
+    return context, [(f"quote-{quote.number}.pdf", pdf, "application/pdf")]
 
 
 def _email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str, bytes, str]]]:
     """Everything the message shows, read (and the invoice PDF stored, in its own transaction)
     before the send, so that building the message writes nothing."""
+    if notification.quote_id is not None:
+        return _quote_email_inputs(notification)
     order = notification.order
     object_type, _, object_id = notification.subject_key.partition(":")
     context = {"order": order, "lines": list(order.lines.all())}

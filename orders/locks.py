@@ -4,7 +4,8 @@ A service that locks rows of several kinds takes them in this order, and rows of
 primary-key order, so that no two services can wait for each other (a deadlock):
 
 1. a purchase order (inventory.locks.purchase_order_lock): receiving it fills back-orders, so it
-   comes before the orders it locks next;
+   comes before the orders it locks next; likewise a quote (`quote_lock`): accepting it places its
+   order;
 2. order rows: one (`order_lock`), or several in primary-key order (`backorders_lock`);
 3. rows that belong to an order, taken while holding it: its frozen address copies
    (`order_address_lock`), its shipments, invoices (invoicing.locks.invoice_lock) and payments
@@ -29,7 +30,7 @@ circle as long as everybody takes orders before the rows below them.
 
 from collections.abc import Iterable
 
-from .models import Address, Customer, EmailNotification, Order
+from .models import Address, Customer, EmailNotification, Order, Quote
 
 
 def order_lock(*, order_id: int) -> Order:
@@ -96,3 +97,14 @@ def guest_customer_lock(*, email: str) -> Customer | None:
 def address_book_entry_lock(*, customer_id: int, address_id: int) -> Address | None:
     """Lock one entry of the customer's address book (alone), or None when it is not theirs."""
     return Address.objects.select_for_update(of=("self",)).filter(customer_id=customer_id, pk=address_id).first()
+
+
+def quote_lock(*, quote_id: int) -> Quote | None:
+    """Lock one quote or draft (step 1: before the order placed from it), with its customer and
+    delivery method (read, not locked). None when there is no such quote."""
+    return (
+        Quote.objects.select_for_update(of=("self",))
+        .select_related("customer", "delivery_method")
+        .filter(pk=quote_id)
+        .first()
+    )

@@ -37,6 +37,8 @@ class Customer(TimeStampedModel):
             UpperPrefixIndex(field="email", name="customer_email_upper_idx"),
             UpperPrefixIndex(field="full_name", name="customer_name_upper_idx"),
             UpperPrefixIndex(field="company", name="customer_company_upper_idx"),
+            # The order desk's customer look-up also finds customers by how their phone number begins.
+            UpperPrefixIndex(field="phone", name="customer_phone_upper_idx"),
         ]
 
     def __str__(self) -> str:
@@ -265,6 +267,7 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
         IN_PERSON_CARD = "in_person_card", "Card in person"
         IN_PERSON_CASH = "in_person_cash", "Cash in person"
         STORE_CREDIT = "store_credit", "Store credit"
+        ON_INVOICE = "on_invoice", "Pay on invoice"
 
     CANCELLABLE = [
         Status.DRAFT,
@@ -322,6 +325,9 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
         related_name="+",
         help_text="Staff member who entered the order",
     )
+    # The quote this order was accepted from: its held prices are the order's prices. One order per
+    # quote, which the database enforces (a second acceptance cannot make a second order).
+    quote = models.OneToOneField("orders.Quote", null=True, blank=True, on_delete=models.PROTECT, related_name="order")
 
     class Meta:
         ordering = ["-created_at"]
@@ -470,6 +476,112 @@ class OrderLine(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.name}"
+
+
+QUOTE_NUMBER_PREFIX = "Q"
+
+
+class Quote(ConcurrentTransitionMixin, TimeStampedModel):
+    """What customer service keeps before an order exists: a draft (nothing reserved, invisible to
+    the customer) or a quote sent to the customer with its prices held until `valid_until`.
+
+    It holds the order request as data (lines, addresses, choices); it becomes an order only through
+    order placement (lifecycle.quotes), so placement stays the one way in and drafts never appear
+    in the order lists or take order numbers."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENT = "sent", "Sent to the customer"
+        ACCEPTED = "accepted", "Accepted (order placed)"
+        CANCELLED = "cancelled", "Cancelled"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="quotes")
+    email = models.EmailField()
+    channel = models.CharField(max_length=20, choices=Order.Channel.choices, default=Order.Channel.PHONE)
+    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
+
+    delivery_method = models.ForeignKey(
+        DeliveryMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # AddressData fields; copied into the order's frozen addresses when it is placed.
+    billing_address = models.JSONField(default=dict, blank=True)
+    shipping_address = models.JSONField(null=True, blank=True)
+    requested_delivery_date = models.DateField(null=True, blank=True)
+    delivery_instructions = models.TextField(blank=True)
+    payment_method = models.CharField(max_length=20, choices=Order.PaymentMethod.choices, blank=True)
+    discount_code = models.CharField(max_length=40, blank=True)
+    received_message = models.TextField(blank=True, help_text="The customer's e-mail, for an e-mail order")
+
+    currency = models.CharField(max_length=3, default="EUR")
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=0, help_text="Before tax")
+    tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    valid_until = models.DateField(null=True, blank=True, help_text="Last day the customer can accept")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # The desk form's key: saving the same form twice (double click, two tabs) keeps one draft.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name_plural = "drafts and quotes"
+        constraints = [models.CheckConstraint(condition=Q(total__gte=0), name="quote_total_not_negative")]
+        # The console's quote list: newest first, alone and by status.
+        indexes = [models.Index(fields=["status", "-id"], name="quote_status_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        """Q100001, Q100002...: from the primary key, so no counter and no second write."""
+        return f"{QUOTE_NUMBER_PREFIX}{100000 + self.pk}" if self.pk else "new quote"
+
+    def is_expired_on(self, day) -> bool:
+        return self.valid_until is not None and self.valid_until < day
+
+    @transition(field=status, source=[Status.DRAFT, Status.SENT], target=Status.SENT)
+    def send(self):
+        pass
+
+    @transition(field=status, source=[Status.DRAFT, Status.SENT], target=Status.ACCEPTED)
+    def accept(self):
+        pass
+
+    @transition(field=status, source=[Status.DRAFT, Status.SENT], target=Status.CANCELLED)
+    def cancel(self):
+        pass
+
+
+class QuoteLine(models.Model):
+    """A line of a draft or quote. The amounts are those of the last pricing; once the quote is
+    sent, `unit_price` is the held price the customer may accept at until `valid_until`."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField("SKU", max_length=64)
+    name = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, help_text="Before tax")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    discount_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    net_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    customisation_notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="quote_line_quantity_positive")]
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.name}"
@@ -680,13 +792,18 @@ class EmailNotification(models.Model):
         ORDER_CANCELLED = "order_cancelled", "Order cancelled"
         ORDER_BACKORDERED = "order_backordered", "Order back-ordered (expected date)"
         BACKORDER_READY = "backorder_ready", "Back-order complete, will ship"
+        QUOTE = "quote", "Quote"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications")
+    # About an order, or (a quote e-mail, before there is an order) about a quote: one of the two.
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    quote = models.ForeignKey(
+        "orders.Quote", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     subject_key = models.CharField(max_length=60, help_text="What the e-mail is about, e.g. shipment:12")
     recipient = models.EmailField()
@@ -704,6 +821,11 @@ class EmailNotification(models.Model):
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(fields=["order", "kind", "subject_key"], name="one_email_per_event"),
+            models.UniqueConstraint(fields=["quote", "kind", "subject_key"], name="one_email_per_quote_event"),
+            models.CheckConstraint(
+                condition=Q(order__isnull=False, quote__isnull=True) | Q(order__isnull=True, quote__isnull=False),
+                name="email_about_order_or_quote",
+            ),
         ]
         # The outbox list (newest first) under its kind filter, and its search by recipient.
         indexes = [

@@ -15,6 +15,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -23,7 +24,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inventory.models import StockAllocation
+from inventory.models import Product, StockAllocation
+from inventory.selectors import stock_available_by_warehouse
 from orders_site.core.formatting import money_display
 
 from .models import (
@@ -33,13 +35,15 @@ from .models import (
     OrderCheck,
     OrderEvent,
     OrderLine,
+    Quote,
+    QuoteLine,
     Shipment,
     ShipmentLine,
     Voucher,
     VoucherRedemption,
 )
 from .payment_reference import reference_grouped
-from .pricing import FREE_SHIPPING, Discount, PricedOrder
+from .pricing import FREE_SHIPPING, Discount, PricedOrder, PriceInput, price_order
 
 # --- vouchers ------------------------------------------------------------------------------------
 
@@ -435,3 +439,189 @@ def hold_reasons_of(order: Order) -> list[OrderCheck]:
     for check in getattr(order, "hold_checks", []):
         latest[check.name] = check
     return [check for check in latest.values() if check.result == OrderCheck.Result.FAILED]
+
+
+# --- the order desk --------------------------------------------------------------------------------
+
+DESK_LOOKUP_LIMIT = 10
+
+
+def quote_held_prices(*, quote_id: int) -> dict[int, Decimal]:
+    """The unit prices a sent quote holds, by product id (empty unless the quote is still open: sent
+    and not yet accepted). Read from the quote's own rows, never from a request."""
+    if not Quote.objects.filter(pk=quote_id, status=Quote.Status.SENT).exists():
+        return {}
+    return dict(QuoteLine.objects.filter(quote_id=quote_id).values_list("product_id", "unit_price"))
+
+
+def customer_matches(term: str) -> Q:
+    """Customers whose e-mail, name, company or phone begins with `term`, in any case: each an
+    UpperPrefixIndex of Customer.Meta, so PostgreSQL ORs four index range scans."""
+    return (
+        Q(email__istartswith=term)
+        | Q(full_name__istartswith=term)
+        | Q(company__istartswith=term)
+        | Q(phone__istartswith=term)
+    )
+
+
+def product_matches(term: str) -> Q:
+    """Products whose barcode is `term` (its index), or whose SKU or name begins with it in any case
+    (Product.Meta's UpperPrefixIndexes)."""
+    return Q(barcode=term) | Q(sku__istartswith=term) | Q(name__istartswith=term)
+
+
+def customers_find(*, term: str, limit: int = DESK_LOOKUP_LIMIT) -> list[Customer]:
+    """Customers whose e-mail, name, company or phone number begins with `term` (any case), by name,
+    each with its address book prefetched: two queries, each served by an index (Customer.Meta)."""
+    term = term.strip()
+    if not term:
+        return []
+    return list(
+        Customer.objects.filter(customer_matches(term))
+        .order_by("full_name", "pk")
+        .prefetch_related(Prefetch("addresses", queryset=Address.objects.order_by("pk")))[:limit]
+    )
+
+
+def products_find(*, term: str, limit: int = DESK_LOOKUP_LIMIT) -> list[Product]:
+    """Active products whose barcode is `term`, or whose SKU or name begins with it (any case); an
+    exact SKU or barcode first, then by name. One query, served by Product's indexes."""
+    term = term.strip()
+    if not term:
+        return []
+    products = list(
+        Product.objects.filter(product_matches(term), is_active=True)
+        .select_related("tax_class")
+        .order_by("name", "pk")[:limit]
+    )
+    exact = term.upper()
+    return sorted(products, key=lambda product: not (product.sku.upper() == exact or product.barcode == term))
+
+
+def product_find_exact(*, term: str) -> Product | None:
+    """The active product with this SKU (any case) or barcode: what "Add line" adds without a choice."""
+    term = term.strip()
+    if not term:
+        return None
+    return (
+        Product.objects.filter(Q(sku__iexact=term) | Q(barcode=term), is_active=True)
+        .select_related("tax_class")
+        .order_by("pk")
+        .first()
+    )
+
+
+@dataclass
+class DeskLine:
+    """One line of the order being entered, priced by the server."""
+
+    product: Product
+    quantity: int
+    customisation_notes: str
+    unit_price: Decimal
+    price_held: bool  # the quote's held price, not today's catalogue price
+    priced: object  # orders.pricing.PricedLine
+    availability: list  # inventory.selectors.WarehouseAvailability, per warehouse
+    position: int = 0  # which of the requested lines this is (lines left out leave a gap)
+
+    @property
+    def available(self) -> int:
+        return sum(place.available for place in self.availability)
+
+    @property
+    def short(self) -> bool:
+        return self.product.tracks_stock and self.quantity > self.available
+
+
+@dataclass
+class DeskPricing:
+    """What the desk shows for the order being entered: its lines and totals as the server prices
+    them, and what is wrong with the request so far ((field, message) pairs)."""
+
+    lines: list[DeskLine]
+    priced: object  # orders.pricing.PricedOrder
+    voucher: Voucher | None  # the discount code's voucher, when it can be used
+    offer: VoucherOffer | None
+    problems: list[tuple[str, str]]
+
+
+def desk_price(
+    *,
+    lines: list,
+    delivery_method=None,
+    discount_code: str = "",
+    held_prices: dict[int, Decimal] | None = None,
+    customer: Customer | None = None,
+) -> DeskPricing:
+    """Price the order being entered exactly as placement will (orders.pricing.price_order, today's
+    catalogue prices and tax rates, or a sent quote's `held_prices`, and the voucher's terms and
+    limits for `customer`), with each line's availability per warehouse. `lines` are
+    orders.services.placement.LineRequest; products that are unknown or no longer sold are left out
+    and reported. At most three queries, whatever the number of lines: the products, the voucher
+    (with its scope and the customer's uses), the stock levels."""
+    problems: list[tuple[str, str]] = []
+    products = Product.objects.select_related("tax_class").in_bulk({line.product_id for line in lines})
+    kept = []
+    for position, line in enumerate(lines):
+        product = products.get(line.product_id)
+        if product is None or not product.is_active:
+            problems.append(("lines", "A product in the order is no longer sold; it was left out."))
+        elif not 1 <= line.quantity <= 999:
+            problems.append(("lines", f"{product.sku}: quantities must be between 1 and 999."))
+        else:
+            kept.append((position, line, product))
+    offer = None
+    if discount_code.strip():
+        offer = voucher_offer_find(code=discount_code, customer=customer)
+        problem = VOUCHER_NOT_VALID if offer is None else offer.problem()
+        if problem:
+            problems.append(("discount_code", problem))
+            offer = None
+    held_prices = held_prices or {}
+    priced = price_order(
+        lines=[
+            PriceInput(
+                unit_price=held_prices.get(product.pk, product.price),
+                tax_rate=product.tax_class.rate,
+                quantity=line.quantity,
+                product_id=product.pk,
+                category_id=product.category_id,
+            )
+            for _, line, product in kept
+        ],
+        discount=offer.discount if offer else None,
+        shipping_fee=delivery_method.fee if delivery_method else 0,
+        shipping_tax_rate=delivery_method.tax_rate if delivery_method else 0,
+    )
+    if offer is not None and kept:
+        problem = voucher_pricing_problem(discount=offer.discount, priced=priced, currency=settings.CURRENCY)
+        if problem:
+            problems.append(("discount_code", problem))
+    availability = stock_available_by_warehouse(product_ids=[product.pk for _, _, product in kept])
+    desk_lines = [
+        DeskLine(
+            product=product,
+            quantity=line.quantity,
+            customisation_notes=line.customisation_notes,
+            unit_price=held_prices.get(product.pk, product.price),
+            price_held=product.pk in held_prices,
+            priced=price,
+            availability=availability.get(product.pk, []),
+            position=position,
+        )
+        for (position, line, product), price in zip(kept, priced.lines, strict=True)
+    ]
+    return DeskPricing(
+        lines=desk_lines, priced=priced, voucher=offer.voucher if offer else None, offer=offer, problems=problems
+    )
+
+
+def quote_with_lines(*, quote_id: int) -> Quote | None:
+    """A quote with its customer, delivery method, lines and (once accepted) order: three queries."""
+    return (
+        Quote.objects.select_related("customer", "delivery_method", "order")
+        .prefetch_related(Prefetch("lines", queryset=QuoteLine.objects.order_by("pk")))
+        .filter(pk=quote_id)
+        .first()
+    )

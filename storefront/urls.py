@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import account, cart, catalogue, checkout, feedback, orders
+from .views import account, cart, catalogue, checkout, feedback, orders, quotes
 
 
 class OrderNumberConverter:
@@ -49,4 +49,5 @@ urlpatterns = [
         name="invoice_download",
     ),
     path("feedback/<str:token>/", feedback.feedback, name="feedback"),
+    path("quotes/<str:token>/", quotes.quote, name="quote"),
 ]

@@ -117,6 +117,13 @@ class OrderAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, Rea
     change_form_template = "admin/orders/order/change_form.html"
     fields = ("number",)
 
+    # "Add order" leads to the order desk (orders/admin/order_desk.py), for those who may add orders.
+    def has_add_permission(self, request):
+        return request.user.has_perm("orders.add_order")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:orders_quote_desk"))
+
     def get_queryset(self, request):
         return (
             super()

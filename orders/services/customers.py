@@ -173,3 +173,31 @@ def customer_for_checkout(*, user, email: str, full_name: str, phone: str = "") 
     if user is not None and user.is_authenticated:
         return customer_get_or_create_for_user(user=user)
     return customer_for_guest(email=email, full_name=full_name, phone=phone)
+
+
+@transaction.atomic
+def customer_create_by_staff(
+    *, full_name: str, email: str, phone: str = "", company: str = "", address: AddressData | None = None
+) -> Customer:
+    """A customer that customer service enters for a phone, e-mail or counter order (no shop
+    account), with `address` in their address book. Refused (ApplicationError, extra["field"]
+    "email") when a customer with this e-mail address exists: staff choose that one instead, so one
+    person does not become two records. Also refused without a name or a plausible e-mail address.
+    Locks nothing; writes the customer and the address."""
+    email = _normalise_email(email)
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise ApplicationError("Enter the customer's name.", extra={"field": "full_name"})
+    if "@" not in email or len(email) > 254:
+        raise ApplicationError("Enter the customer's e-mail address.", extra={"field": "email"})
+    if Customer.objects.filter(email__iexact=email).exists():
+        raise ApplicationError(
+            "A customer with this e-mail address exists already: find and choose them above.",
+            extra={"field": "email"},
+        )
+    customer = Customer.objects.create(
+        full_name=full_name, email=email, phone=(phone or "").strip(), company=(company or "").strip()
+    )
+    if address is not None:
+        Address.objects.create(customer=customer, **_address_fields(address))
+    return customer

@@ -12,15 +12,17 @@ from orders_site.core.tasks import task_send, task_send_on_commit
 
 from ..events import event_notification_resent
 from ..locks import notifications_lock
-from ..models import EmailNotification, Order
+from ..models import EmailNotification, Order, Quote
 
 # Rendering an e-mail needs invoicing and feedback, so the send lives in the lifecycle layer.
 NOTIFICATION_SEND_TASK = "lifecycle.tasks.notification_send"
 
 logger = logging.getLogger(__name__)
 
-# The fields of EmailNotification's one_email_per_event constraint.
+# The fields of EmailNotification's one_email_per_event constraint (and, for a quote's e-mail,
+# of one_email_per_quote_event).
 UNIQUE_FIELDS = ("order", "kind", "subject_key")
+QUOTE_UNIQUE_FIELDS = ("quote", "kind", "subject_key")
 
 
 def notification_queue(*, order: Order, kind: str, subject_key: str = "") -> EmailNotification | None:
@@ -42,7 +44,21 @@ def notification_queue(*, order: Order, kind: str, subject_key: str = "") -> Ema
     return notification
 
 
-def _insert_unless_queued(notification: EmailNotification) -> bool:
+def quote_notification_queue(*, quote: Quote, subject_key: str) -> EmailNotification | None:
+    """Record that the quote e-mail (its PDF and signed link) must go out, and send it by task after
+    commit; `subject_key` names this sending of the quote, so it mails once. The same outbox as the
+    order e-mails (retries, the beat sweep, "send again"). Must be called inside the transaction
+    that sent the quote. Returns None when this sending was queued already."""
+    notification = EmailNotification(
+        quote=quote, kind=EmailNotification.Kind.QUOTE, subject_key=subject_key, recipient=quote.email
+    )
+    if not _insert_unless_queued(notification, unique_fields=QUOTE_UNIQUE_FIELDS):
+        return None
+    task_send_on_commit(NOTIFICATION_SEND_TASK, notification.pk)
+    return notification
+
+
+def _insert_unless_queued(notification: EmailNotification, unique_fields=UNIQUE_FIELDS) -> bool:
     """INSERT the row unless one for its order, kind and subject is there (one_email_per_event).
     Sets its pk and returns True when it was inserted. PostgreSQL and SQLite (3.35+) both speak
     ON CONFLICT ... RETURNING; the ORM's bulk_create(ignore_conflicts=True) does not return the pk."""
@@ -54,7 +70,7 @@ def _insert_unless_queued(notification: EmailNotification) -> bool:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
             f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"ON CONFLICT ({', '.join(quote(meta.get_field(name).column) for name in UNIQUE_FIELDS)}) DO NOTHING "
+            f"ON CONFLICT ({', '.join(quote(meta.get_field(name).column) for name in unique_fields)}) DO NOTHING "
             f"RETURNING {quote(meta.pk.column)}",
             values,
         )
@@ -110,5 +126,6 @@ def notification_resend(*, notification_ids: list[int], actor=None) -> int:
             notification.status = EmailNotification.Status.PENDING
             notification.save(update_fields=["status"])
         task_send_on_commit(NOTIFICATION_SEND_TASK, notification.pk)
-        event_notification_resent(notification=notification, actor=actor)
+        if notification.order_id is not None:  # a quote's e-mail has no order timeline yet
+            event_notification_resent(notification=notification, actor=actor)
     return len(notifications)

@@ -2,8 +2,9 @@
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,10 +14,16 @@ from inventory.models import Product
 from orders_site.core.countries import country_name
 from orders_site.core.exceptions import ApplicationError
 
-from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine
+from ..models import Address, Customer, DeliveryMethod, EmailNotification, Order, OrderLine, Quote
 from ..payment_reference import rf_reference
 from ..pricing import PricedOrder, PriceInput, price_order
-from ..selectors import VOUCHER_NOT_VALID, VoucherOffer, voucher_offer_find, voucher_pricing_problem
+from ..selectors import (
+    VOUCHER_NOT_VALID,
+    VoucherOffer,
+    quote_held_prices,
+    voucher_offer_find,
+    voucher_pricing_problem,
+)
 from .notifications import notification_queue
 from .transitions import transition_run
 from .verification import order_verify_placed
@@ -111,6 +118,12 @@ def delivery_choice_problems(
 class _ValidRequest:
     products: dict[int, Product]
     offer: VoucherOffer | None  # the voucher of the discount code, with the customer's uses of it
+    # Unit prices held by the quote the order is accepted from (product id -> price), read from the
+    # quote's rows; empty for every other order, whose prices are today's catalogue prices.
+    held_prices: dict[int, Decimal] | None = None
+
+    def unit_price(self, product_id: int) -> Decimal:
+        return (self.held_prices or {}).get(product_id, self.products[product_id].price)
 
 
 def _validate(
@@ -164,12 +177,13 @@ def _validate(
 def _price(
     *, request: _ValidRequest, lines: list[LineRequest], delivery_method: DeliveryMethod
 ) -> tuple[PricedOrder, dict]:
-    """Step 2: every amount from today's catalogue prices, tax rates and the voucher's terms, never
-    from the request. Returns the prices and the discount terms the order keeps. Refuses a voucher
-    that would give this order nothing (below its minimum, nothing in its scope), before any write."""
+    """Step 2: every amount from today's catalogue prices (or the accepted quote's held prices), tax
+    rates and the voucher's terms, never from the request. Returns the prices and the discount terms
+    the order keeps. Refuses a voucher that would give this order nothing (below its minimum, nothing
+    in its scope), before any write."""
     inputs = [
         PriceInput(
-            unit_price=product.price,
+            unit_price=request.unit_price(product.pk),
             tax_rate=product.tax_class.rate,
             quantity=line.quantity,
             product_id=product.pk,
@@ -206,6 +220,7 @@ def _create(
     delivery_instructions: str,
     idempotency_key: str | None,
     placed_by,
+    quote: Quote | None,
 ) -> tuple[Order, bool]:
     """Step 3: the order row with its addresses, frozen lines, totals and number. Returns the order
     and whether it is new (False: another request with the same key made it first)."""
@@ -244,6 +259,7 @@ def _create(
                 total=priced.total,
                 idempotency_key=idempotency_key or None,
                 placed_by=placed_by,
+                quote=quote,
             )
     except IntegrityError:
         # Another request with the same key won the race; show the customer that order.
@@ -261,7 +277,7 @@ def _create(
                 name=product.name,
                 kind=product.kind,
                 quantity=line.quantity,
-                unit_price=product.price,
+                unit_price=request.unit_price(product.pk),
                 tax_rate=product.tax_class.rate,
                 discount_amount=price.discount,
                 net_amount=price.net,
@@ -332,6 +348,7 @@ def order_place(
     before_verify: Callable[[Order], None] | None = None,
     refuse_when_sold_out: bool = False,
     products: dict[int, Product] | None = None,
+    quote: Quote | None = None,
 ) -> Order:
     """Create the order from current catalogue prices, place it, and verify it.
 
@@ -346,6 +363,11 @@ def order_place(
     raises rolls everything back. `products` are the lines' catalogue rows with their tax class
     when the caller has just read them from the database (the storefront's cart check), so they
     are not read twice; never rows built from what was posted.
+
+    `quote`: the sent quote this order is accepted from (lifecycle.quotes, after checking it is
+    open and within its validity). Its held unit prices, read here from its lines in the database,
+    replace the catalogue prices of the products it holds, and the order records the quote (one
+    order per quote). Every other check runs as for any order.
 
     Writes in the caller's transaction when there is one (lifecycle.checkout's), without a
     savepoint of its own: a failure after the first write marks that transaction for rollback.
@@ -373,6 +395,10 @@ def order_place(
         discount_code=discount_code,
         products=products,
     )
+    if payment_method == Order.PaymentMethod.ON_INVOICE and customer.payment_terms != Customer.PaymentTerms.NET:
+        raise InvalidOrder("Pay on invoice is for customers with payment terms.", extra={"field": "payment_method"})
+    if quote is not None:
+        request = replace(request, held_prices=quote_held_prices(quote_id=quote.pk))
     priced, discount_terms = _price(request=request, lines=lines, delivery_method=delivery_method)
     # Refusals above come before any write, so a caller may catch them and go on. From here on it
     # is one transaction (the caller's when there is one) with no savepoint but the INSERT's: a
@@ -393,6 +419,7 @@ def order_place(
             delivery_instructions=delivery_instructions,
             idempotency_key=idempotency_key,
             placed_by=placed_by,
+            quote=quote,
         )
         if not created:
             return order

@@ -26,8 +26,9 @@ from tests.builders import WAREHOUSE, order_build, staff_member
 pytestmark = pytest.mark.django_db
 
 Kind = OrderEvent.Kind
-# Purchase orders keep a timeline of their own (inventory knows nothing of orders).
-OWN_TIMELINE = {"inventory.PurchaseOrder"}
+# Purchase orders keep a timeline of their own (inventory knows nothing of orders); a quote has no
+# order until it is accepted (its sent, accepted and accepted-at times are on its own row).
+OWN_TIMELINE = {"inventory.PurchaseOrder", "orders.Quote"}
 
 
 def timeline_transitions() -> set[tuple[str, str]]:

@@ -4,8 +4,9 @@ source of truth: re-applying sets each group to exactly it, so a permission gran
 migration's `group.permissions.add(...)` is taken away again by the next re-apply.
 
 Warehouse: sees orders and shipments, presses the fulfilment buttons; no cancelling, no money.
-Customer service: resolves held orders (re-check, release), cancels, fixes addresses, records
-payments, resends e-mails, follows up low feedback. Managers: everything in the business apps.
+Customer service: enters phone, e-mail and counter orders, drafts and quotes (the order desk),
+resolves held orders (re-check, release), cancels, fixes addresses, records payments, resends
+e-mails, follows up low feedback. Managers: everything in the business apps.
 """
 
 GROUP_PERMISSIONS = {
@@ -50,6 +51,12 @@ GROUP_PERMISSIONS = {
         "orders.change_address",
         "orders.verify_order",
         "orders.cancel_order",
+        # The order desk: enter phone, e-mail and counter orders, keep drafts, send quotes.
+        "orders.add_order",
+        "orders.view_quote",
+        "orders.add_quote",
+        "orders.change_quote",
+        "orders.view_quoteline",
         "orders.view_emailnotification",
         "orders.change_emailnotification",  # only unlocks "send again"; the outbox itself is read-only
         "invoicing.view_invoice",

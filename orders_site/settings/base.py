@@ -311,6 +311,9 @@ PRICES_INCLUDE_TAX_DISPLAY = env.bool("PRICES_INCLUDE_TAX_DISPLAY", default=True
 INVOICE_NUMBER_PREFIX = env("INVOICE_NUMBER_PREFIX", default="INV-")
 DEFAULT_PAYMENT_TERMS_DAYS = env.int("DEFAULT_PAYMENT_TERMS_DAYS", default=14)
 FEEDBACK_LINK_MAX_AGE_DAYS = env.int("FEEDBACK_LINK_MAX_AGE_DAYS", default=60)
+# Quotes: how long one is valid unless staff choose another date, and the longest they may choose.
+QUOTE_DEFAULT_VALID_DAYS = env.int("QUOTE_DEFAULT_VALID_DAYS", default=14)
+QUOTE_MAX_VALID_DAYS = env.int("QUOTE_MAX_VALID_DAYS", default=90)
 
 LOGGING = {
     "version": 1,

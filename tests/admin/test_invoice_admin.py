@@ -29,6 +29,23 @@ def test_record_payment_form_offers_the_balance_due(invoice, staff_client):
     assert 'name="expected_amount_paid" value="0.00"' in response.text
 
 
+def test_record_payment_offers_the_ways_money_arrives_not_pay_on_invoice(invoice, staff_client):
+    Order.objects.filter(pk=invoice.order_id).update(payment_method=Order.PaymentMethod.ON_INVOICE)  # a desk order
+    clerk = staff_client("Customer service")
+
+    page = clerk.get(change_url(invoice)).text
+
+    assert '<option value="bank_transfer" selected>Bank transfer</option>' in page
+    assert '<option value="on_invoice"' not in page and '<option value="card"' not in page
+    response = clerk.post(
+        action_url(invoice, "record_payment"),
+        {"record_payment-amount": "10.00", "record_payment-method": "on_invoice", **seen(invoice)},
+        follow=True,
+    )
+    assert errors_in(response) or "Select a valid choice" in response.text
+    assert not Payment.objects.filter(invoice=invoice).exists()
+
+
 def test_partial_then_full_payment_completes_the_order(invoice, staff_client, staff_users):
     browser = staff_client("Customer service")
 

@@ -8,6 +8,8 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from orders.models import Cart, CartLine, RiskRules, Voucher
+from orders.services.placement import LineRequest
+from orders.services.quotes import QuoteRequest, quote_save_draft
 from tests.builders import feedback_given
 
 from .journeys import place, place_held_for_address
@@ -42,6 +44,10 @@ def world(catalogue, staff_users):
     Voucher.objects.create(code="spring10", percent_off=Decimal("10"))
     place(catalogue, discount_code="SPRING10")  # a voucher's use (a redemption)
     RiskRules.current()
+    quote_save_draft(
+        request=QuoteRequest(customer=order.customer, lines=[LineRequest(product_id=catalogue.lamp.pk, quantity=1)]),
+        actor=staff_users["Customer service"],
+    )
     return order
 
 
@@ -54,14 +60,15 @@ def test_changelist_search_change_and_add_pages_open(world, admin_client, model)
 
     changelist = admin_client.get(reverse("admin:{}_{}_changelist".format(*info)), follow=True)
     searched = admin_client.get(reverse("admin:{}_{}_changelist".format(*info)), {"q": "0001"}, follow=True)
-    change = admin_client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+    # follow: the order desk's pages (adding an order, opening a draft) are reached by a redirect
+    change = admin_client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]), follow=True)
 
     assert changelist.status_code == 200
     assert searched.status_code == 200
     assert change.status_code == 200
     request = change.wsgi_request
     if model_admin.has_add_permission(request):
-        assert admin_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 200
+        assert admin_client.get(reverse("admin:{}_{}_add".format(*info)), follow=True).status_code == 200
     else:
         assert admin_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 403
 

@@ -3,17 +3,20 @@
 Safe to run again: existing rows are kept, and demo orders are only created once.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from inventory.models import BinLocation, Category, Product, StockLevel, TaxClass, Warehouse
 from lifecycle.cancellation import order_cancel
 from lifecycle.checkout import order_checkout
 from lifecycle.delivery import shipment_deliver
+from lifecycle.quotes import order_desk_place
 from lifecycle.receiving import stock_receive
 from lifecycle.settlement import payment_record
 from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, Voucher
@@ -24,6 +27,7 @@ from orders.services.fulfillment import (
     shipment_start_picking,
 )
 from orders.services.placement import AddressData, LineRequest
+from orders.services.quotes import QuoteRequest, quote_save_draft, quote_send
 from orders.services.transitions import transition_run
 
 ACCOUNTS = [
@@ -228,16 +232,6 @@ class Command(BaseCommand):
                     shipment_deliver(shipment=shipment, actor=admin)
             return order
 
-        Order.objects.create(  # a draft: started by customer service, not yet placed
-            number="DRAFT-DEMO",
-            customer=customer,
-            email=customer.email,
-            channel=Order.Channel.PHONE,
-            delivery_method=standard,
-            delivery_method_name=standard.name,
-            payment_method="bank_transfer",
-            billing_address=Address.objects.create(**home.__dict__),
-        )
         place([("BULB-LED", 4)])  # verified
         place([("LAMP-DESK", 1)], address=AddressData(**{**home.__dict__, "postal_code": "ABC"}))  # on hold
         place([("DESK-WALNUT", 1)])  # back-ordered
@@ -266,6 +260,55 @@ class Command(BaseCommand):
             billing_address=Address.objects.create(**home.__dict__),
         )
         transition_run(model=Order, pk=placed.pk, transition="place", system="demo seed")  # awaiting verification
+        self._order_desk(customer, products, home, standard)
+
+    def _order_desk(self, customer: Customer, products: dict, home: AddressData, standard: DeliveryMethod) -> None:
+        """What customer service entered at the order desk: a phone order, and a quote still open."""
+        service = User.objects.get(username="service")
+
+        def lines(*wanted):
+            return [LineRequest(product_id=products[sku].pk, quantity=q, customisation_notes=n) for sku, q, n in wanted]
+
+        order_desk_place(  # verified, channel phone, placed by the "service" account
+            request=QuoteRequest(
+                customer=customer,
+                lines=lines(("LAMP-DESK", 1, ""), ("SVC-ENGRAVE", 1, "Engrave “For Anna” on the base")),
+                channel=Order.Channel.PHONE,
+                delivery_method=standard,
+                payment_method=Order.PaymentMethod.BANK_TRANSFER,
+                billing_address=home,
+                shipping_address=home,
+            ),
+            actor=service,
+            idempotency_key="demo-phone-order",
+        )
+        quote_save_draft(  # a draft: started by customer service on the phone, nothing reserved yet
+            request=QuoteRequest(
+                customer=customer,
+                lines=lines(("LAMP-FLOOR", 2, "")),
+                channel=Order.Channel.PHONE,
+                delivery_method=standard,
+                billing_address=home,
+                shipping_address=home,
+            ),
+            actor=service,
+            idempotency_key="demo-draft",
+        )
+        quote_send(  # an open quote, sent by e-mail, prices held for two weeks
+            request=QuoteRequest(
+                customer=customer,
+                lines=lines(("TABLE-OAK", 1, ""), ("CHAIR-OAK", 6, ""), ("SVC-ASSEMBLY", 1, "")),
+                channel=Order.Channel.EMAIL,
+                delivery_method=standard,
+                payment_method=Order.PaymentMethod.BANK_TRANSFER,
+                billing_address=home,
+                shipping_address=home,
+                received_message="Hello, could you quote an oak table with six chairs, assembled at home? Anna",
+            ),
+            actor=service,
+            valid_until=timezone.localdate() + timedelta(days=14),
+            idempotency_key="demo-open-quote",
+        )
 
     def _print_credentials(self) -> None:
         self.stdout.write(self.style.SUCCESS("Demo accounts (username / password):"))

@@ -16,7 +16,7 @@ from orders_site.core.money import ZERO, money
 
 from ...models import Order, OrderCheck
 from ...pricing import Discount, PriceInput, price_order
-from ...selectors import voucher_usable_at
+from ...selectors import quote_held_prices, voucher_usable_at
 
 DETAIL_MAX = 300
 
@@ -149,12 +149,17 @@ def check_pricing(order: Order, actor) -> CheckOutcome:
     at_placement = order.status == Order.Status.PLACED
     discount = None
     if at_placement:
+        # An order accepted from a quote is compared with the prices the quote held, read from the
+        # quote's rows (open until the acceptance commits), not with today's catalogue.
+        held = quote_held_prices(quote_id=order.quote_id) if order.quote_id else {}
         for line in lines:
             product = line.product
             if product is None:
                 continue
-            if product.price != line.unit_price:
-                problems.append(f"{line.sku} posted at {line.unit_price}, catalogue price is {product.price}")
+            agreed = held.get(product.pk, product.price)
+            if agreed != line.unit_price:
+                source = "the quote's price" if product.pk in held else "catalogue price"
+                problems.append(f"{line.sku} posted at {line.unit_price}, {source} is {agreed}")
             if product.tax_class.rate != line.tax_rate:
                 problems.append(f"{line.sku} taxed at {line.tax_rate}, catalogue rate is {product.tax_class.rate}")
         discount = _discount_at_placement(order, problems)
