@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.transitions import transition_apply
 
 from ..locks import quote_lock
 from ..models import Customer, DeliveryMethod, Order, Quote, QuoteLine
@@ -284,10 +285,15 @@ def quote_send(
     )
     _refuse(pricing.problems)
     quote = quote_save_draft(request=request, actor=actor, quote_id=quote_id, idempotency_key=idempotency_key)
-    quote.valid_until = valid_until
-    quote.sent_at = timezone.now()
-    quote.send()
-    quote.save(update_fields=["status", "valid_until", "sent_at", "updated_at"])
+    quote, _ = transition_apply(
+        model=Quote,
+        pk=quote.pk,
+        transition="send",
+        actor=actor,
+        check_permission=False,  # the desk's pages are for those who may change quotes
+        fields={"valid_until": valid_until, "sent_at": timezone.now()},
+        locked=quote,
+    )
     quote_notification_queue(quote=quote, subject_key=f"sent:{quote.sent_at:%Y%m%d%H%M%S%f}")
     return quote
 
@@ -299,8 +305,9 @@ def quote_cancel(*, quote_id: int, actor) -> Quote:
     quote = quote_lock(quote_id=quote_id)
     if quote is None or quote.status not in (Quote.Status.DRAFT, Quote.Status.SENT):
         raise QuoteNotOpen("This quote is no longer open.")
-    quote.cancel()
-    quote.save(update_fields=["status", "updated_at"])
+    quote, _ = transition_apply(
+        model=Quote, pk=quote.pk, transition="cancel", actor=actor, check_permission=False, locked=quote
+    )
     return quote
 
 
@@ -321,9 +328,14 @@ def quote_acceptable(*, quote: Quote) -> None:
 def quote_mark_accepted(*, quote: Quote, order: Order) -> Quote:
     """The quote (or draft) became `order`: record it (the caller placed the order in this
     transaction and holds the quote's lock). Writes the quote row only."""
-    quote.accepted_at = timezone.now()
-    quote.accept()
-    quote.save(update_fields=["status", "accepted_at", "updated_at"])
+    quote, _ = transition_apply(
+        model=Quote,
+        pk=quote.pk,
+        transition="accept",
+        check_permission=False,  # a consequence of placing the order
+        fields={"accepted_at": timezone.now()},
+        locked=quote,
+    )
     return quote
 
 
