@@ -34,13 +34,10 @@ class PaymentSummary:
 
 
 def invoice_is_overdue(invoice: Invoice, *, today=None) -> bool:
-    """Issued, not paid in full, and past its due date."""
+    """Issued, not paid in full, and past its due date: for one invoice what invoices_overdue()
+    selects (the same OPEN_STATUSES and the shop's today)."""
     today = today or timezone.localdate()
-    return (
-        invoice.status in (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
-        and invoice.due_date is not None
-        and invoice.due_date < today
-    )
+    return invoice.status in OPEN_STATUSES and invoice.due_date is not None and invoice.due_date < today
 
 
 def order_payment_summary(*, order: Order) -> PaymentSummary:
@@ -119,7 +116,7 @@ def payment_standing(order, *, today=None) -> PaymentStanding | None:
         unpaid = [invoice for invoice in invoices if invoice.status in OPEN_STATUSES]
         if not unpaid:
             return PaymentStanding("paid", "Paid")
-        if any(invoice.due_date and invoice.due_date < today for invoice in unpaid):
+        if any(invoice_is_overdue(invoice, today=today) for invoice in unpaid):
             return PaymentStanding("overdue", "Overdue")
         due = sum((invoice.balance_due for invoice in unpaid), Decimal("0"))
         return PaymentStanding("due", f"{money_display(due, order.currency)} due")
