@@ -28,7 +28,7 @@ from inventory.models import Product, StockAllocation
 from inventory.selectors import stock_available_by_warehouse
 from orders_site.core.formatting import money_display
 
-from .models import (
+from ..models import (
     Address,
     Customer,
     Order,
@@ -42,8 +42,8 @@ from .models import (
     Voucher,
     VoucherRedemption,
 )
-from .payment_reference import reference_grouped
-from .pricing import FREE_SHIPPING, Discount, PricedOrder, PriceInput, price_order
+from ..payment_reference import reference_grouped
+from ..pricing import FREE_SHIPPING, Discount, PricedOrder, PriceInput, price_order
 
 # --- vouchers ------------------------------------------------------------------------------------
 
