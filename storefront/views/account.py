@@ -5,7 +5,7 @@ from django.contrib.auth.views import LoginView
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from orders.services.customers import (
     SignUpRefused,
@@ -26,7 +26,7 @@ from ..selectors import (
     order_history_for_customer,
 )
 from ..services.cart import cart_merge
-from .helpers import paginate, safe_next
+from .helpers import form_page, paginate, safe_next
 
 ORDERS_PER_PAGE = 10
 
@@ -52,7 +52,7 @@ class SignInView(LoginView):
         return response
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("storefront:account")
@@ -75,6 +75,7 @@ def sign_up(request):
     return render(request, "registration/sign_up.html", {"form": form, "next": safe_next(request, "")})
 
 
+@require_safe
 @login_required
 def account(request):
     """The customer's order history, newest first."""
@@ -90,6 +91,7 @@ def account(request):
     )
 
 
+@form_page
 @login_required
 def profile(request):
     customer = customer_for_user(user=request.user)
@@ -112,6 +114,7 @@ def profile(request):
     return render(request, "storefront/profile.html", {"form": form})
 
 
+@require_safe
 @login_required
 def address_book(request):
     addresses = address_list_for_customer(customer=customer_for_user(user=request.user))
@@ -126,6 +129,7 @@ def _own_address(request, address_id):
     return customer, address
 
 
+@form_page
 @login_required
 def address_edit(request, address_id=None):
     customer, address = _own_address(request, address_id) if address_id else (None, None)

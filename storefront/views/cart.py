@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from orders_site.core.exceptions import ApplicationError
 
@@ -37,6 +37,7 @@ def _cart_page(request, *, discount_form=None, status=200):
     )
 
 
+@require_safe
 def cart_detail(request):
     return _cart_page(request)
 

@@ -1,5 +1,6 @@
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from ..forms import AddToCartForm, CatalogueFilterForm
 from ..selectors import category_list_for_storefront, product_decorate, product_get_for_storefront, product_search
@@ -8,6 +9,7 @@ from .helpers import paginate, querystring_without_page
 PAGE_SIZE = 12
 
 
+@require_safe
 def catalogue(request):
     categories = list(category_list_for_storefront())
     form = CatalogueFilterForm(request.GET, categories=categories)
@@ -31,6 +33,7 @@ def catalogue(request):
     )
 
 
+@require_safe
 def product_detail(request, slug):
     product = product_get_for_storefront(slug=slug)
     if product is None:

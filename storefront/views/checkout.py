@@ -11,7 +11,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from invoicing.services import PaymentDeclined
 from orders.models import Order
@@ -24,7 +24,7 @@ from ..cart import DISCOUNT_SESSION_KEY, SessionCartStore, cart_store_for
 from ..forms import PAYMENT_HINTS, CheckoutForm, PlaceOrderForm
 from ..selectors import address_list_for_customer, cart_view_build, customer_for_user
 from ..services.cart import cart_checkout
-from .helpers import guest_order_grant
+from .helpers import form_page, guest_order_grant
 
 CHECKOUT_SESSION_KEY = "checkout"
 KEY_SESSION_KEY = "checkout_key"
@@ -88,6 +88,7 @@ def _cart_or_redirect(request):
     return cart, None
 
 
+@form_page
 def checkout(request):
     cart, response = _cart_or_redirect(request)
     if response is not None:
@@ -159,6 +160,7 @@ def _ready_for_review(request):
     return _details_or_redirect(request)
 
 
+@require_safe
 def checkout_review(request):
     details, response = _ready_for_review(request)
     if response is not None:

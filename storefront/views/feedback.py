@@ -7,6 +7,7 @@ from feedback.services import FeedbackAlreadyGiven, feedback_submit
 from orders_site.core.exceptions import ApplicationError
 
 from ..forms import FeedbackForm
+from .helpers import form_page
 
 
 def _feedback_request_or_404(request, token):
@@ -21,6 +22,7 @@ def _feedback_request_or_404(request, token):
     return feedback_request
 
 
+@form_page
 def feedback(request, token):
     feedback_request = _feedback_request_or_404(request, token)
     order = feedback_request.order

@@ -5,8 +5,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
 from ..selectors import order_page_for_customer, order_page_for_guest
+
+# A page with a form answers what a browser form sends (GET, HEAD, POST) and 405 to the rest;
+# pages without a form use Django's require_safe (GET, HEAD).
+form_page = require_http_methods(["GET", "HEAD", "POST"])
 
 GUEST_ORDERS_SESSION_KEY = "guest_orders"
 GUEST_ORDERS_KEPT = 20

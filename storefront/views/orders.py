@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from feedback.selectors import feedback_link_for_request, feedback_open_for
 from feedback.services import feedback_request_create
@@ -19,7 +19,7 @@ from orders_site.core.throttle import attempt_record, attempts_count
 
 from ..forms import CancelOrderForm, GuestLookupForm
 from ..selectors import order_page_for_guest, order_page_view
-from .helpers import guest_order_grant, lookup_url, order_for_request
+from .helpers import form_page, guest_order_grant, lookup_url, order_for_request
 
 
 def _order_or_404(request, number):
@@ -46,6 +46,7 @@ def _feedback_state(order):
     return "link", feedback_link_for_request(request_id=feedback_request.pk)
 
 
+@require_safe
 def order_detail(request, number):
     order = order_for_request(request, number)
     if order is None:
@@ -71,6 +72,7 @@ def order_detail(request, number):
     )
 
 
+@form_page
 def order_cancel_view(request, number):
     """GET asks to confirm; POST cancels through the service with the customer as the actor."""
     order = _order_or_404(request, number)
@@ -91,6 +93,7 @@ def order_cancel_view(request, number):
     return render(request, "storefront/order_cancel.html", {"order": order, "form": form})
 
 
+@require_safe
 def invoice_download(request, number, invoice_number):
     order = _order_or_404(request, number)
     invoice = next((i for i in order.issued_invoices if i.number == invoice_number), None)
@@ -134,7 +137,7 @@ def _count_failure(request) -> None:
     attempt_record(key=_throttle_key(request), window_seconds=settings.GUEST_LOOKUP_WINDOW_SECONDS)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@form_page
 def order_lookup(request):
     """Guests find an order by its number and e-mail address. Failed tries are limited per address
     (a counter in the shared cache, off while the cache is down), so numbers and addresses cannot

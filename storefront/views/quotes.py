@@ -11,6 +11,8 @@ from orders.quote_links import quote_id_from_token
 from orders.selectors import quote_with_lines
 from orders_site.core.exceptions import ApplicationError
 
+from .helpers import form_page
+
 
 def _quote_or_404(request, token) -> Quote:
     """The signed link is the key. A forged or altered link, a draft, or someone else's quote for a
@@ -25,6 +27,7 @@ def _quote_or_404(request, token) -> Quote:
     return quote
 
 
+@form_page
 def quote(request, token):
     quote = _quote_or_404(request, token)
     if request.method == "POST" and quote.status == Quote.Status.SENT:
