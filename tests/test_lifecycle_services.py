@@ -98,8 +98,8 @@ def test_one_order_through_all_six_stages(
         "352.50",
         "72.13",
         "429.58",
-        "Tax 21 % on EUR 332.95 EUR 69.92",
-        "Tax 9 % on EUR 24.50 EUR 2.21",
+        "Tax 21 % on € 332.95 € 69.92",
+        "Tax 9 % on € 24.50 € 2.21",
     ):
         assert expected in text, f"{expected!r} missing from the invoice PDF"
 

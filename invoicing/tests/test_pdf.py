@@ -122,8 +122,8 @@ def test_the_pdf_shows_number_lines_and_totals(invoice, caplog):
         "352.50",  # subtotal
         "72.13",  # tax
         "429.58",  # total
-        "Tax 21 % on EUR 332.95 EUR 69.92",
-        "Tax 9 % on EUR 24.50 EUR 2.21",
+        "Tax 21 % on € 332.95 € 69.92",
+        "Tax 9 % on € 24.50 € 2.21",
         reference_grouped(order.payment_reference),
     ]:
         assert expected in text, f"{expected!r} is missing from the invoice"

@@ -41,7 +41,7 @@ def test_an_unpaid_bank_transfer_invoice_says_where_and_what_to_pay(catalogue, s
         "Demo Shop Payments B.V.",
         IBAN_SHOWN,
         "ABNANL2A",
-        f"Amount due EUR {invoice.total}",
+        f"Amount due € {invoice.total}",
         reference_grouped(invoice.order.payment_reference),
         "Please pay by",
     ]:
@@ -65,7 +65,7 @@ def test_re_rendering_a_paid_invoice_says_paid_and_asks_for_nothing(
     invoice.refresh_from_db()
     assert invoice.pdf.name == stored_name
     text = _pdf(invoice)
-    assert f"Paid: EUR {invoice.total} on {date.today():%-d %B %Y} by bank transfer" in text
+    assert f"Paid: € {invoice.total} on {date.today():%-d %B %Y} by bank transfer" in text
     assert "Please pay by" not in text and IBAN_SHOWN not in text
 
 
@@ -79,8 +79,8 @@ def test_a_part_paid_invoice_shows_the_balance(catalogue, staff_users, django_ca
 
     balance = invoice.total - Decimal("50.00")
     text = _pdf(invoice)
-    assert f"Balance due: EUR {balance}" in text
-    assert f"Amount due EUR {balance}" in text and IBAN_SHOWN in text and "Please pay by" in text
+    assert f"Balance due: € {balance}" in text
+    assert f"Amount due € {balance}" in text and IBAN_SHOWN in text and "Please pay by" in text
 
 
 @pytest.mark.django_db
@@ -94,7 +94,7 @@ def test_a_card_invoice_never_asks_for_payment(catalogue, staff_users, django_ca
     after = _pdf(invoice)
 
     assert "Paid by card" in before and "Please pay by" not in before and IBAN_SHOWN not in before
-    assert "Paid: EUR" in after and "by card" in after and "Please pay by" not in after
+    assert "Paid: €" in after and "by card" in after and "Please pay by" not in after
 
 
 @pytest.mark.django_db
