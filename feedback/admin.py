@@ -13,6 +13,7 @@ from orders_site.core.admin import (
     prefix,
 )
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.formatting import count_display
 from orders_site.core.work_queues import CUSTOMER_SERVICE, WorkQueue, work_queue_register
 
 from .models import Feedback, FeedbackRequest, ProductRating
@@ -88,7 +89,9 @@ class FeedbackAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, f"Marked {done} feedback(s) as followed up.", messages.SUCCESS)
+            self.message_user(
+                request, f"Marked {count_display(done, 'feedback response')} as followed up.", messages.SUCCESS
+            )
         if refused:
             self.message_user(request, " · ".join(refused), messages.ERROR)
 

@@ -17,6 +17,7 @@ from orders_site.core.admin import (
     status_badge,
 )
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.formatting import count_display
 
 from ..forms import (
     AdjustStockForm,
@@ -212,7 +213,7 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
         def run(form):
             reason = form.cleaned_data["reason"]
             stock_adjust_many(adjustments=form.quantities(), reason=reason, actor=request.user)
-            return f"Adjusted {len(form.quantities())} stock level(s): {reason}."
+            return f"Adjusted {count_display(len(form.quantities()), 'stock level')}: {reason}."
 
         return self._action_page(
             request, queryset, form_class=AdjustStockForm, action="adjust_stock", title="Adjust stock",
@@ -224,7 +225,7 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
         def run(form):
             reason = form.cleaned_data["reason"]
             stock_write_off_many(write_offs=form.quantities(), reason=reason, actor=request.user)
-            return f"Wrote off {sum(q for _, q in form.quantities())} unit(s): {reason}."
+            return f"Wrote off {count_display(sum(q for _, q in form.quantities()), 'unit')}: {reason}."
 
         return self._action_page(
             request, queryset, form_class=WriteOffStockForm, action="write_off_stock", title="Write off stock",
@@ -320,7 +321,11 @@ class StockLevelAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
                     add_service_error(form, error)
                 else:
                     numbers = ", ".join(po.number for po in created)
-                    self.message_user(request, f"Draft purchase order(s) {numbers} created.", messages.SUCCESS)
+                    self.message_user(
+                        request,
+                        f"Draft {'purchase orders' if ', ' in numbers else 'purchase order'} {numbers} created.",
+                        messages.SUCCESS,
+                    )
                     return HttpResponseRedirect(reverse("admin:inventory_purchaseorder_changelist"))
         context = {
             **self.admin_site.each_context(request),

@@ -259,7 +259,7 @@ def test_adjust_stock_action_needs_a_reason_and_reports_refusals(admin_client, s
     assert "are promised to orders; it cannot go down by 2" in str(response.context["form"].non_field_errors())
 
     response = action(admin_client, "adjust_stock", [level], apply="1", reason="recount", **{f"level_{level.pk}": -1})
-    assert messages_of(response) == ["Adjusted 1 stock level(s): recount."]
+    assert messages_of(response) == ["Adjusted 1 stock level: recount."]
     level.refresh_from_db()
     assert level.on_hand == 4
 
@@ -285,7 +285,7 @@ def test_write_off_action(admin_client, stock):
     response = action(
         admin_client, "write_off_stock", [level], apply="1", reason="water damage", **{f"level_{level.pk}": 2}
     )
-    assert messages_of(response) == ["Wrote off 2 unit(s): water damage."]
+    assert messages_of(response) == ["Wrote off 2 units: water damage."]
     assert level.movements.get(kind="write_off").on_hand_delta == -2
 
 
@@ -357,7 +357,7 @@ def test_replenishment_page_lists_low_stock_and_drafts_purchase_orders(admin_cli
     )
 
     purchase_order = PurchaseOrder.objects.get()
-    assert messages_of(response) == [f"Draft purchase order(s) {purchase_order.number} created."]
+    assert messages_of(response) == [f"Draft purchase order {purchase_order.number} created."]
     assert [(line.product, line.quantity_ordered) for line in purchase_order.lines.all()] == [(lamp, 20)]
 
 

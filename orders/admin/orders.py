@@ -20,7 +20,7 @@ from orders.services.fulfillment import order_fulfillment_start
 from orders.services.verification import order_release, order_reverify
 from orders_site.core.admin import LargeTableAdminMixin, ListPrefetchMixin, ReadOnlyAdminMixin, prefix, status_badge
 from orders_site.core.exceptions import ApplicationError
-from orders_site.core.formatting import money_display
+from orders_site.core.formatting import count_display, money_display
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin
 
 from .forms import NoteForm, ReasonForm, StaffCommentForm
@@ -230,9 +230,13 @@ class OrderAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, Rea
             else:
                 done.append(order.number)
         if done:
-            self.message_user(request, f"{verb} {len(done)} order(s): {', '.join(done)}.", messages.SUCCESS)
+            self.message_user(
+                request, f"{verb} {count_display(len(done), 'order')}: {', '.join(done)}.", messages.SUCCESS
+            )
         if refused:
-            self.message_user(request, f"Refused for {len(refused)} order(s): " + " · ".join(refused), messages.ERROR)
+            self.message_user(
+                request, f"Refused for {count_display(len(refused), 'order')}: " + " · ".join(refused), messages.ERROR
+            )
 
     def _bulk_with_text(self, request, queryset, *, action_name, title, form_class, field, run, verb, danger=False):
         """First POST: a confirmation page asking for the note or reason; second POST (`apply`): run."""

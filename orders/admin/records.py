@@ -15,6 +15,7 @@ from orders_site.core.admin import (
     prefix,
     recent_values_filter,
 )
+from orders_site.core.formatting import count_display
 
 
 @admin.register(OrderLine)
@@ -103,9 +104,13 @@ class EmailNotificationAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.Mod
         ids = list(queryset.values_list("pk", flat=True))
         queued = notification_resend(notification_ids=ids, actor=request.user)
         skipped = len(ids) - queued
-        self.message_user(request, f"Queued {queued} e-mail(s) to be sent again.", messages.SUCCESS)
+        self.message_user(request, f"Queued {count_display(queued, 'e-mail')} to be sent again.", messages.SUCCESS)
         if skipped:
-            self.message_user(request, f"{skipped} e-mail(s) were already sent and were left alone.", messages.WARNING)
+            self.message_user(
+                request,
+                f"{count_display(skipped, 'e-mail')} {'was' if skipped == 1 else 'were'} already sent and left alone.",
+                messages.WARNING,
+            )
 
 
 class CartLineInline(ReadOnlyInline, admin.TabularInline):

@@ -259,7 +259,7 @@ def test_each_listed_order_has_a_selection_box_for_the_bulk_actions(catalogue, a
             f'<input type="checkbox" name="_selected_action" value="{order.pk}" class="action-select" '
             f'aria-label="Select this object for an action - {order.number}">'
         ) in page
-    assert "Re-checked 2 order(s)" in rechecked.text
+    assert "Re-checked 2 orders" in rechecked.text
 
 
 # -- counting and paging -------------------------------------------------------------------------------------

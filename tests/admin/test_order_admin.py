@@ -378,9 +378,9 @@ def test_bulk_recheck_reports_each_order(catalogue, staff_client):
 
     response = _bulk(staff_client("Customer service"), "recheck_selected", [held, verified])
 
-    assert successes_in(response) == [f"Re-checked 1 order(s): {held.number}."]
+    assert successes_in(response) == [f"Re-checked 1 order: {held.number}."]
     assert errors_in(response) == [
-        f"Refused for 1 order(s): {verified.number}: "
+        f"Refused for 1 order: {verified.number}: "
         f"Order {verified.number} is not on hold; there is nothing to re-check."
     ]
 
@@ -412,9 +412,9 @@ def test_bulk_release_asks_for_a_note_then_releases_and_reports_refusals(catalog
     by_stock.refresh_from_db()
     assert (by_address.status, by_stock.status) == (Order.Status.VERIFIED, Order.Status.ON_HOLD)
     assert by_address.events.get(kind="order.verify").note.startswith("Checked with the customer")
-    assert successes_in(response) == [f"Released 1 order(s): {by_address.number}."]
+    assert successes_in(response) == [f"Released 1 order: {by_address.number}."]
     assert errors_in(response) == [
-        f"Refused for 1 order(s): {by_stock.number}: "
+        f"Refused for 1 order: {by_stock.number}: "
         f"Order {by_stock.number} is still short of 1 unit; it cannot be released yet."
     ]
 
@@ -438,9 +438,9 @@ def test_bulk_cancel_needs_a_reason_and_refuses_orders_that_moved_on(catalogue, 
     held.refresh_from_db()
     other.refresh_from_db()
     assert (held.status, other.status) == (Order.Status.CANCELLED, Order.Status.VERIFIED)
-    assert successes_in(response) == [f"Cancelled 1 order(s): {held.number}."]
+    assert successes_in(response) == [f"Cancelled 1 order: {held.number}."]
     assert errors_in(response) == [
-        f"Refused for 1 order(s): {other.number}: Order {other.number} changed to “Verified” since you opened it; "
+        f"Refused for 1 order: {other.number}: Order {other.number} changed to “Verified” since you opened it; "
         "nothing was done. Reload and try again."
     ]
 

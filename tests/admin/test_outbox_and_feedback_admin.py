@@ -41,8 +41,8 @@ def test_send_again_queues_failed_and_pending_emails_and_skips_sent_ones(
     received.refresh_from_db()
     assert received.status == EmailNotification.Status.SENT
     assert [m.subject for m in mailoutbox] == [f"We received your order {order.number}"]
-    assert successes_in(response) == ["Queued 1 e-mail(s) to be sent again."]
-    assert ("warning", "1 e-mail(s) were already sent and were left alone.") in messages_in(response)
+    assert successes_in(response) == ["Queued 1 e-mail to be sent again."]
+    assert ("warning", "1 e-mail was already sent and left alone.") in messages_in(response)
     assert order.events.get(kind="notification.resend").actor == staff_users["Customer service"]
     assert not other.events.filter(kind="notification.resend").exists()
 
@@ -96,7 +96,7 @@ def test_follow_up_queue_and_mark_followed_up(low_feedback, happy_feedback, staf
     happy_feedback.refresh_from_db()
     assert low_feedback.followed_up_at is not None and happy_feedback.followed_up_at is None
     assert low_feedback.needs_follow_up is True, "the low rating still counts in reports"
-    assert successes_in(response) == ["Marked 1 feedback(s) as followed up."]
+    assert successes_in(response) == ["Marked 1 feedback response as followed up."]
     assert errors_in(response) == [f"Feedback on order {happy_feedback.request.order} needs no follow-up."]
     event = low_feedback.request.order.events.get(kind="feedback.followed_up")
     assert event.actor == staff_users["Customer service"]
