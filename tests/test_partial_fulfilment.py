@@ -218,9 +218,7 @@ def test_when_the_rest_arrives_before_the_first_parcel_left_the_order_still_ship
     ledger_matches_levels()
 
 
-def test_another_order_waiting_for_the_same_product_is_still_filled_oldest_first(
-    waiting, desk, catalogue, warehouse
-):
+def test_another_order_waiting_for_the_same_product_is_still_filled_oldest_first(waiting, desk, catalogue, warehouse):
     # Given the partly shipped order first, then a plain back-order for one desk
     order = order_fulfillment_start_partial(order=waiting, actor=warehouse)
     later = order_build(lines=[(desk, 1)], state="backordered")
