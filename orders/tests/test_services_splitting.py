@@ -105,15 +105,18 @@ def test_dispatching_both_halves_takes_exactly_the_stock_and_then_the_order_is_s
 
 
 def test_the_next_number_skips_numbers_in_use(catalogue, warehouse):
-    # Two warehouses: parcels -1 (three chairs) and -2 (a book); splitting the first makes -3, then -4
-    order = order_build(lines=[(catalogue.chair, 3), (catalogue.book, 1)], state="in_fulfillment", actor=warehouse)
-    amsterdam, _ = parcels_of(order)
+    # Two warehouses: parcels -1 (two chairs) and -2 (two books); splitting each makes -3, then -4
+    order = order_build(lines=[(catalogue.chair, 2), (catalogue.book, 2)], state="in_fulfillment", actor=warehouse)
+    amsterdam, rotterdam = parcels_of(order)
 
     new = shipment_split(shipment=amsterdam, quantities={line_of(amsterdam, "CHAIR-1").pk: 1}, actor=warehouse)
-    newer = shipment_split(shipment=amsterdam, quantities={line_of(amsterdam, "CHAIR-1").pk: 1}, actor=warehouse)
+    newer = shipment_split(shipment=rotterdam, quantities={line_of(rotterdam, "BOOK-1").pk: 1}, actor=warehouse)
 
     assert (new.number, newer.number) == (f"{order.number}-3", f"{order.number}-4")
-    assert [lines_of(parcel) for parcel in (amsterdam, new, newer)] == [{"CHAIR-1": 1}] * 3
+    assert (new.warehouse, newer.warehouse) == (catalogue.main, catalogue.second)
+    assert [lines_of(parcel) for parcel in (amsterdam, new, rotterdam, newer)] == [{"CHAIR-1": 1}] * 2 + [
+        {"BOOK-1": 1}
+    ] * 2
 
 
 def _unchanged(parcel):
