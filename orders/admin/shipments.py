@@ -308,6 +308,4 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
             "form": form,
             "back_url": back,
         }
-        return TemplateResponse(
-            request, "admin/orders/shipment/split.html", context, status=400 if form.errors else 200
-        )
+        return TemplateResponse(request, "admin/orders/shipment/split.html", context)
