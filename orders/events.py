@@ -55,7 +55,6 @@ CUSTOMER_MESSAGES: dict[OrderEvent.Kind, str] = {
     Kind.ORDER_VERIFY: "Order confirmed",
     Kind.ORDER_START_FULFILLMENT: "Being prepared in the warehouse",
     Kind.ORDER_START_PARTIAL_FULFILLMENT: "What is in stock is being prepared; the rest follows when it arrives",
-    Kind.ORDER_BACKORDER_REST_READY: "The rest of your order is in stock and being prepared",
     Kind.ORDER_SHIP_PARTIALLY: "Part of your order is on its way",
     Kind.ORDER_SHIP: "Your order is on its way",
     Kind.ORDER_DELIVER: "Delivered",
