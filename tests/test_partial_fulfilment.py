@@ -12,6 +12,7 @@ from inventory.models import StockAllocation, StockLevel
 from lifecycle.delivery import shipment_deliver
 from lifecycle.receiving import stock_receive
 from orders.models import EmailNotification, Order, OrderEvent, Shipment
+from orders.selectors import backordered_units_by_product, backorders_waiting_exist
 from orders.services.fulfillment import shipment_pack, shipment_start_picking
 from orders.services.partial_fulfilment import order_fulfillment_start_partial
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
@@ -180,11 +181,15 @@ def test_the_rest_arriving_in_two_deliveries_waits_for_the_second_before_it_gets
     waiting, desk, catalogue, warehouse, ledger_matches_levels
 ):
     order = order_fulfillment_start_partial(order=waiting, actor=warehouse)
+    # The reorder figures and the fill after a cancellation still see the two desks it waits for
+    assert backordered_units_by_product() == {desk.pk: 2}
+    assert backorders_waiting_exist(product_ids=[desk.pk])
 
     stock_receive(product=desk, warehouse=catalogue.second, quantity=1, actor=warehouse)
 
     order.refresh_from_db()
     assert order.backorder_rest is True
+    assert backordered_units_by_product() == {desk.pk: 1}
     assert len(parcels_of(order)) == 1, "no parcel for half of the rest"
     partly = order.events.get(kind=OrderEvent.Kind.STOCK_BACKORDER_ALLOCATED)
     assert "still waiting" in partly.note and "Short: 1 x DESK-1" in partly.note
@@ -194,6 +199,8 @@ def test_the_rest_arriving_in_two_deliveries_waits_for_the_second_before_it_gets
 
     order.refresh_from_db()
     assert order.backorder_rest is False
+    assert backordered_units_by_product() == {}
+    assert not backorders_waiting_exist(product_ids=[desk.pk])
     first, second = parcels_of(order)
     assert parcel_contents(second) == {("DESK-1", 2)}
     assert order.status == Order.Status.IN_FULFILLMENT, "a fill never verifies an order already in fulfilment"
