@@ -90,7 +90,9 @@ def test_staff_ship_what_is_in_stock_from_the_order_page(backordered, staff_clie
     assert (backordered.status, backordered.backorder_rest) == (Order.Status.IN_FULFILLMENT, True)
     (shipment,) = parcels_of(backordered)
     assert sorted(shipment.lines.values_list("order_line__sku", "quantity")) == [("BOOK-1", 1), ("DESK-1", 1)]
-    assert "sent what is in stock to the warehouse" in browser.get(change_url(backordered)).text
+    order_page = browser.get(change_url(backordered)).text
+    assert "sent what is in stock to the warehouse" in order_page
+    assert "Back-ordered rest to follow" in order_page
 
 
 def test_ship_what_is_in_stock_with_nothing_in_stock_says_why(catalogue, staff_client):
