@@ -18,6 +18,8 @@ SUBJECTS = {
     EmailNotification.Kind.BACKORDER_READY: "Everything for your order {number} is in stock",
     EmailNotification.Kind.QUOTE: "Your quote {quote_number} from {shop_name}",
 }
+# A parcel that left while the rest of the order still waits for stock (partial fulfilment).
+PART_SHIPPED_SUBJECT = "Part of your order {number} is on its way"
 
 
 def absolute_url(path: str) -> str:
@@ -32,7 +34,7 @@ def email_build(
     message_id: str = "",
 ) -> EmailMessage:
     """The message for this outbox row. `context` holds `order`, `lines` and what the kind needs
-    (`shipment`, `invoice`, `feedback_url`, `event`), or for a quote's e-mail `quote`, `lines` and
+    (`shipment` and `part_of_order`, `invoice`, `feedback_url`, `event`), or for a quote's e-mail `quote`, `lines` and
     `accept_url`; `attachments` are (file name, bytes, type); `message_id`, when given, is the
     Message-ID header (else Django makes a new one per send)."""
     context = {**context, "shop_name": settings.SHOP_NAME}
@@ -44,7 +46,10 @@ def email_build(
         context["quote_number"] = context["quote"].number
     if "invoice" in context:
         context["invoice_number"] = context["invoice"].number
-    subject = SUBJECTS[notification.kind].format(**{k: v for k, v in context.items() if isinstance(v, str)})
+    template = SUBJECTS[notification.kind]
+    if notification.kind == EmailNotification.Kind.ORDER_SHIPPED and context.get("part_of_order"):
+        template = PART_SHIPPED_SUBJECT  # the rest is still back-ordered: not "your order is on its way"
+    subject = template.format(**{k: v for k, v in context.items() if isinstance(v, str)})
     body = render_to_string(f"emails/{notification.kind}.txt", context)
     message = EmailMessage(
         subject=subject,

@@ -15,6 +15,7 @@ from invoicing.services import invoice_pdf_ensure
 from orders.locks import notification_lock
 from orders.models import EmailNotification, OrderCheck, Quote, Shipment
 from orders.quote_links import quote_link_for
+from orders.selectors.parcels import shipment_left_rest_behind
 
 from .customer_status import order_status_wording
 from .emails import absolute_url, email_build
@@ -48,6 +49,7 @@ def _email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str
         )
     elif notification.kind == EmailNotification.Kind.ORDER_SHIPPED:
         context["shipment"] = Shipment.objects.get(pk=object_id)
+        context["part_of_order"] = shipment_left_rest_behind(shipment=context["shipment"])
     elif notification.kind == EmailNotification.Kind.INVOICE:
         invoice, pdf_bytes = invoice_pdf_ensure(invoice_id=int(object_id))
         context["invoice"] = invoice

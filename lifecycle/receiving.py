@@ -20,11 +20,16 @@ from orders.events import event_stock_backorder_allocated
 from orders.locks import backorders_lock
 from orders.models import EmailNotification, Order
 from orders.services.notifications import notification_queue
+from orders.services.partial_fulfilment import order_backorder_rest_fill
 from orders.services.transitions import transition_run
 
 
 def backorders_fill(*, orders: list[Order], actor=None) -> BackorderOutcome:
     """Allocate to locked back-orders, oldest placement first, and verify each that is complete.
+
+    An order that shipped its available part ahead (Order.backorder_rest) is not verified again:
+    its rest, once complete, gets its own parcel (orders.services.partial_fulfilment) and the
+    customer the same "everything is in stock" e-mail.
 
     The caller holds the orders' locks and their products' stock level locks. An order that is
     complete moves backordered -> verified (a system transition; `actor` only received the goods),
@@ -33,6 +38,23 @@ def backorders_fill(*, orders: list[Order], actor=None) -> BackorderOutcome:
     """
     outcome = BackorderOutcome()
     for order in sorted(orders, key=lambda o: (o.placed_at or o.created_at, o.pk)):
+        if order.status != Order.Status.BACKORDERED:
+            # It shipped what was in stock ahead; the rest gets its own parcel once it is complete.
+            allocation = order_backorder_rest_fill(order=order, actor=actor)
+            if allocation.complete:
+                notification_queue(
+                    order=order, kind=EmailNotification.Kind.BACKORDER_READY, subject_key=f"rest:{order.pk}"
+                )
+                outcome.completed.append(order.number)
+            elif allocation.units_by_warehouse:
+                event_stock_backorder_allocated(
+                    order=order,
+                    system="back-order fill",
+                    note=f"Incoming stock allocated to the back-ordered rest, still waiting. {allocation.summary()}",
+                    data={"allocation": allocation.as_data()},
+                )
+                outcome.partly.append(order.number)
+            continue
         allocation = stock.stock_allocate_order(order=order, actor=actor)
         if allocation.complete:
             order = transition_run(

@@ -21,6 +21,7 @@ TRANSITION_KINDS: dict[tuple[str, str], OrderEvent.Kind] = {
     ("order", "backorder"): Kind.ORDER_BACKORDER,
     ("order", "verify"): Kind.ORDER_VERIFY,
     ("order", "start_fulfillment"): Kind.ORDER_START_FULFILLMENT,
+    ("order", "start_partial_fulfillment"): Kind.ORDER_START_PARTIAL_FULFILLMENT,
     ("order", "ship_partially"): Kind.ORDER_SHIP_PARTIALLY,
     ("order", "ship"): Kind.ORDER_SHIP,
     ("order", "deliver"): Kind.ORDER_DELIVER,
@@ -53,6 +54,7 @@ CUSTOMER_MESSAGES: dict[OrderEvent.Kind, str] = {
     Kind.ORDER_BACKORDER: "Waiting for stock to arrive",
     Kind.ORDER_VERIFY: "Order confirmed",
     Kind.ORDER_START_FULFILLMENT: "Being prepared in the warehouse",
+    Kind.ORDER_START_PARTIAL_FULFILLMENT: "What is in stock is being prepared; the rest follows when it arrives",
     Kind.ORDER_SHIP_PARTIALLY: "Part of your order is on its way",
     Kind.ORDER_SHIP: "Your order is on its way",
     Kind.ORDER_DELIVER: "Delivered",
@@ -163,6 +165,28 @@ def event_order_address_changed(*, order, note: str, actor=None, data: dict | No
 def event_stock_backorder_allocated(*, order, note: str, system: str = "", data: dict | None = None) -> OrderEvent:
     """Incoming stock went to a back-ordered order that is still short (it stays back-ordered)."""
     return _note(order=order, kind=Kind.STOCK_BACKORDER_ALLOCATED, system=system, note=note, data=data)
+
+
+def event_order_backorder_rest_ready(*, order, note: str, system: str = "", data: dict | None = None) -> OrderEvent:
+    """The back-ordered rest of an order that shipped its available part ahead is allocated now and
+    has its parcel (data: the allocation, the new parcel numbers)."""
+    return _note(order=order, kind=Kind.ORDER_BACKORDER_REST_READY, system=system, note=note, data=data)
+
+
+def event_shipment_split(*, shipment, new_shipment, note: str, actor=None, data: dict | None = None) -> OrderEvent:
+    """Staff moved part of a parcel that was not packed yet into a new parcel (on the original
+    parcel's timeline; data: the units moved per order line)."""
+    return OrderEvent.objects.create(
+        order_id=shipment.order_id,
+        object_type="shipment",
+        object_id=shipment.pk,
+        kind=Kind.SHIPMENT_SPLIT,
+        actor=actor,
+        actor_label=actor_label(actor, ""),
+        note=note,
+        data={**(data or {}), "new_shipment": new_shipment.number},
+        customer_visible=customer_visible(Kind.SHIPMENT_SPLIT),
+    )
 
 
 def event_notification_resent(*, notification, actor=None) -> OrderEvent:

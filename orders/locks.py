@@ -30,7 +30,7 @@ circle as long as everybody takes orders before the rows below them.
 
 from collections.abc import Iterable
 
-from .models import Address, Customer, EmailNotification, Order, Quote
+from .models import Address, Customer, EmailNotification, Order, Quote, Shipment, waiting_for_stock
 
 
 def order_lock(*, order_id: int) -> Order:
@@ -39,21 +39,25 @@ def order_lock(*, order_id: int) -> Order:
 
 
 def backorders_lock(*, product_ids: Iterable[int]) -> list[Order]:
-    """Lock the back-ordered orders that have a line for any of these products, in primary-key order
-    (step 2). Returns them in that order, with their lines prefetched."""
+    """Lock the orders waiting for stock (back-ordered, or with a back-ordered rest to follow:
+    orders.models.waiting_for_stock) that have a line for any of these products, in primary-key
+    order (step 2). Returns them in that order, with their lines prefetched."""
     pks = set(
-        Order.objects.filter(status=Order.Status.BACKORDERED, lines__product_id__in=set(product_ids)).values_list(
-            "pk", flat=True
-        )
+        Order.objects.filter(waiting_for_stock(), lines__product_id__in=set(product_ids)).values_list("pk", flat=True)
     )
     if not pks:
         return []
     return list(
-        Order.objects.filter(pk__in=pks, status=Order.Status.BACKORDERED)
+        Order.objects.filter(waiting_for_stock(), pk__in=pks)
         .order_by("pk")
         .select_for_update(of=("self",))
         .prefetch_related("lines")
     )
+
+
+def shipment_lock(*, shipment_id: int) -> Shipment:
+    """Lock one parcel row (step 3: hold its order first, as dispatch and cancellation do)."""
+    return Shipment.objects.select_for_update(of=("self",)).get(pk=shipment_id)
 
 
 def order_address_lock(*, address_id: int) -> Address:

@@ -8,7 +8,7 @@ from orders_site.core.countries import country_name
 from orders_site.core.formatting import money_display, rate_display
 from orders_site.core.indexes import UpperPrefixIndex
 from orders_site.core.models import AppendOnlyModel, TimeStampedModel
-from orders_site.core.permissions import staff_permission
+from orders_site.core.permissions import staff_any_permission, staff_permission
 
 from . import pricing
 from .permissions import can_cancel
@@ -328,6 +328,12 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     # The quote this order was accepted from: its held prices are the order's prices. One order per
     # quote, which the database enforces (a second acceptance cannot make a second order).
     quote = models.OneToOneField("orders.Quote", null=True, blank=True, on_delete=models.PROTECT, related_name="order")
+    # Staff sent what was in stock ahead (start_partial_fulfillment); the back-ordered rest gets its
+    # own parcel when receiving fills it (orders.services.partial_fulfilment). Until then the order
+    # cannot become "shipped".
+    backorder_rest = models.BooleanField(
+        "back-ordered rest to follow", default=False, help_text="Part shipped ahead; the rest follows when in stock"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -383,6 +389,16 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     def start_fulfillment(self):
         pass
 
+    # Ship what is allocated now, leave the back-ordered rest on the order (Order.backorder_rest).
+    @transition(
+        field=status,
+        source=Status.BACKORDERED,
+        target=Status.IN_FULFILLMENT,
+        permission=staff_any_permission("orders.fulfil_order", "orders.verify_order"),
+    )
+    def start_partial_fulfillment(self):
+        pass
+
     @transition(field=status, source=[Status.IN_FULFILLMENT, Status.PARTIALLY_SHIPPED], target=Status.PARTIALLY_SHIPPED)
     def ship_partially(self):
         pass
@@ -414,6 +430,18 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     @property
     def is_cancellable(self) -> bool:
         return self.status in self.CANCELLABLE
+
+
+def waiting_for_stock(prefix: str = "") -> Q:
+    """Orders that wait for incoming stock: back-ordered ones, and those that shipped what was in
+    stock ahead and still wait for the rest (Order.backorder_rest). `prefix`: the path to the order
+    from the model queried ("order__")."""
+    return Q(**{f"{prefix}status": Order.Status.BACKORDERED}) | Q(
+        **{
+            f"{prefix}backorder_rest": True,
+            f"{prefix}status__in": [Order.Status.IN_FULFILLMENT, Order.Status.PARTIALLY_SHIPPED],
+        }
+    )
 
 
 class VoucherRedemption(models.Model):
@@ -626,6 +654,7 @@ class OrderEvent(AppendOnlyModel):
         ORDER_BACKORDER = "order.backorder", "Order back-ordered"
         ORDER_VERIFY = "order.verify", "Order verified"
         ORDER_START_FULFILLMENT = "order.start_fulfillment", "Fulfilment started"
+        ORDER_START_PARTIAL_FULFILLMENT = "order.start_partial_fulfillment", "Available part sent to the warehouse"
         ORDER_SHIP_PARTIALLY = "order.ship_partially", "Order partially shipped"
         ORDER_SHIP = "order.ship", "Order shipped"
         ORDER_DELIVER = "order.deliver", "Order delivered"
@@ -654,6 +683,8 @@ class OrderEvent(AppendOnlyModel):
         ORDER_RECHECK_FAILED = "order.recheck_failed", "Re-check failed"
         ORDER_ADDRESS_CHANGED = "order.address_changed", "Address corrected"
         STOCK_BACKORDER_ALLOCATED = "stock.backorder_allocated", "Incoming stock allocated"
+        ORDER_BACKORDER_REST_READY = "order.backorder_rest_ready", "Back-ordered rest in stock, parcel made"
+        SHIPMENT_SPLIT = "shipment.split", "Parcel split"
         NOTIFICATION_RESEND = "notification.resend", "E-mail queued again"
         INVOICE_PDF_FAILED = "invoice.pdf_failed", "Invoice PDF failed"
         PAYMENT_CAPTURE_FAILED = "payment.capture_failed", "Card capture failed at the gateway"

@@ -42,3 +42,34 @@ class StaffCommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="For colleagues only: kept on the timeline, never shown or sent to the customer.",
     )
+
+
+class ShipmentSplitForm(forms.Form):
+    """One "units to move" field per parcel line (`line_<id>`, orders.services.splitting.quantity_field).
+
+    Empty means the line stays whole in this parcel. Whole numbers only here; the service says
+    what else is wrong (nothing, too many, everything) and the page shows it beside the field."""
+
+    expected_status = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, lines, field_name, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[field_name(line.pk)] = forms.IntegerField(
+                label=f"{line.order_line.sku} to move",
+                required=False,
+                widget=forms.NumberInput(attrs={"size": 5, "inputmode": "numeric"}),
+                error_messages={"invalid": "Enter a whole number of units, or leave it empty."},
+            )
+
+    def rows(self):
+        """(line, its field) pairs for the page's table."""
+        return [(line, self[name]) for line, name in zip(self.lines, list(self.fields)[1:], strict=True)]
+
+    def quantities(self) -> dict[int, int]:
+        return {
+            line.pk: self.cleaned_data[name]
+            for line, name in zip(self.lines, list(self.fields)[1:], strict=True)
+            if self.cleaned_data.get(name) is not None
+        }

@@ -94,6 +94,10 @@ def order_page_context(request, order: Order) -> dict:
         "timeline": timeline_entries(record.events, context=context),
         "status_badge": status_badge(order.status, order.get_status_display()),
         "payment_badge": status_badge(*standing) if standing else "",
+        # Shipped what was in stock ahead: the back-ordered rest still to come (partial fulfilment).
+        "rest_badge": status_badge(Order.Status.BACKORDERED, "Back-ordered rest to follow")
+        if order.backorder_rest and order.status in (Order.Status.IN_FULFILLMENT, Order.Status.PARTIALLY_SHIPPED)
+        else "",
         "hold_reasons": [_check_text(check) for check in record.failed_checks] if held else [],
         "addresses": [
             _address_card(request, order, delivery, title="Delivery address"),

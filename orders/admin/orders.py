@@ -17,6 +17,7 @@ from orders.models import Order
 from orders.selectors import hold_checks_prefetch, hold_reason_label, hold_reasons_of
 from orders.services.comments import order_comment_add
 from orders.services.fulfillment import order_fulfillment_start
+from orders.services.partial_fulfilment import order_fulfillment_start_partial
 from orders.services.verification import order_release, order_reverify
 from orders_site.core.admin import LargeTableAdminMixin, ListPrefetchMixin, ReadOnlyAdminMixin, prefix, status_badge
 from orders_site.core.exceptions import ApplicationError
@@ -43,6 +44,10 @@ def _reverify(*, instance, actor, data, guard):
 
 def _start_fulfillment(*, instance, actor, data, guard):
     return order_fulfillment_start(order=instance, actor=actor, expected_status=guard["expected_status"])
+
+
+def _start_partial_fulfillment(*, instance, actor, data, guard):
+    return order_fulfillment_start_partial(order=instance, actor=actor, expected_status=guard["expected_status"])
 
 
 def _cancel(*, instance, actor, data, guard):
@@ -75,6 +80,17 @@ ORDER_ACTIONS = (
         transition="start_fulfillment",
         run=_start_fulfillment,
         help_text="Create the shipments and put them in the warehouse's picking queue.",
+    ),
+    StaffAction(
+        name="ship_available",
+        label="Ship what is in stock now",
+        transition="start_partial_fulfillment",
+        run=_start_partial_fulfillment,
+        help_text=(
+            "Send the allocated part to the warehouse; the back-ordered rest stays on the order and "
+            "gets its own parcel when the stock arrives."
+        ),
+        done="{verbose_name} {obj} is now “{status}”: what is in stock goes ahead, the rest follows.",
     ),
     StaffAction(
         name="cancel",

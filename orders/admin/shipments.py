@@ -1,13 +1,19 @@
 """The shipment page: the warehouse's picking, packing and dispatch buttons."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from lifecycle.delivery import shipment_deliver
 from orders.models import Shipment, ShipmentLine
 from orders.services import fulfillment
+from orders.services.splitting import SPLITTABLE, quantity_field, shipment_split
 from orders_site.core.admin import (
     LargeTableAdminMixin,
     ListPrefetchMixin,
@@ -17,10 +23,11 @@ from orders_site.core.admin import (
     recent_values_filter,
     status_badge,
 )
+from orders_site.core.exceptions import ApplicationError
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link
 
 from ..selectors import events_for_object
-from .forms import DispatchForm, NoteForm
+from .forms import DispatchForm, NoteForm, ShipmentSplitForm
 from .order_page import record_timeline
 
 
@@ -229,3 +236,76 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
                 events_for_object(obj).select_related("actor"), order=obj.order, parcels=parcels
             )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    # -- splitting a parcel by hand ---
+
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/split/",
+                self.admin_site.admin_view(self.split_view),
+                name="orders_shipment_split",
+            )
+        ]
+        return own + super().get_urls()
+
+    def _may_split(self, request, shipment) -> bool:
+        return shipment.status in SPLITTABLE and request.user.has_perm("orders.fulfil_order")
+
+    def staff_links(self, request, obj):
+        links = super().staff_links(request, obj)
+        if self._may_split(request, obj):
+            links.append(("Split parcel", reverse("admin:orders_shipment_split", args=[obj.pk])))
+        return links
+
+    def split_view(self, request, object_id):
+        """A quantity field per line: those units go into a new parcel (orders.services.splitting)."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        if not request.user.has_perm("orders.fulfil_order"):
+            raise PermissionDenied
+        shipment = self.get_object(request, unquote(object_id))
+        if shipment is None:
+            raise Http404("No such parcel")
+        back = reverse("admin:orders_shipment_change", args=[shipment.pk])
+        lines = list(shipment.lines.select_related("order_line").order_by("pk"))
+        form_kwargs = {"lines": lines, "field_name": quantity_field}
+        if request.method == "POST":
+            form = ShipmentSplitForm(request.POST, **form_kwargs)
+            if form.is_valid():
+                try:
+                    new_shipment = shipment_split(
+                        shipment=shipment,
+                        quantities=form.quantities(),
+                        actor=request.user,
+                        expected_status=form.cleaned_data["expected_status"],
+                    )
+                except ApplicationError as error:
+                    field_name = error.extra.get("field")
+                    form.add_error(field_name if field_name in form.fields else None, error.message)
+                else:
+                    self.message_user(
+                        request,
+                        f"Parcel {shipment.number} split: the units you chose are in new parcel {new_shipment.number}.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(back)
+        else:
+            if shipment.status not in SPLITTABLE:
+                self.message_user(
+                    request,
+                    f"Parcel {shipment.number} is “{shipment.get_status_display()}”: only a parcel that is "
+                    "pending or being picked can be split.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(back)
+            form = ShipmentSplitForm(initial={"expected_status": shipment.status}, **form_kwargs)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Split parcel {shipment.number}",
+            "shipment": shipment,
+            "form": form,
+            "back_url": back,
+        }
+        return TemplateResponse(request, "admin/orders/shipment/split.html", context)

@@ -41,6 +41,7 @@ from ..models import (
     ShipmentLine,
     Voucher,
     VoucherRedemption,
+    waiting_for_stock,
 )
 from ..payment_reference import reference_grouped
 from ..pricing import FREE_SHIPPING, Discount, PricedOrder, PriceInput, price_order
@@ -207,7 +208,7 @@ def backordered_product_ids() -> list[int]:
     """Products that back-ordered orders are waiting for."""
     return sorted(
         set(
-            Order.objects.filter(status=Order.Status.BACKORDERED, lines__product_id__isnull=False).values_list(
+            Order.objects.filter(waiting_for_stock(), lines__product_id__isnull=False).values_list(
                 "lines__product_id", flat=True
             )
         )
@@ -215,20 +216,19 @@ def backordered_product_ids() -> list[int]:
 
 
 def backorders_waiting_exist(*, product_ids: Iterable[int]) -> bool:
-    return Order.objects.filter(status=Order.Status.BACKORDERED, lines__product_id__in=set(product_ids)).exists()
+    return Order.objects.filter(waiting_for_stock(), lines__product_id__in=set(product_ids)).exists()
 
 
 def backordered_units_by_product() -> dict[int, int]:
     """Units that back-ordered orders still wait for, per product."""
-    waiting = {"order__status": Order.Status.BACKORDERED}
     ordered = (
-        OrderLine.objects.filter(product__isnull=False, **waiting)
+        OrderLine.objects.filter(waiting_for_stock("order__"), product__isnull=False)
         .order_by()
         .values("product_id")
         .annotate(units=Sum("quantity"))
     )
     promised = (
-        StockAllocation.objects.filter(**{f"order_line__{k}": v for k, v in waiting.items()})
+        StockAllocation.objects.filter(waiting_for_stock("order_line__order__"))
         .order_by()
         .values("order_line__product_id")
         .annotate(units=Sum(F("quantity") - F("released_quantity")))

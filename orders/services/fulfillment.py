@@ -116,7 +116,7 @@ def shipment_dispatch(
     # The order first, then the parcel, as cancellation locks them: otherwise a cancel and a dispatch
     # at the same moment deadlock, and two parcels dispatched at once each see the other still packed
     # and leave the order "partially shipped" for good.
-    order_lock(order_id=order.pk)
+    order = order_lock(order_id=order.pk)
     shipment = transition_run(
         model=Shipment,
         pk=shipment.pk,
@@ -139,7 +139,8 @@ def shipment_dispatch(
     for line in lines:
         stock_dispatch(allocation=line.allocation, quantity=line.quantity, reference=order.number, actor=actor)
     statuses = set(order.shipments.exclude(status=Shipment.Status.CANCELLED).values_list("status", flat=True))
-    order_transition = "ship" if statuses <= DISPATCHED else "ship_partially"
+    # An order that shipped its available part ahead is not shipped until its back-ordered rest is.
+    order_transition = "ship" if statuses <= DISPATCHED and not order.backorder_rest else "ship_partially"
     transition_run(
         model=Order,
         pk=order.pk,

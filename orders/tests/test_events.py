@@ -20,7 +20,7 @@ from orders.events import (
     event_transition,
     transition_kind,
 )
-from orders.models import OrderEvent
+from orders.models import OrderEvent, Shipment
 from tests.builders import WAREHOUSE, order_build, staff_member
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +77,8 @@ def placed(catalogue, customer):
     )
     payment = order.payments.get()
     notification = order.notifications.get()
+    parcel = Shipment.objects.create(order=order, number=f"{order.number}-1", warehouse=catalogue.main)
+    new_parcel = Shipment.objects.create(order=order, number=f"{order.number}-2", warehouse=catalogue.main)
     return order, {
         "event_order_backorder_expected": dict(
             order=order, expected_date=date(2031, 3, 5), note="Expected to ship around 5 March"
@@ -91,6 +93,10 @@ def placed(catalogue, customer):
         "event_feedback_received": dict(order=order, overall_rating=2, needs_follow_up=True),
         "event_feedback_followed_up": dict(order=order, feedback_id=7, note="Called back"),
         "event_order_staff_comment": dict(order=order, note="Box repacked.", actor=staff_member(WAREHOUSE)),
+        "event_order_backorder_rest_ready": dict(order=order, note="The back-ordered rest is in stock."),
+        "event_shipment_split": dict(
+            shipment=parcel, new_shipment=new_parcel, note="Moved 1 x CHAIR-1 into new parcel.", data={}
+        ),
     }
 
 
@@ -106,6 +112,8 @@ NOTE_FUNCTIONS = {
     "event_feedback_received": Kind.FEEDBACK_RECEIVED,
     "event_feedback_followed_up": Kind.FEEDBACK_FOLLOWED_UP,
     "event_order_staff_comment": Kind.ORDER_STAFF_COMMENT,
+    "event_order_backorder_rest_ready": Kind.ORDER_BACKORDER_REST_READY,
+    "event_shipment_split": Kind.SHIPMENT_SPLIT,
 }
 
 

@@ -26,6 +26,8 @@ ORDER_TRANSITIONS = {
     "backorder": ([S.PLACED, S.ON_HOLD], S.BACKORDERED),
     "verify": ([S.PLACED, S.ON_HOLD, S.BACKORDERED], S.VERIFIED),
     "start_fulfillment": ([S.VERIFIED], S.IN_FULFILLMENT),
+    # Ship what is in stock now, the back-ordered rest later (orders.services.partial_fulfilment).
+    "start_partial_fulfillment": ([S.BACKORDERED], S.IN_FULFILLMENT),
     "ship_partially": ([S.IN_FULFILLMENT, S.PARTIALLY_SHIPPED], S.PARTIALLY_SHIPPED),
     "ship": ([S.IN_FULFILLMENT, S.PARTIALLY_SHIPPED], S.SHIPPED),
     "deliver": ([S.SHIPPED], S.DELIVERED),
