@@ -30,7 +30,7 @@ circle as long as everybody takes orders before the rows below them.
 
 from collections.abc import Iterable
 
-from .models import Address, Customer, EmailNotification, Order, Quote
+from .models import Address, Customer, EmailNotification, Order, Quote, Shipment
 
 
 def order_lock(*, order_id: int) -> Order:
@@ -107,4 +107,20 @@ def quote_lock(*, quote_id: int) -> Quote | None:
         .select_related("customer", "delivery_method")
         .filter(pk=quote_id)
         .first()
+    )
+
+
+def orders_of_shipments_lock(*, shipment_ids: Iterable[int]) -> list[Order]:
+    """Lock the orders of these shipments (step 2, primary-key order), before their shipments."""
+    of_shipments = Shipment.objects.filter(pk__in=list(shipment_ids)).values("order_id")
+    return list(Order.objects.filter(pk__in=of_shipments).order_by("pk").select_for_update(of=("self",)))
+
+
+def shipments_lock(*, shipment_ids: Iterable[int]) -> list[Shipment]:
+    """Lock shipment rows (step 3, primary-key order), holding their orders already."""
+    return list(
+        Shipment.objects.filter(pk__in=list(shipment_ids))
+        .select_related("warehouse")
+        .order_by("pk")
+        .select_for_update(of=("self",))
     )
