@@ -233,7 +233,7 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
     @admin.action(description="Create pick batch (one warehouse, parcels to pick)", permissions=["fulfil"])
     def create_pick_batch(self, request, queryset):
         try:
-            batch = pick_batch_create(shipments=list(queryset.only("pk")), actor=request.user)
+            batch = pick_batch_create(shipments=list(queryset), actor=request.user)
         except ApplicationError as error:
             self.message_user(request, error.message, level=messages.ERROR)
             return None
