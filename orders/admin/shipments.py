@@ -142,7 +142,8 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
         "customer",
         "warehouse",
         "status_badge",
-        "lines_units",
+        "lines_count",
+        "units",
         "requested_delivery",
         "dispatch_by_shown",
         "pick_batch",
@@ -193,10 +194,13 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
     def status_badge(self, shipment):
         return status_badge(shipment.status, shipment.get_status_display())
 
-    @admin.display(description="lines / units")
-    def lines_units(self, shipment):
-        lines = shipment.lines.all()
-        return f"{len(lines)} / {sum(line.quantity for line in lines)}"
+    @admin.display(description="lines")
+    def lines_count(self, shipment):
+        return len(shipment.lines.all())
+
+    @admin.display(description="units")
+    def units(self, shipment):
+        return sum(line.quantity for line in shipment.lines.all())
 
     @admin.display(description="customer")
     def customer(self, shipment):
