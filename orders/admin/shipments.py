@@ -146,12 +146,9 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
         "units",
         "requested_delivery",
         "dispatch_by_shown",
-        "pick_batch",
-        "carrier",
-        "tracking_number",
     )
     list_filter = ("status", "warehouse", recent_values_filter("carrier", "carrier"))
-    list_select_related = ("order__customer", "warehouse", "pick_batch")
+    list_select_related = ("order__customer", "warehouse")
     actions = ["create_pick_batch"]
     search_fields = (prefix("number"), prefix("order__number"), prefix("tracking_number"))
     search_help_text = "Shipment number, order number or tracking number, or how one begins."
@@ -206,7 +203,7 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
     def customer(self, shipment):
         return shipment.order.customer.full_name
 
-    @admin.display(description="requested delivery")
+    @admin.display(description="requested")
     def requested_delivery(self, shipment):
         requested = shipment.order.requested_delivery_date
         return date_format(requested, "j M Y") if requested else "—"

@@ -3,18 +3,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from inventory.models import BinLocation, StockLevel
 from tests.admin.conftest import staff_client  # noqa: F401  (the admin tests' browser per staff group)
-from tests.builders import product_build, stock_put
-
-
-def bin_put(*, product, warehouse, code: str, walk_order: int) -> BinLocation:
-    """Shelve a product's stock in a bin on the picker's walk (the bin is all this sets up)."""
-    bin_location, _ = BinLocation.objects.get_or_create(
-        warehouse=warehouse, code=code, defaults={"walk_order": walk_order}
-    )
-    StockLevel.objects.filter(product=product, warehouse=warehouse).update(bin_location=bin_location)
-    return bin_location
+from tests.builders import bin_put, product_build, stock_put
 
 
 @pytest.fixture
