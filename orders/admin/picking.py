@@ -2,7 +2,7 @@
 (an admin-hosted page readable on a phone, with its PDF). Reads are orders.selectors.pick_lists';
 creating a batch is orders.services.picking's (the shipment list's "Create pick batch" action)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import HttpResponse
@@ -14,7 +14,9 @@ from django.utils.html import format_html
 from lifecycle.pick_lists import pick_list_pdf_render
 from orders.models import Order, PickBatch
 from orders.selectors.pick_lists import pick_list_for_batch, pick_list_for_order
+from orders.services.picking import pick_batch_finish
 from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, prefix, status_badge
+from orders_site.core.exceptions import ApplicationError
 
 FULFIL = "orders.fulfil_order"
 
@@ -36,6 +38,20 @@ class PickBatchAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     sortable_by = ("number",)
     fields = ("number", "warehouse", "state", "created_by", "created_at", "parcels_listed", "pick_list")
     readonly_fields = fields
+    actions = ["finish_selected"]
+
+    def has_fulfil_permission(self, request):
+        return request.user.has_perm(FULFIL)
+
+    @admin.action(description="Mark selected batches done (every parcel packed)", permissions=["fulfil"])
+    def finish_selected(self, request, queryset):
+        for batch in queryset.order_by("pk")[:100]:
+            try:
+                pick_batch_finish(batch=batch, actor=request.user)
+            except ApplicationError as error:
+                self.message_user(request, f"{batch.number}: {error.message}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"{batch.number} is done.", level=messages.SUCCESS)
 
     # The warehouse's own pages: whoever may pick (Warehouse, Managers) sees them, no model permission.
     def has_module_permission(self, request):

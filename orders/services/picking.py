@@ -7,7 +7,7 @@ from django.db import transaction
 from orders_site.core.exceptions import ApplicationError, PermissionRefused
 from orders_site.core.sequences import sequence_next
 
-from ..locks import orders_of_shipments_lock, shipments_lock
+from ..locks import orders_of_shipments_lock, pick_batch_lock, shipments_lock
 from ..models import PickBatch, Shipment
 from .transitions import transition_run
 
@@ -60,3 +60,29 @@ def pick_batch_create(*, shipments: Iterable[Shipment], actor) -> PickBatch:
             data={"pick_batch": batch.number},
         )
     return batch
+
+
+@transaction.atomic
+def pick_batch_finish(*, batch: PickBatch, actor) -> PickBatch:
+    """Mark a batch done once none of its parcels waits to be picked any more (each packed, or
+    cancelled with its order).
+
+    Locks: the batch row alone (orders.locks.pick_batch_lock). Queues nothing. Raises
+    PickBatchRefused (done already, parcels still being picked) and PermissionRefused, before
+    writing anything.
+    """
+    if actor is None or not actor.has_perm("orders.fulfil_order"):
+        raise PermissionRefused("You may not finish pick batches.")
+    locked = pick_batch_lock(batch_id=batch.pk)
+    if locked.state == PickBatch.State.DONE:
+        raise PickBatchRefused(f"Pick batch {locked.number} is done already.")
+    still = list(
+        locked.shipments.filter(status__in=[Shipment.Status.PENDING, Shipment.Status.PICKING])
+        .order_by("pk")
+        .values_list("number", flat=True)
+    )
+    if still:
+        raise PickBatchRefused(f"Pack {', '.join(still)} first: the batch is done when every parcel is packed.")
+    locked.state = PickBatch.State.DONE
+    locked.save(update_fields=["state", "updated_at"])
+    return locked

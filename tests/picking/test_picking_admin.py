@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Order, PickBatch, Shipment
+from orders.services.fulfillment import shipment_pack
 from orders.services.picking import pick_batch_create
 from orders_site.core.work_queues import work_queue_shown, work_queues
 from tests.admin.journeys import place
@@ -219,3 +220,21 @@ def test_each_queue_list_is_read_through_its_index(require_postgres, shelved, st
         # As test_console_home does: with a scan ruled out, an index on the shipments serves it
         assert "Seq Scan" not in plan, plan
         assert "Index Scan using" in plan and "on orders_shipment" in plan, plan
+
+
+def test_the_batch_list_marks_a_packed_batch_done_and_says_why_not_otherwise(shelved, staff_users, staff_client):
+    warehouse = staff_users["Warehouse"]
+    (parcel,) = parcels_of(started(shelved, warehouse, [(shelved.chair, 1)]))
+    batch = pick_batch_create(shipments=[parcel], actor=warehouse)
+    browser = staff_client("Warehouse")
+
+    def finish():
+        response = browser.post(BATCHES, {"action": "finish_selected", ACTION_CHECKBOX_NAME: [batch.pk]}, follow=True)
+        batch.refresh_from_db()
+        return [str(m) for m in response.context["messages"]]
+
+    assert finish() == [f"{batch.number}: Pack {parcel.number} first: the batch is done when every parcel is packed."]
+    assert batch.state == PickBatch.State.OPEN
+    shipment_pack(shipment=parcel, actor=warehouse)
+    assert finish() == [f"{batch.number} is done."]
+    assert batch.state == PickBatch.State.DONE

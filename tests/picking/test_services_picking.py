@@ -3,8 +3,8 @@
 import pytest
 
 from orders.models import OrderEvent, PickBatch, Shipment
-from orders.services.fulfillment import shipment_start_picking
-from orders.services.picking import PickBatchRefused, pick_batch_create
+from orders.services.fulfillment import shipment_pack, shipment_start_picking
+from orders.services.picking import PickBatchRefused, pick_batch_create, pick_batch_finish
 from orders_site.core.exceptions import PermissionRefused
 from tests.admin.journeys import place
 from tests.builders import parcels_of
@@ -88,3 +88,25 @@ def test_customer_service_may_not_batch(shelved, staff_users):
     parcels = to_pick(shelved, staff_users["Warehouse"], [(shelved.chair, 1)], n=2)
 
     assert_refused_and_nothing_changed(parcels, staff_users["Customer service"], "You may not start picking")
+
+
+def test_a_batch_is_done_once_every_parcel_is_packed(shelved, staff_users):
+    warehouse = staff_users["Warehouse"]
+    first, second = to_pick(shelved, warehouse, [(shelved.chair, 1)], n=2)
+    batch = pick_batch_create(shipments=[first, second], actor=warehouse)
+    shipment_pack(shipment=first, actor=warehouse)
+
+    # While a parcel is still being picked, the batch stays open
+    with pytest.raises(PickBatchRefused) as refused:
+        pick_batch_finish(batch=batch, actor=warehouse)
+    assert refused.value.message == f"Pack {second.number} first: the batch is done when every parcel is packed."
+    batch.refresh_from_db()
+    assert batch.state == PickBatch.State.OPEN
+
+    # Once it is packed too, it is done; and done once
+    shipment_pack(shipment=second, actor=warehouse)
+    assert pick_batch_finish(batch=batch, actor=warehouse).state == PickBatch.State.DONE
+    with pytest.raises(PickBatchRefused, match="done already"):
+        pick_batch_finish(batch=batch, actor=warehouse)
+    with pytest.raises(PermissionRefused):
+        pick_batch_finish(batch=batch, actor=staff_users["Customer service"])
