@@ -155,7 +155,7 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
     sortable_by = ("number",)
     inlines = (ShipmentLineInline,)
     fieldsets = (
-        (None, {"fields": ("number", "order", "warehouse", "status")}),
+        (None, {"fields": ("number", "order", "warehouse", "status", "dispatch_by", "pick_batch")}),
         ("Deliver to", {"fields": ("delivery_method", "ship_to", "delivery_instructions")}),
         (
             "Carrier",
@@ -167,6 +167,8 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
         "order",
         "warehouse",
         "status",
+        "dispatch_by",
+        "pick_batch",
         "delivery_method",
         "ship_to",
         "delivery_instructions",
