@@ -19,6 +19,7 @@ primary-key order, so that no two services can wait for each other (a deadlock):
 
 Rows that are locked alone, by services that hold no other lock while they have them: customers
 (`customer_lock`, `guest_customer_lock`), address-book entries (`address_book_entry_lock`),
+pick batches (`pick_batch_lock`, when a batch is marked done),
 feedback requests and feedback (feedback.locks). A service that ever needs one of them together
 with an order must take the order first and add its place to this list.
 
@@ -30,7 +31,7 @@ circle as long as everybody takes orders before the rows below them.
 
 from collections.abc import Iterable
 
-from .models import Address, Customer, EmailNotification, Order, Quote, Shipment, waiting_for_stock
+from .models import Address, Customer, EmailNotification, Order, PickBatch, Quote, Shipment, waiting_for_stock
 
 
 def order_lock(*, order_id: int) -> Order:
@@ -112,3 +113,24 @@ def quote_lock(*, quote_id: int) -> Quote | None:
         .filter(pk=quote_id)
         .first()
     )
+
+
+def orders_of_shipments_lock(*, shipment_ids: Iterable[int]) -> list[Order]:
+    """Lock the orders of these shipments (step 2, primary-key order), before their shipments."""
+    of_shipments = Shipment.objects.filter(pk__in=list(shipment_ids)).values("order_id")
+    return list(Order.objects.filter(pk__in=of_shipments).order_by("pk").select_for_update(of=("self",)))
+
+
+def shipments_lock(*, shipment_ids: Iterable[int]) -> list[Shipment]:
+    """Lock shipment rows (step 3, primary-key order), holding their orders already."""
+    return list(
+        Shipment.objects.filter(pk__in=list(shipment_ids))
+        .select_related("warehouse")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+
+
+def pick_batch_lock(*, batch_id: int) -> PickBatch:
+    """Lock one pick batch row (locked alone: its service holds no other lock)."""
+    return PickBatch.objects.select_for_update(of=("self",)).get(pk=batch_id)

@@ -718,6 +718,30 @@ class OrderEvent(AppendOnlyModel):
         return f"{self.order_id} {self.kind}"
 
 
+class PickBatch(TimeStampedModel):
+    """A wave: several pending parcels of one warehouse picked in one walk
+    (orders.services.picking.pick_batch_create moves them all to picking at once)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+
+    number = models.CharField(max_length=30, unique=True)
+    warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, related_name="pick_batches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name_plural = "pick batches"
+        indexes = [models.Index(fields=["state", "-id"], name="pickbatch_state_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class Shipment(ConcurrentTransitionMixin, TimeStampedModel):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -742,13 +766,22 @@ class Shipment(ConcurrentTransitionMixin, TimeStampedModel):
     tracking_url = models.URLField(blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # The promised dispatch date, set when the parcel is made (orders.dispatch.dispatch_by_for):
+    # the warehouse works its queues by it, oldest first. Empty only on parcels made before it existed.
+    dispatch_by = models.DateField("dispatch by", null=True, blank=True)
+    pick_batch = models.ForeignKey(
+        PickBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="shipments"
+    )
 
     class Meta:
         ordering = ["pk"]
-        # The console's shipment list (oldest first, as the warehouse works) under each filter.
+        # The console's shipment list (oldest first, as the warehouse works) under each filter;
+        # the warehouse queues (status, then per warehouse) by promised dispatch date.
         indexes = [
             models.Index(fields=["status", "id"], name="shipment_status_idx"),
             models.Index(fields=["carrier", "id"], name="shipment_carrier_idx"),
+            models.Index(fields=["status", "dispatch_by", "id"], name="shipment_status_dispatch_idx"),
+            models.Index(fields=["status", "warehouse", "dispatch_by", "id"], name="shipment_wh_dispatch_idx"),
         ]
 
     def __str__(self) -> str:

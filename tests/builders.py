@@ -40,7 +40,7 @@ from django.contrib.auth.models import Group, User
 
 from feedback.models import Feedback
 from feedback.services import feedback_submit
-from inventory.models import Product, PurchaseOrder, StockLevel, Supplier, Warehouse
+from inventory.models import BinLocation, Product, PurchaseOrder, StockLevel, Supplier, Warehouse
 from inventory.services import PurchaseLineRequest, purchase_order_create, purchase_order_send, stock_receive
 from inventory.tests.factories import ProductFactory, SupplierFactory, TaxClassFactory, WarehouseFactory
 from invoicing.models import Payment
@@ -423,3 +423,12 @@ def order_row(
     Order.objects.filter(pk=order.pk).update(status=status)
     order.refresh_from_db()
     return order
+
+
+def bin_put(*, product, warehouse, code: str, walk_order: int) -> BinLocation:
+    """Shelve a product's stock in a bin on the picker's walk (the bin is all this sets up)."""
+    bin_location, _ = BinLocation.objects.get_or_create(
+        warehouse=warehouse, code=code, defaults={"walk_order": walk_order}
+    )
+    StockLevel.objects.filter(product=product, warehouse=warehouse).update(bin_location=bin_location)
+    return bin_location

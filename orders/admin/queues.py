@@ -12,6 +12,7 @@ from orders.selectors import (
     orders_on_hold_counts,
     shipment_count,
 )
+from orders.selectors.shipment_queues import shipment_counts_by_warehouse
 from orders_site.core.work_queues import CUSTOMER_SERVICE, WAREHOUSE, Counted, Part, WorkQueue, work_queue_register
 
 
@@ -62,13 +63,24 @@ def _order_queue(key, heading, title, permission, status, help_text, position):
     )
 
 
-def _shipment_queue(key, title, status, help_text, position):
+def _per_warehouse(status) -> Counted:
+    counts = shipment_counts_by_warehouse(status=status)
+    return Counted(
+        total=counts.total,
+        parts=tuple(
+            Part(part.code, part.count, {"warehouse__id__exact": str(part.warehouse_id)})
+            for part in counts.by_warehouse
+        ),
+    )
+
+
+def _shipment_queue(key, title, status, help_text, position, *, per_warehouse=False):
     return WorkQueue(
         key=f"shipments.{key}",
         heading=WAREHOUSE,
         title=title,
         permission=FULFIL,
-        count=lambda: shipment_count(status=status),
+        count=(lambda: _per_warehouse(status)) if per_warehouse else (lambda: shipment_count(status=status)),
         changelist=SHIPMENTS,
         query={"status__exact": status},
         help_text=help_text,
@@ -115,9 +127,9 @@ for queue in (
         "Verified orders: start fulfilment",
         10,
     ),
-    _shipment_queue("to_pick", "To pick", Shipment.Status.PENDING, "Parcels not started", 20),
-    _shipment_queue("to_pack", "To pack", Shipment.Status.PICKING, "Being picked", 30),
-    _shipment_queue("to_ship", "To ship", Shipment.Status.PACKED, "Packed: dispatch", 40),
+    _shipment_queue("to_pick", "To pick", Shipment.Status.PENDING, "Parcels not started", 20, per_warehouse=True),
+    _shipment_queue("to_pack", "To pack", Shipment.Status.PICKING, "Being picked", 30, per_warehouse=True),
+    _shipment_queue("to_ship", "To ship", Shipment.Status.PACKED, "Packed: dispatch", 40, per_warehouse=True),
     _shipment_queue(
         "delivery_failed", "Deliveries failed", Shipment.Status.DELIVERY_FAILED, "Send again or return", 50
     ),

@@ -7,12 +7,15 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from lifecycle.delivery import shipment_deliver
+from orders.dispatch import dispatch_overdue
 from orders.models import Shipment, ShipmentLine
 from orders.services import fulfillment
+from orders.services.picking import pick_batch_create
 from orders.services.splitting import SPLITTABLE, quantity_field, shipment_split
 from orders_site.core.admin import (
     LargeTableAdminMixin,
@@ -29,6 +32,9 @@ from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin
 from ..selectors import events_for_object
 from .forms import DispatchForm, NoteForm, ShipmentSplitForm
 from .order_page import record_timeline
+from .picking import order_pick_list_url, pick_list_url
+
+WAITING = (Shipment.Status.PENDING, Shipment.Status.PICKING, Shipment.Status.PACKED)
 
 
 class ShipmentLineInline(ReadOnlyInline, admin.TabularInline):
@@ -138,21 +144,23 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
     list_display = (
         "number",
         "order",
+        "customer",
         "warehouse",
         "status_badge",
+        "lines_count",
         "units",
-        "carrier",
-        "tracking_number",
-        "dispatched_at",
+        "requested_delivery",
+        "dispatch_by_shown",
     )
     list_filter = ("status", "warehouse", recent_values_filter("carrier", "carrier"))
-    list_select_related = ("order", "warehouse")
+    list_select_related = ("order__customer", "warehouse")
+    actions = ["create_pick_batch"]
     search_fields = (prefix("number"), prefix("order__number"), prefix("tracking_number"))
     search_help_text = "Shipment number, order number or tracking number, or how one begins."
     sortable_by = ("number",)
     inlines = (ShipmentLineInline,)
     fieldsets = (
-        (None, {"fields": ("number", "order", "warehouse", "status")}),
+        (None, {"fields": ("number", "order", "warehouse", "status", "dispatch_by", "pick_batch")}),
         ("Deliver to", {"fields": ("delivery_method", "ship_to", "delivery_instructions")}),
         (
             "Carrier",
@@ -164,6 +172,8 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
         "order",
         "warehouse",
         "status",
+        "dispatch_by",
+        "pick_batch",
         "delivery_method",
         "ship_to",
         "delivery_instructions",
@@ -188,9 +198,59 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
     def status_badge(self, shipment):
         return status_badge(shipment.status, shipment.get_status_display())
 
+    @admin.display(description="lines")
+    def lines_count(self, shipment):
+        return len(shipment.lines.all())
+
     @admin.display(description="units")
     def units(self, shipment):
         return sum(line.quantity for line in shipment.lines.all())
+
+    @admin.display(description="customer")
+    def customer(self, shipment):
+        return shipment.order.customer.full_name
+
+    @admin.display(description="requested")
+    def requested_delivery(self, shipment):
+        requested = shipment.order.requested_delivery_date
+        return date_format(requested, "j M Y") if requested else "—"
+
+    @admin.display(description="dispatch by")
+    def dispatch_by_shown(self, shipment):
+        if shipment.dispatch_by is None:
+            return "—"
+        shown = date_format(shipment.dispatch_by, "j M Y")
+        if shipment.status in WAITING and dispatch_overdue(shipment.dispatch_by):
+            return format_html(
+                '<strong class="overdue" title="Past its promised dispatch date">{} overdue</strong>', shown
+            )
+        return shown
+
+    # The warehouse's queues (to pick, to pack, to ship) list the oldest promise first
+    # (shipment_status_dispatch_idx, shipment_wh_dispatch_idx); every other list stays by number.
+    def get_ordering(self, request):
+        if request.GET.get("status__exact") in WAITING:
+            return ("dispatch_by", "id")
+        return super().get_ordering(request)
+
+    # -- actions ---
+
+    def has_fulfil_permission(self, request):
+        return request.user.has_perm("orders.fulfil_order")
+
+    @admin.action(description="Create pick batch (one warehouse, parcels to pick)", permissions=["fulfil"])
+    def create_pick_batch(self, request, queryset):
+        try:
+            batch = pick_batch_create(shipments=list(queryset), actor=request.user)
+        except ApplicationError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            format_html("Pick batch {} made: {} parcels now being picked.", batch.number, batch.shipments.count()),
+            level=messages.SUCCESS,
+        )
+        return HttpResponseRedirect(pick_list_url(batch))
 
     # -- fields ---
 
@@ -225,6 +285,7 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
                 f"from {obj.warehouse.name} ({obj.warehouse.code})",
                 obj.order.delivery_method_name,
             ]
+            facts.append(format_html('<a href="{}">Pick list of the order</a>', order_pick_list_url(obj.order)))
             if obj.tracking_number:
                 facts.append(format_html("{} {}", obj.carrier, self.tracking_link(obj)))
             context["record_header"] = {

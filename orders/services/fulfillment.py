@@ -10,6 +10,7 @@ from inventory.models import StockAllocation, Warehouse
 from inventory.services import stock_dispatch
 from orders_site.core.exceptions import ApplicationError
 
+from ..dispatch import dispatch_by_for
 from ..locks import order_lock
 from ..models import EmailNotification, Order, Shipment, ShipmentLine
 from .notifications import notification_queue
@@ -50,8 +51,11 @@ def order_fulfillment_start(*, order: Order, actor=None, expected_status: str | 
             raise ApplicationError("There is no active warehouse to fulfil from.")
         by_warehouse[first] = []
     service_lines = [line for line in order.lines.all() if not line.allocations.exists()]
+    dispatch_by = dispatch_by_for(order)
     for index, (warehouse, warehouse_allocations) in enumerate(by_warehouse.items(), start=1):
-        shipment = Shipment.objects.create(order=order, number=f"{order.number}-{index}", warehouse=warehouse)
+        shipment = Shipment.objects.create(
+            order=order, number=f"{order.number}-{index}", warehouse=warehouse, dispatch_by=dispatch_by
+        )
         ShipmentLine.objects.bulk_create(
             [
                 ShipmentLine(shipment=shipment, order_line=a.order_line, allocation=a, quantity=a.open_quantity)

@@ -306,6 +306,9 @@ SHOP_IBAN = env("SHOP_IBAN", default="NL91ABNA0417164300")
 SHOP_BIC = env("SHOP_BIC", default="ABNANL2A")
 # The seller's chamber of commerce / company register number, printed on invoices when set.
 SHOP_COMPANY_REGISTRATION = env("SHOP_COMPANY_REGISTRATION", default="")
+# Warehouse: days from placement to the promised dispatch date when the
+# customer asked for no delivery date (orders.dispatch).
+DISPATCH_HANDLING_DAYS = env.int("DISPATCH_HANDLING_DAYS", default=2)
 CURRENCY = env("CURRENCY", default="EUR")
 PRICES_INCLUDE_TAX_DISPLAY = env.bool("PRICES_INCLUDE_TAX_DISPLAY", default=True)
 INVOICE_NUMBER_PREFIX = env("INVOICE_NUMBER_PREFIX", default="INV-")

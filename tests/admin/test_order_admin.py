@@ -380,8 +380,7 @@ def test_bulk_recheck_reports_each_order(catalogue, staff_client):
 
     assert successes_in(response) == [f"Re-checked 1 order: {held.number}."]
     assert errors_in(response) == [
-        f"Refused for 1 order: {verified.number}: "
-        f"Order {verified.number} is not on hold; there is nothing to re-check."
+        f"Refused for 1 order: {verified.number}: Order {verified.number} is not on hold; there is nothing to re-check."
     ]
 
 

@@ -8,9 +8,10 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from orders.models import Cart, CartLine, RiskRules, Voucher
+from orders.services.picking import pick_batch_create
 from orders.services.placement import LineRequest
 from orders.services.quotes import QuoteRequest, quote_save_draft
-from tests.builders import feedback_given
+from tests.builders import feedback_given, parcels_of
 
 from .journeys import place, place_held_for_address
 
@@ -32,7 +33,7 @@ def test_every_model_of_our_apps_is_registered():
 
 @pytest.fixture
 def world(catalogue, staff_users):
-    """One of everything: a completed order with feedback, a held order, a cart, settings rows."""
+    """One of everything: a completed order with feedback, a held order, a cart, settings rows, a pick batch."""
     order = place(
         catalogue, state="completed", lines=[(catalogue.chair, 1), (catalogue.book, 1), (catalogue.assembly, 1)]
     )
@@ -43,6 +44,8 @@ def world(catalogue, staff_users):
     CartLine.objects.create(cart=cart, product=catalogue.lamp, quantity=2)
     Voucher.objects.create(code="spring10", percent_off=Decimal("10"))
     place(catalogue, discount_code="SPRING10")  # a voucher's use (a redemption)
+    picked = place(catalogue, state="in_fulfillment", actor=staff_users["Warehouse"])
+    pick_batch_create(shipments=parcels_of(picked), actor=staff_users["Warehouse"])  # a pick batch
     RiskRules.current()
     quote_save_draft(
         request=QuoteRequest(customer=order.customer, lines=[LineRequest(product_id=catalogue.lamp.pk, quantity=1)]),

@@ -26,6 +26,7 @@ from orders.services.fulfillment import (
     shipment_pack,
     shipment_start_picking,
 )
+from orders.services.picking import pick_batch_create
 from orders.services.placement import AddressData, LineRequest
 from orders.services.quotes import QuoteRequest, quote_save_draft, quote_send
 from orders.services.transitions import transition_run
@@ -73,10 +74,10 @@ class Command(BaseCommand):
             self._accounts()
             customer = self._customer()
         if not Order.objects.filter(customer=customer).exists():
-            # One demo customer places all thirteen demo orders within a minute; let the velocity
+            # One demo customer places all sixteen demo orders within a minute; let the velocity
             # rule allow that (the merchant's real threshold is set in the admin's risk rules).
             rules = RiskRules.current()
-            rules.velocity_max_orders = max(rules.velocity_max_orders, 20)
+            rules.velocity_max_orders = max(rules.velocity_max_orders, 30)
             rules.save()
             # Demo customers have no real inbox: the outbox rows are kept, the e-mails are not printed.
             # All or nothing, so a failure halfway never leaves demo data a rerun would not finish.
@@ -240,6 +241,15 @@ class Command(BaseCommand):
         first = split.shipments.order_by("pk").first()  # partially shipped
         first = shipment_pack(shipment=shipment_start_picking(shipment=first, actor=admin), actor=admin)
         shipment_dispatch(shipment=first, carrier="DHL", tracking_number="JD0142", actor=admin)
+        # The warehouse's queues: two Amsterdam parcels picked together in an open batch (to pack),
+        # one packed (to ship); the two above wait to be picked.
+        batched = [
+            order_fulfillment_start(order=place(lines), actor=admin).shipments.get()
+            for lines in ([("BULB-LED", 6), ("LAMP-DESK", 1)], [("CHAIR-OAK", 2), ("BULB-LED", 2)])
+        ]
+        pick_batch_create(shipments=batched, actor=admin)
+        packed = order_fulfillment_start(order=place([("OIL-HARDWAX", 1)]), actor=admin).shipments.get()
+        shipment_pack(shipment=shipment_start_picking(shipment=packed, actor=admin), actor=admin)
         ship_all(place([("BOOK-JOINERY", 1), ("OIL-HARDWAX", 2)]))  # shipped
         ship_all(place([("LAMP-DESK", 2), ("SVC-ENGRAVE", 1)]), deliver=True)  # invoiced
         ship_all(place([("CHAIR-OAK", 1)], payment="card"), deliver=True)  # completed (card captured)
