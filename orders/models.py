@@ -360,12 +360,24 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     def place(self):
         pass
 
-    # A verified order goes on hold (or back-ordered) again when an edit fails its re-check.
-    @transition(field=status, source=[Status.PLACED, Status.BACKORDERED, Status.VERIFIED], target=Status.ON_HOLD)
+    # A verified order goes on hold (or back-ordered) again when an edit fails its re-check
+    # (orders.services.order_edits). Verification applies both without a permission check; a person
+    # pressing them needs the verifier's permission.
+    @transition(
+        field=status,
+        source=[Status.PLACED, Status.BACKORDERED, Status.VERIFIED],
+        target=Status.ON_HOLD,
+        permission=staff_permission("orders.verify_order"),
+    )
     def hold(self):
         pass
 
-    @transition(field=status, source=[Status.PLACED, Status.ON_HOLD, Status.VERIFIED], target=Status.BACKORDERED)
+    @transition(
+        field=status,
+        source=[Status.PLACED, Status.ON_HOLD, Status.VERIFIED],
+        target=Status.BACKORDERED,
+        permission=staff_permission("orders.verify_order"),
+    )
     def backorder(self):
         pass
 
