@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from orders_site.core.formatting import money_display
-from orders_site.core.money import ZERO
+from orders_site.core.money import ZERO, money
 
 from .models import AmountOwedBack, Invoice, Payment
 
@@ -160,7 +160,8 @@ def order_balance(*, order: Order) -> OrderBalance:
         or ZERO
     )
     owed = AmountOwedBack.objects.filter(order=order, settled_at__isnull=True).aggregate(s=Sum("amount"))["s"] or ZERO
-    return OrderBalance(total=order.total, covered=covered, owed_back=owed)
+    # SQLite sums decimals as floats: round to cents.
+    return OrderBalance(total=order.total, covered=money(covered), owed_back=money(owed))
 
 
 def amounts_owed_back_open():
