@@ -169,3 +169,20 @@ def test_edit_page_queries_do_not_grow_with_lines(catalogue, staff_client):
             assert browser.get(edit_url(order)).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_owed_back_queue_queries_do_not_grow_with_rows(catalogue, staff_client):
+    from invoicing.services.owed_back import amount_owed_back_record
+
+    browser = staff_client("Customer service")
+    url = reverse("admin:invoicing_amountowedback_changelist") + "?owed=open"
+    counts = []
+    for number in (1, 4):
+        while AmountOwedBack.objects.count() < number:
+            amount_owed_back_record(order=place(catalogue), amount=1, order_version=1, reason="cheaper")
+        browser.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            response = browser.get(url)
+        assert response.context["cl"].result_count == number
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
