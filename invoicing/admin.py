@@ -28,10 +28,18 @@ from orders_site.core.admin import (
 from orders_site.core.exceptions import ApplicationError, TransitionRefused
 from orders_site.core.formatting import money_display, rate_display
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link, timeline_table
-from orders_site.core.work_queues import ACCOUNTS, WorkQueue, work_queue_register
+from orders_site.core.work_queues import ACCOUNTS, CUSTOMER_SERVICE, WorkQueue, work_queue_register
 
-from .models import Invoice, InvoiceLine, Payment
-from .selectors import invoice_is_overdue, invoices_open, invoices_open_count, invoices_overdue, invoices_overdue_count
+from .models import AmountOwedBack, Invoice, InvoiceLine, Payment
+from .selectors import (
+    amounts_owed_back_open,
+    amounts_owed_back_open_count,
+    invoice_is_overdue,
+    invoices_open,
+    invoices_open_count,
+    invoices_overdue,
+    invoices_overdue_count,
+)
 from .services import invoice_pdf_ensure
 
 # What staff record is money already received, by the way it arrived: not "card" (card payments at
@@ -394,5 +402,50 @@ work_queue_register(
         query={"payment": "overdue"},
         help_text="Past their due date",
         position=20,
+    )
+)
+
+
+class OwedBackFilter(admin.SimpleListFilter):
+    title = "settled"
+    parameter_name = "owed"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Still owed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(pk__in=amounts_owed_back_open().values("pk"))
+        return queryset
+
+
+@admin.register(AmountOwedBack)
+class AmountOwedBackAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What edits made cheaper than was paid or authorised: owed back until issue 13's refunds."""
+
+    list_display = ("created_at", "order", "amount_display", "reason", "order_version", "settled_at")
+    list_filter = (OwedBackFilter,)
+    list_select_related = ("order",)
+    search_fields = (prefix("order__number"),)
+    sortable_by = ("created_at",)
+    fields = ("order", "amount", "reason", "order_version", "created_at", "settled_at")
+    readonly_fields = fields
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, row):
+        return money_display(row.amount, row.order.currency)
+
+
+work_queue_register(
+    WorkQueue(
+        key="invoicing.owed_back",
+        heading=CUSTOMER_SERVICE,
+        title="Owed back to customers",
+        permission="invoicing.view_amountowedback",
+        count=amounts_owed_back_open_count,
+        changelist="admin:invoicing_amountowedback_changelist",
+        query={"owed": "open"},
+        help_text="Edited orders now cheaper than paid or authorised",
+        position=90,
     )
 )

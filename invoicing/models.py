@@ -166,3 +166,31 @@ class Payment(ConcurrentTransitionMixin, TimeStampedModel):
     )
     def void(self):
         pass
+
+
+class AmountOwedBack(models.Model):
+    """Money the customer is owed after an edit made their order cheaper than what they paid or had
+    authorised (lifecycle.order_edits). Shown in the console queue "Owed back to customers" until
+    it is settled; issue 13's refund service will settle these rows."""
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="amounts_owed_back")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.CharField(max_length=300)
+    order_version = models.PositiveIntegerField(help_text="The order version that made it owed")
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "amounts owed back"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="amount_owed_back_positive"),
+            models.UniqueConstraint(fields=["order", "order_version"], name="amount_owed_back_once_per_version"),
+        ]
+        indexes = [
+            # The "Owed back to customers" queue: the open rows, oldest first.
+            models.Index(fields=["created_at", "id"], name="owed_back_open_idx", condition=Q(settled_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} owed back on {self.order}"

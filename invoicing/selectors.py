@@ -5,14 +5,14 @@ order's payment standing as the order list shows it."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from orders.models import Order
 from orders_site.core.formatting import money_display
-from orders_site.core.money import ZERO
+from orders_site.core.money import ZERO, money
 
-from .models import Invoice, Payment
+from .models import AmountOwedBack, Invoice, Payment
 
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 
@@ -129,3 +129,45 @@ def payment_standing(order, *, today=None) -> PaymentStanding | None:
     if captured:
         return PaymentStanding("due", f"{money_display(order.total - captured, order.currency)} due")
     return None
+
+
+# --- what an edited order still owes, or is owed (lifecycle.order_edits) ---------------------------
+
+
+@dataclass(frozen=True)
+class OrderBalance:
+    total: Decimal
+    covered: Decimal  # captured plus still-authorised card holds
+    owed_back: Decimal  # recorded as owed back and not settled yet
+
+    @property
+    def due_more(self) -> Decimal:
+        """What the customer still has to pay beyond what is paid or authorised (never negative)."""
+        return max(self.total - self.covered, ZERO)
+
+    @property
+    def uncovered_refund(self) -> Decimal:
+        """Paid or authorised beyond the total and not yet recorded as owed back."""
+        return max(self.covered - self.total - self.owed_back, ZERO)
+
+
+def order_balance(*, order: Order) -> OrderBalance:
+    """Two queries: the order's live payments, and its open amounts owed back."""
+    covered = (
+        Payment.objects.filter(order=order, status__in=(Payment.Status.CAPTURED, Payment.Status.AUTHORIZED)).aggregate(
+            s=Sum("amount")
+        )["s"]
+        or ZERO
+    )
+    owed = AmountOwedBack.objects.filter(order=order, settled_at__isnull=True).aggregate(s=Sum("amount"))["s"] or ZERO
+    # SQLite sums decimals as floats: round to cents.
+    return OrderBalance(total=order.total, covered=money(covered), owed_back=money(owed))
+
+
+def amounts_owed_back_open():
+    """The "Owed back to customers" queue: open rows, oldest first (owed_back_open_idx)."""
+    return AmountOwedBack.objects.filter(settled_at__isnull=True).order_by("created_at", "id")
+
+
+def amounts_owed_back_open_count() -> int:
+    return amounts_owed_back_open().count()

@@ -162,6 +162,11 @@ def event_order_address_changed(*, order, note: str, actor=None, data: dict | No
     return _note(order=order, kind=Kind.ORDER_ADDRESS_CHANGED, actor=actor, note=note, data=data)
 
 
+def event_order_edited(*, order, note: str, actor=None, data: dict | None = None) -> OrderEvent:
+    """Staff edited the placed order (data: version number, reason, the diff of lines and totals)."""
+    return _note(order=order, kind=Kind.ORDER_EDITED, actor=actor, note=note, data=data)
+
+
 def event_stock_backorder_allocated(*, order, note: str, system: str = "", data: dict | None = None) -> OrderEvent:
     """Incoming stock went to a back-ordered order that is still short (it stays back-ordered)."""
     return _note(order=order, kind=Kind.STOCK_BACKORDER_ALLOCATED, system=system, note=note, data=data)

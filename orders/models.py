@@ -334,6 +334,9 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     backorder_rest = models.BooleanField(
         "back-ordered rest to follow", default=False, help_text="Part shipped ahead; the rest follows when in stock"
     )
+    # How many times staff edited the order since placement (orders.services.order_edits): the edit
+    # form posts the version it showed, and a save from a stale form is refused.
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -363,11 +366,24 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     def place(self):
         pass
 
-    @transition(field=status, source=[Status.PLACED, Status.BACKORDERED], target=Status.ON_HOLD)
+    # A verified order goes on hold (or back-ordered) again when an edit fails its re-check
+    # (orders.services.order_edits). Verification applies both without a permission check; a person
+    # pressing them needs the verifier's permission.
+    @transition(
+        field=status,
+        source=[Status.PLACED, Status.BACKORDERED, Status.VERIFIED],
+        target=Status.ON_HOLD,
+        permission=staff_permission("orders.verify_order"),
+    )
     def hold(self):
         pass
 
-    @transition(field=status, source=[Status.PLACED, Status.ON_HOLD], target=Status.BACKORDERED)
+    @transition(
+        field=status,
+        source=[Status.PLACED, Status.ON_HOLD, Status.VERIFIED],
+        target=Status.BACKORDERED,
+        permission=staff_permission("orders.verify_order"),
+    )
     def backorder(self):
         pass
 
@@ -682,6 +698,7 @@ class OrderEvent(AppendOnlyModel):
         ORDER_BACKORDER_EXPECTED = "order.backorder_expected", "Back-order date announced"
         ORDER_RECHECK_FAILED = "order.recheck_failed", "Re-check failed"
         ORDER_ADDRESS_CHANGED = "order.address_changed", "Address corrected"
+        ORDER_EDITED = "order.edited", "Order edited"
         STOCK_BACKORDER_ALLOCATED = "stock.backorder_allocated", "Incoming stock allocated"
         ORDER_BACKORDER_REST_READY = "order.backorder_rest_ready", "Back-ordered rest in stock, parcel made"
         SHIPMENT_SPLIT = "shipment.split", "Parcel split"
@@ -825,6 +842,35 @@ class Shipment(ConcurrentTransitionMixin, TimeStampedModel):
     @transition(field=status, source=[Status.PENDING, Status.PICKING, Status.PACKED], target=Status.CANCELLED)
     def cancel(self):
         pass
+
+
+class OrderVersion(models.Model):
+    """One saved edit of an order (orders.services.order_edits.order_edit): who, when, why, and the
+    order as it was before and after (`order_edit_snapshot`: lines, delivery, addresses, voucher,
+    totals). Version 1 is the first edit; the order's `version` is the latest number."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+    changed = models.JSONField(default=list, help_text="What changed: lines, delivery, addresses, voucher")
+    before = models.JSONField()
+    after = models.JSONField()
+
+    class Meta:
+        ordering = ["order", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="order_version_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="order_version_number_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="order_version_reason_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} version {self.number}"
 
 
 class ShipmentLine(models.Model):

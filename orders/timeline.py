@@ -138,6 +138,7 @@ PHRASES: dict[str, str] = {
     Kind.ORDER_BACKORDER_EXPECTED: "{who} told the customer when the missing items should be in: {note}",
     Kind.ORDER_RECHECK_FAILED: "{who} re-checked the order and it stays on hold: {reasons}",
     Kind.ORDER_ADDRESS_CHANGED: "{who} corrected the order's address{colon_note}",
+    Kind.ORDER_EDITED: "{who} edited the order{colon_note}",
     Kind.STOCK_BACKORDER_ALLOCATED: "{who} allocated incoming stock to the order{colon_note}",
     Kind.NOTIFICATION_RESEND: "{who} queued an e-mail again{colon_note}",
     Kind.INVOICE_PDF_FAILED: "{who} could not render an invoice PDF{colon_note}",

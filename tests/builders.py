@@ -47,6 +47,7 @@ from invoicing.models import Payment
 from lifecycle.cancellation import order_cancel
 from lifecycle.checkout import order_checkout
 from lifecycle.delivery import shipment_deliver
+from lifecycle.order_edits import EditSettlement, order_edit_settle
 from lifecycle.settlement import payment_capture, payment_record
 from orders.models import Address, Customer, DeliveryMethod, Order, OrderLine, Shipment
 from orders.services.customers import customer_sign_up
@@ -432,3 +433,21 @@ def bin_put(*, product, warehouse, code: str, walk_order: int) -> BinLocation:
     )
     StockLevel.objects.filter(product=product, warehouse=warehouse).update(bin_location=bin_location)
     return bin_location
+
+
+def order_edited(order: Order, *, lines: Sequence[tuple[Product, int]], actor, reason: str = "Customer phoned"):
+    """Customer service changes the order's lines as the edit page does (addresses, delivery and code
+    kept), with the balance settled: returns the EditSettlement."""
+    order = Order.objects.get(pk=order.pk)
+    settled: EditSettlement = order_edit_settle(
+        order=order,
+        expected_version=order.version,
+        lines=[LineRequest(product_id=product.pk, quantity=quantity) for product, quantity in lines],
+        delivery_method=order.delivery_method,
+        shipping_address=AddressData.from_address(order.shipping_address),
+        billing_address=AddressData.from_address(order.billing_address),
+        voucher_code=order.voucher_redemption.voucher.code if hasattr(order, "voucher_redemption") else "",
+        reason=reason,
+        actor=actor,
+    )
+    return settled

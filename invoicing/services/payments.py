@@ -66,14 +66,16 @@ def card_holds_released_on_failure(function):
 
 
 @transaction.atomic
-def payment_authorize(*, order: Order, card_token: str) -> Payment:
-    """Authorise the order total on the card at checkout; it is captured when the invoice is issued.
+def payment_authorize(*, order: Order, card_token: str, amount: Decimal | None = None) -> Payment:
+    """Authorise the order total (or `amount`: the top-up after an edit, lifecycle.order_edits) on
+    the card at checkout; it is captured when the invoice is issued.
 
     The caller should be decorated with `card_holds_released_on_failure`, so a failure after this
     call releases the hold. Raises PaymentDeclined before writing anything when the gateway says no.
     """
+    amount = order.total if amount is None else amount
     result = gateway_get().authorize(
-        amount=order.total, currency=order.currency, card_token=card_token, reference=order.number
+        amount=amount, currency=order.currency, card_token=card_token, reference=order.number
     )
     if not result.ok:
         raise PaymentDeclined(result.message or "The card was declined.", extra={"field": "card_number"})
@@ -81,14 +83,14 @@ def payment_authorize(*, order: Order, card_token: str) -> Payment:
     if holds is not None:
         holds.append(result.reference)
     payment = Payment.objects.create(
-        order=order, method=Order.PaymentMethod.CARD, amount=order.total, gateway_reference=result.reference
+        order=order, method=Order.PaymentMethod.CARD, amount=amount, gateway_reference=result.reference
     )
     return transition_run(
         model=Payment,
         pk=payment.pk,
         transition="authorize",
         system="payment gateway",
-        data={"amount": str(order.total), "gateway_reference": result.reference},
+        data={"amount": str(amount), "gateway_reference": result.reference},
     )
 
 

@@ -8,14 +8,16 @@ timeline's sentences come from orders.timeline. Nothing here writes.
 from django.urls import reverse
 
 from invoicing.models import Invoice, Payment
-from invoicing.selectors import invoice_is_overdue, order_payment_summary
-from orders.models import Order, OrderCheck
+from invoicing.selectors import invoice_is_overdue, order_balance, order_payment_summary
+from orders.models import Order, OrderCheck, OrderVersion
 from orders.selectors import addresses_alike, order_record
+from orders.services.order_edits import EDITABLE, order_version_diff
 from orders.timeline import Parcel, TimelineContext, timeline_entries
 from orders_site.core.admin import status_badge
 
 from .customers import address_editable
 from .forms import StaffCommentForm
+from .order_edits import may_edit
 
 COMMENT_DRAFTS = "order_comment_drafts"
 
@@ -132,6 +134,14 @@ def order_page_context(request, order: Order) -> dict:
         ]
         if request.user.has_perm("orders.view_ordercheck")
         else None,
+        "edit_url": reverse("admin:orders_order_edit", args=[order.pk])
+        if may_edit(request.user) and order.status in EDITABLE
+        else "",
+        "balance": order_balance(order=order),
+        "versions": [
+            {"version": version, "diff": order_version_diff(before=version.before, after=version.after)}
+            for version in OrderVersion.objects.filter(order=order).order_by("-number")
+        ],
         "comment_form": _comment_form(request, order),
         "comment_url": reverse("admin:orders_order_staff_comment", args=[order.pk]),
     }

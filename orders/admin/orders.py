@@ -25,6 +25,7 @@ from orders_site.core.formatting import count_display, money_display
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin
 
 from .forms import NoteForm, ReasonForm, StaffCommentForm
+from .order_edits import order_edit_view
 from .order_page import comment_draft_keep, order_page_context
 from .queues import HoldReasonFilter
 
@@ -192,8 +193,16 @@ class OrderAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, Rea
                 self.admin_site.admin_view(self.staff_comment_view),
                 name="orders_order_staff_comment",
             ),
+            path("<path:object_id>/edit/", self.admin_site.admin_view(self.edit_view), name="orders_order_edit"),
         ]
         return own + super().get_urls()
+
+    def edit_view(self, request, object_id):
+        """The "Edit order" page (orders/admin/order_edits.py): customer service and managers."""
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return order_edit_view(self, request, order)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and change:

@@ -1,10 +1,20 @@
-"""Rows that services write and staff only read: lines, checks, the event log, the e-mail outbox, carts."""
+"""Rows that services write and staff only read: lines, checks, the event log, order versions, the
+e-mail outbox, carts."""
 
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
 from inventory.models import Product
-from orders.models import Cart, CartLine, EmailNotification, OrderCheck, OrderEvent, OrderLine, ShipmentLine
+from orders.models import (
+    Cart,
+    CartLine,
+    EmailNotification,
+    OrderCheck,
+    OrderEvent,
+    OrderLine,
+    OrderVersion,
+    ShipmentLine,
+)
 from orders.services.notifications import notification_resend
 from orders_site.core.admin import (
     LargeTableAdminMixin,
@@ -66,6 +76,23 @@ class OrderEventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     @admin.display(description="note")
     def short_note(self, event):
         return Truncator(event.note).chars(80)
+
+
+@admin.register(OrderVersion)
+class OrderVersionAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every saved edit of every order (the order page shows an order's own as a diff)."""
+
+    list_display = ("created_at", "order", "number", "actor_label", "short_reason")
+    list_select_related = ("order",)
+    search_fields = (prefix("order__number"),)
+    search_help_text = "Order number, or how it begins."
+    ordering = ("-pk",)
+    sortable_by = ()
+    raw_id_fields = ("order", "actor")
+
+    @admin.display(description="reason")
+    def short_reason(self, version):
+        return Truncator(version.reason).chars(80)
 
 
 @admin.register(ShipmentLine)

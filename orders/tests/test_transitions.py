@@ -22,8 +22,8 @@ S = Order.Status
 ORDER_TRANSITIONS = {
     # transition: (the states it may start from, the state it reaches)
     "place": ([S.DRAFT], S.PLACED),
-    "hold": ([S.PLACED, S.BACKORDERED], S.ON_HOLD),
-    "backorder": ([S.PLACED, S.ON_HOLD], S.BACKORDERED),
+    "hold": ([S.PLACED, S.BACKORDERED, S.VERIFIED], S.ON_HOLD),  # verified: an edit failed its re-check
+    "backorder": ([S.PLACED, S.ON_HOLD, S.VERIFIED], S.BACKORDERED),
     "verify": ([S.PLACED, S.ON_HOLD, S.BACKORDERED], S.VERIFIED),
     "start_fulfillment": ([S.VERIFIED], S.IN_FULFILLMENT),
     # Ship what is in stock now, the back-ordered rest later (orders.services.partial_fulfilment).

@@ -63,6 +63,7 @@ GROUP_PERMISSIONS = {
         "invoicing.view_invoiceline",
         "invoicing.view_payment",
         "invoicing.record_payment",
+        "invoicing.view_amountowedback",  # the "Owed back to customers" queue (order edits)
         "feedback.view_feedback",
         "feedback.change_feedback",
         "feedback.view_feedbackrequest",

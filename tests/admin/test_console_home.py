@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback.models import Feedback, FeedbackRequest
-from invoicing.models import Invoice
+from invoicing.models import AmountOwedBack, Invoice
+from invoicing.services.owed_back import amount_owed_back_record
 from lifecycle.settlement import payment_record
 from orders.models import Order, OrderCheck, Shipment
 from orders.selectors import HOLD_REASONS
@@ -32,7 +33,13 @@ pytestmark = pytest.mark.django_db
 
 HOME = reverse("admin:index")
 
-CUSTOMER_SERVICE_QUEUES = ["orders.to_verify", "orders.on_hold", "orders.backordered", "feedback.follow_up"]
+CUSTOMER_SERVICE_QUEUES = [
+    "orders.to_verify",
+    "orders.on_hold",
+    "orders.backordered",
+    "feedback.follow_up",
+    "invoicing.owed_back",
+]
 WAREHOUSE_QUEUES = [
     "orders.to_fulfil",
     "shipments.to_pick",
@@ -99,6 +106,11 @@ def busy_shop(catalogue, staff_users):
     overdue(place(catalogue, state="invoiced", actor=warehouse).invoices.get())
     feedback_given(place(catalogue, state="completed"), rating=1, comment="Arrived broken")
     feedback_given(place(catalogue, state="completed"), rating=5, comment="Lovely")
+    # an edit made a paid-by-card order cheaper: owed back once; another row was settled already
+    cheaper = place(catalogue, payment_method="card")
+    amount_owed_back_record(order=cheaper, amount=Decimal("5.00"), order_version=1, reason="Version 1: one less")
+    settled = amount_owed_back_record(order=cheaper, amount=Decimal("2.00"), order_version=2, reason="Version 2")
+    AmountOwedBack.objects.filter(pk=settled.pk).update(settled_at=timezone.now())
     return catalogue
 
 
@@ -107,13 +119,14 @@ EXPECTED = {
     "orders.on_hold": 4,
     "orders.backordered": 1,
     "feedback.follow_up": 1,
-    "orders.to_fulfil": 2,
+    "orders.to_fulfil": 3,  # two, and the card order that is owed money back
     "shipments.to_pick": 2,
     "shipments.to_pack": 1,
     "shipments.to_ship": 1,
     "shipments.delivery_failed": 1,
     "invoices.open": 3,
     "invoices.overdue": 1,
+    "invoicing.owed_back": 1,
 }
 
 
@@ -241,6 +254,9 @@ def rows_in_every_queue(n: int, warehouse) -> None:
             total=10,
         )
         for order in held
+    )
+    AmountOwedBack.objects.bulk_create(
+        AmountOwedBack(order=order, amount=1, order_version=1, reason="cheaper after an edit") for order in held
     )
     for order in held:
         request = FeedbackRequest.objects.create(order=order)

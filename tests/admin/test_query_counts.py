@@ -13,7 +13,7 @@ from django.urls import reverse
 from inventory.services import stock_receive
 from lifecycle.settlement import payment_record
 from orders.models import Order
-from tests.builders import customer_build, feedback_given, stock_put
+from tests.builders import customer_build, feedback_given, order_edited, stock_put
 
 from .journeys import place, place_held_for_address
 
@@ -132,6 +132,15 @@ def test_other_order_record_changelists(plenty_of_books, admin_client, url_name)
 
     assert large_rows > small_rows
     assert small_queries == large_queries
+
+
+def test_order_version_changelist(plenty_of_books, admin_client, staff_users):
+    def add_versions(n):
+        for _ in range(n):
+            order = place(plenty_of_books, lines=[(plenty_of_books.book, 1)])
+            order_edited(order, lines=[(plenty_of_books.book, 2)], actor=staff_users["Customer service"])
+
+    assert_flat(*grows(admin_client, reverse("admin:orders_orderversion_changelist"), add_versions))
 
 
 # -- the large lists searched, filtered and paged (bench/admin_scale.py times them at a million orders) --

@@ -11,7 +11,7 @@ from orders.models import Cart, CartLine, RiskRules, Voucher
 from orders.services.picking import pick_batch_create
 from orders.services.placement import LineRequest
 from orders.services.quotes import QuoteRequest, quote_save_draft
-from tests.builders import feedback_given, parcels_of
+from tests.builders import feedback_given, order_build, order_edited, parcels_of
 
 from .journeys import place, place_held_for_address
 
@@ -33,7 +33,8 @@ def test_every_model_of_our_apps_is_registered():
 
 @pytest.fixture
 def world(catalogue, staff_users):
-    """One of everything: a completed order with feedback, a held order, a cart, settings rows, a pick batch."""
+    """One of everything: a completed order with feedback, a held order, a cart, settings rows, a pick
+    batch, an edited order with money owed back."""
     order = place(
         catalogue, state="completed", lines=[(catalogue.chair, 1), (catalogue.book, 1), (catalogue.assembly, 1)]
     )
@@ -47,6 +48,9 @@ def world(catalogue, staff_users):
     picked = place(catalogue, state="in_fulfillment", actor=staff_users["Warehouse"])
     pick_batch_create(shipments=parcels_of(picked), actor=staff_users["Warehouse"])  # a pick batch
     RiskRules.current()
+    # an edited card order that now costs less: a version, and an amount owed back
+    edited = order_build(lines=[(catalogue.book, 1), (catalogue.lamp, 1)], payment_method="card")
+    order_edited(edited, lines=[(catalogue.book, 1)], actor=staff_users["Customer service"])
     quote_save_draft(
         request=QuoteRequest(customer=order.customer, lines=[LineRequest(product_id=catalogue.lamp.pk, quantity=1)]),
         actor=staff_users["Customer service"],
