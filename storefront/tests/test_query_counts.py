@@ -64,7 +64,7 @@ def test_each_checkout_request_runs_as_many_queries_for_one_line_as_for_five(sho
     # Then each page before placing costs the same, within today's counts (a session read included)
     for page in ("cart", "details GET", "details POST", "review GET"):
         assert five_lines[page] == one_line[page], (page, one_line, five_lines)
-    assert one_line["cart"] <= 3
+    assert one_line["cart"] <= 4  # + the zones of the method the shipping estimate uses
     # The delivery step reads the methods with their zones and weight bands (delivery rules): 3 queries.
     assert one_line["details GET"] <= 7
     assert one_line["details POST"] <= 9
