@@ -194,6 +194,8 @@ def delivery_method_label(method: DeliveryMethod, fee: Decimal | None = None):
         )
     else:
         when = f"delivered in {range_display(method.min_days, method.max_days, 'working day')}"
+    if method.free_above is not None and fee:
+        when += f"; free from {money_display(method.free_above)} of goods before VAT"
     return format_html(
         '<span class="option-title">{}</span> <span class="option-meta">{}, {}</span>', method.name, fee_text, when
     )

@@ -41,6 +41,7 @@ def test_a_heavy_cart_sees_the_band_fee_and_is_charged_it(client, shop):
     # Then Standard is offered at the second band's fee, and the order is charged it
     assert _offered(response)["standard"] == Decimal("7.95")
     assert "Standard delivery" in response.content.decode()
+    assert "free from" in response.content.decode() and "of goods before VAT" in response.content.decode()
     checkout(client)
     order = Order.objects.get()
     assert order.shipping_total + order.shipping_discount == Decimal("7.95")
