@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from orders_site.core.countries import country_name
+from orders_site.core.countries import COUNTRY_NAMES, country_name
 from orders_site.core.formatting import money_display, rate_display
 from orders_site.core.indexes import UpperPrefixIndex
 from orders_site.core.models import AppendOnlyModel, TimeStampedModel
@@ -88,10 +88,50 @@ class Address(models.Model):
         ]
 
 
+def validate_country_codes(value):
+    if not isinstance(value, list) or not value:
+        raise ValidationError("List at least one country code, e.g. NL, BE, DE.")
+    unknown = [c for c in value if not isinstance(c, str) or c.upper() not in COUNTRY_NAMES]
+    if unknown:
+        raise ValidationError(f"Unknown country code(s): {', '.join(map(str, unknown))}. Use ISO codes such as NL.")
+
+
+class ShippingZone(models.Model):
+    """A set of destination countries a delivery method serves (ISO 3166-1 alpha-2 codes). A JSON
+    list: zones are few and read whole with their methods (prefetched), never searched by country
+    in the database, so a through table would buy nothing."""
+
+    name = models.CharField(max_length=100, unique=True)
+    countries = models.JSONField(default=list, validators=[validate_country_codes], help_text="ISO codes, e.g. NL, BE")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class DeliveryMethod(models.Model):
+    class RateKind(models.TextChoices):
+        FLAT = "flat", "Flat fee"
+        BANDS = "bands", "By weight bands"
+
     code = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
-    fee = models.DecimalField(max_digits=10, decimal_places=2, help_text="Before tax")
+    rate_kind = models.CharField(max_length=10, choices=RateKind.choices, default=RateKind.FLAT)
+    fee = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, help_text="Before tax; the fee of a flat-fee method"
+    )
+    free_above = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Free delivery when the goods (before VAT, before discounts) are worth at least this; empty = never",
+    )
+    zones = models.ManyToManyField(
+        ShippingZone, blank=True, related_name="delivery_methods", help_text="None = every country"
+    )
     tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
     min_days = models.PositiveIntegerField(default=1)
     max_days = models.PositiveIntegerField(default=3)
@@ -101,9 +141,35 @@ class DeliveryMethod(models.Model):
 
     class Meta:
         ordering = ["sort_order", "fee"]
+        constraints = [
+            models.CheckConstraint(condition=Q(fee__gte=0), name="delivery_method_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(free_above__isnull=True) | Q(free_above__gte=0),
+                name="delivery_method_free_above_not_negative",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class WeightBand(models.Model):
+    """The fee of a by-weight method for orders up to `up_to_grams` (total weight); the first band
+    that covers the weight applies."""
+
+    method = models.ForeignKey(DeliveryMethod, on_delete=models.CASCADE, related_name="bands")
+    up_to_grams = models.PositiveIntegerField("up to (grams)")
+    fee = models.DecimalField(max_digits=10, decimal_places=2, help_text="Before tax")
+
+    class Meta:
+        ordering = ["method", "up_to_grams"]
+        constraints = [
+            models.UniqueConstraint(fields=["method", "up_to_grams"], name="weight_band_unique_up_to"),
+            models.CheckConstraint(condition=Q(fee__gte=0), name="weight_band_fee_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"up to {self.up_to_grams} g"
 
 
 class Voucher(models.Model):

@@ -1,6 +1,7 @@
 """Storefront forms. They only check the shape of what was typed; services decide the rest."""
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django.utils.html import format_html
 
 from orders.models import DeliveryMethod, Order
 from orders.selectors import voucher_code_problem
+from orders.selectors.shipping import delivery_fee_for, delivery_methods_for
 from orders.services.placement import MAX_LINE_QUANTITY, AddressData, delivery_choice_problems
 from orders.services.verification import POSTAL_CODE_SHAPES
 from orders_site.core.countries import country_choices, country_name
@@ -180,8 +182,10 @@ class DiscountCodeForm(StorefrontForm):
 # --- Checkout ------------------------------------------------------------------------------------
 
 
-def delivery_method_label(method: DeliveryMethod):
-    fee_text = "Free" if not method.fee else money_display(delivery_fee_display(method=method))
+def delivery_method_label(method: DeliveryMethod, fee: Decimal | None = None):
+    """`fee`: before tax, as the method's rules give it for this cart and country."""
+    fee = method.fee if fee is None else fee
+    fee_text = "Free" if not fee else money_display(delivery_fee_display(method=method, fee=fee))
     if method.is_pickup:
         when = (
             "ready the same day"
@@ -190,6 +194,8 @@ def delivery_method_label(method: DeliveryMethod):
         )
     else:
         when = f"delivered in {range_display(method.min_days, method.max_days, 'working day')}"
+    if method.free_above is not None and fee:
+        when += f"; free from {money_display(method.free_above)} of goods before VAT"
     return format_html(
         '<span class="option-title">{}</span> <span class="option-meta">{}, {}</span>', method.name, fee_text, when
     )
@@ -210,9 +216,13 @@ class CheckoutForm(StorefrontForm):
     )
     CHECKBOXES = ("billing_same", "save_address")
 
-    def __init__(self, *args, addresses=(), is_guest=True, **kwargs):
+    def __init__(self, *args, addresses=(), is_guest=True, parcel=None, **kwargs):
+        """`parcel`: (weight in grams, goods value before VAT) of the cart, for the delivery rules:
+        only the methods that deliver it to the chosen country are shown, each with its fee, and
+        a method that does not is refused beside the field. None: every active method, flat fees."""
         super().__init__(*args, **kwargs)
         self.is_guest = is_guest
+        self.parcel = parcel
         self.addresses = {str(a.pk): a for a in addresses}
         fields = {}
         if is_guest:
@@ -249,6 +259,9 @@ class CheckoutForm(StorefrontForm):
         # Read only when the form is shown: a form bound to posted or stored details (the POST, the
         # review page, placing) does not need it, and would pay a query for it otherwise.
         fields["delivery_method"].initial = lambda: methods.values_list("code", flat=True).first()
+        if parcel is not None:
+            fields["delivery_method"].widget.choices = self._applicable_choices
+            fields["delivery_method"].initial = lambda: next((code for code, _ in self._applicable_choices()), None)
         fields["requested_delivery_date"] = forms.DateField(
             label="Preferred delivery date",
             required=False,
@@ -293,6 +306,27 @@ class CheckoutForm(StorefrontForm):
         if message and f"{prefix}postal_code" not in self.errors:
             self.add_error(f"{prefix}postal_code", message)
 
+    def destination_country(self, cleaned=None) -> str:
+        """The country delivery goes to, as the form stands (cleaned, posted or initial values)."""
+        source = cleaned if cleaned is not None else (self.data if self.is_bound else self.initial)
+        if self.addresses:
+            choice = source.get("address_choice") or ("new" if self.is_bound else next(iter(self.addresses)))
+            saved = self.addresses.get(str(choice))
+            if saved is not None:
+                return saved.country.upper()
+        return str(source.get("ship_country") or self.fields["ship_country"].initial or "").upper()
+
+    def _applicable(self):
+        if not hasattr(self, "_rates"):
+            weight, goods = self.parcel
+            self._rates = delivery_methods_for(
+                country=self.destination_country(), weight_grams=weight, goods_total=goods
+            )
+        return self._rates
+
+    def _applicable_choices(self):
+        return [(method.code, delivery_method_label(method, fee)) for method, fee in self._applicable()]
+
     def clean(self):
         cleaned = super().clean()
         choice = cleaned.get("address_choice", "new") if self.addresses else "new"
@@ -301,6 +335,15 @@ class CheckoutForm(StorefrontForm):
         if not cleaned.get("billing_same"):
             self._require_address(cleaned, "bill_")
         method = cleaned.get("delivery_method")
+        if method and self.parcel is not None:
+            country = self.destination_country(cleaned)
+            weight, goods = self.parcel
+            if delivery_fee_for(method=method, country=country, weight_grams=weight, goods_total=goods) is None:
+                self.add_error(
+                    "delivery_method",
+                    f"{method.name} does not deliver this order to {country_name(country)}"
+                    " (destination or weight); choose another way to receive it.",
+                )
         if method:
             for field, message in delivery_choice_problems(
                 delivery_method=method,

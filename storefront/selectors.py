@@ -22,6 +22,7 @@ from orders.events import event_customer_message
 from orders.models import Address, Customer, DeliveryMethod, Order, OrderCheck, OrderEvent, Shipment, Voucher
 from orders.pricing import FREE_SHIPPING, PricedOrder, PriceInput, price_order
 from orders.selectors import voucher_offer_find
+from orders.selectors.shipping import delivery_fee_for, parcel_measure
 from orders_site.core.formatting import money_display
 from orders_site.core.money import money
 
@@ -219,10 +220,11 @@ def product_get_with_availability(*, product_id: int) -> Product | None:
     return product
 
 
-def delivery_fee_display(*, method: DeliveryMethod) -> Decimal:
-    """A delivery method's fee as the cart and checkout show it (with VAT when prices are shown
-    with VAT), rounded as price_order rounds shipping."""
-    net = money(method.fee)
+def delivery_fee_display(*, method: DeliveryMethod, fee: Decimal | None = None) -> Decimal:
+    """A delivery method's fee (`fee` before tax, as its rules give it for the order; else the
+    method's flat fee) as the cart and checkout show it (with VAT when prices are shown with VAT),
+    rounded as price_order rounds shipping."""
+    net = money(method.fee if fee is None else fee)
     return net + money(net * method.tax_rate) if settings.PRICES_INCLUDE_TAX_DISPLAY else net
 
 
@@ -325,7 +327,9 @@ def _line_problem(product: Product, availability: Availability, quantity: int) -
     return "", ""
 
 
-def cart_view_build(*, items, discount_code: str = "", delivery_method: DeliveryMethod | None = None) -> CartView:
+def cart_view_build(
+    *, items, discount_code: str = "", delivery_method: DeliveryMethod | None = None, country: str = "NL"
+) -> CartView:
     """Price the cart the way the order will be priced (`price_order`, with the discount code's
     voucher when it can be used now), with availability per line.
 
@@ -366,6 +370,13 @@ def cart_view_build(*, items, discount_code: str = "", delivery_method: Delivery
         home = [m for m in delivery_method_list_active() if not m.is_pickup]
         delivery_method = home[0] if home else None
     has_physical = any(line.product.tracks_stock for line in lines)
+    shipping_fee = Decimal(0)
+    if delivery_method is not None and lines and has_physical:
+        # The fee the method's rules give this cart to `country` (the delivery address's; the
+        # estimate assumes the shop's home country); placement refuses a method that does not apply.
+        weight, goods = parcel_measure((line.product, line.quantity, line.product.price) for line in lines)
+        fee = delivery_fee_for(method=delivery_method, country=country, weight_grams=weight, goods_total=goods)
+        shipping_fee = fee if fee is not None else Decimal(0)
     priced = price_order(
         lines=[
             PriceInput(
@@ -378,7 +389,7 @@ def cart_view_build(*, items, discount_code: str = "", delivery_method: Delivery
             for line in lines
         ],
         discount=offer.discount if offer else None,
-        shipping_fee=delivery_method.fee if delivery_method and lines and has_physical else Decimal(0),
+        shipping_fee=shipping_fee,
         shipping_tax_rate=delivery_method.tax_rate if delivery_method else Decimal(0),
     )
     return CartView(

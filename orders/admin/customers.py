@@ -2,6 +2,8 @@
 
 Vouchers have their own module (vouchers.py)."""
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
@@ -9,9 +11,10 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules
+from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, ShippingZone, WeightBand
 from orders.services.addresses import ADDRESS_FIELDS, order_address_fix, order_address_twin
 from orders_site.core.admin import LargeTableAdminMixin, SavedThroughServiceMixin, prefix
+from orders_site.core.countries import COUNTRY_NAMES
 from orders_site.core.exceptions import ApplicationError
 from orders_site.core.staff_actions import admin_link
 
@@ -171,12 +174,118 @@ class AddressAdmin(SavedThroughServiceMixin, admin.ModelAdmin):
         return super().response_change(request, obj)
 
 
+class WeightBandFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        previous = None
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            up_to = form.cleaned_data.get("up_to_grams")
+            if up_to is None:
+                continue
+            if previous is not None and up_to <= previous:
+                form.add_error(
+                    "up_to_grams", f"List the bands by weight, lightest first: this must be above {previous} g."
+                )
+            previous = up_to
+
+
+class WeightBandInline(admin.TabularInline):
+    model = WeightBand
+    formset = WeightBandFormSet
+    extra = 1
+    ordering = ("up_to_grams",)
+
+
+class DeliveryMethodForm(forms.ModelForm):
+    class Meta:
+        model = DeliveryMethod
+        fields = (
+            "code",
+            "name",
+            "rate_kind",
+            "fee",
+            "free_above",
+            "zones",
+            "tax_rate",
+            "min_days",
+            "max_days",
+            "is_pickup",
+            "is_active",
+            "sort_order",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("rate_kind")
+        if kind == DeliveryMethod.RateKind.FLAT and cleaned.get("fee") is None:
+            self.add_error("fee", "A flat-fee method needs its fee (0 for free).")
+        return cleaned
+
+
+class ShippingZoneForm(forms.ModelForm):
+    countries = forms.CharField(
+        help_text="ISO country codes separated by commas or spaces, e.g. NL, BE, DE",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    class Meta:
+        model = ShippingZone
+        fields = ("name", "countries")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["countries"] = ", ".join(self.instance.countries)
+
+    def clean_countries(self):
+        codes = [c.upper() for c in re.split(r"[\s,;]+", self.cleaned_data["countries"]) if c]
+        unknown = [c for c in codes if c not in COUNTRY_NAMES]
+        if unknown:
+            raise forms.ValidationError(f"Unknown country code(s): {', '.join(unknown)}. Use ISO codes such as NL.")
+        if not codes:
+            raise forms.ValidationError("List at least one country code.")
+        return sorted(set(codes))
+
+
+@admin.register(ShippingZone)
+class ShippingZoneAdmin(admin.ModelAdmin):
+    """Destination zones of delivery methods; managers keep them (the orders permissions)."""
+
+    form = ShippingZoneForm
+    list_display = ("name", "countries_display")
+    search_fields = ("name",)
+
+    @admin.display(description="Countries")
+    def countries_display(self, obj):
+        return ", ".join(obj.countries)
+
+
 @admin.register(DeliveryMethod)
 class DeliveryMethodAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "fee", "tax_rate", "min_days", "max_days", "is_pickup", "is_active", "sort_order")
-    list_filter = ("is_active", "is_pickup")
+    """Fees by rule: a flat fee or weight bands (the order's total product weight), free above a goods
+    value before VAT and discounts, for the countries of its zones (none = every country)."""
+
+    form = DeliveryMethodForm
+    inlines = [WeightBandInline]
+    list_display = (
+        "name",
+        "code",
+        "rate_kind",
+        "fee",
+        "free_above",
+        "tax_rate",
+        "min_days",
+        "max_days",
+        "is_pickup",
+        "is_active",
+        "sort_order",
+    )
+    list_filter = ("is_active", "is_pickup", "rate_kind")
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
+    filter_horizontal = ("zones",)
 
 
 @admin.register(RiskRules)

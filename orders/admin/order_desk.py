@@ -30,6 +30,7 @@ from orders.selectors import (
     quote_held_prices,
     quote_with_lines,
 )
+from orders.selectors.shipping import delivery_methods_for, parcel_measure
 from orders.services.placement import AddressData, LineRequest
 from orders.services.quotes import (
     DESK_CHANNELS,
@@ -665,7 +666,23 @@ class QuoteAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         customer_id = _int(request.POST.get("customer_id", ""))
         if customer_id:
             customer = Customer.objects.filter(pk=customer_id).first()  # for the code's per-customer limit
+        country = request.POST.get("billing-country", "")
+        if not request.POST.get("ship_same") and request.POST.get("shipping-country", "").strip():
+            country = request.POST["shipping-country"]
+        country = country.strip().upper()[:2]
         pricing = desk_price(
-            lines=lines, delivery_method=delivery_method, discount_code=code, held_prices=held, customer=customer
+            lines=lines,
+            delivery_method=delivery_method,
+            discount_code=code,
+            held_prices=held,
+            customer=customer,
+            country=country,
         )
-        return JsonResponse(pricing_json(pricing, settings.CURRENCY))
+        data = pricing_json(pricing, settings.CURRENCY)
+        # The methods that deliver this order to this country, with their fee: the desk offers only these.
+        weight, goods = parcel_measure((line.product, line.quantity, line.unit_price) for line in pricing.lines)
+        data["delivery_methods"] = [
+            {"id": method.pk, "name": method.name, "fee": money_display(fee, settings.CURRENCY)}
+            for method, fee in delivery_methods_for(country=country, weight_grams=weight, goods_total=goods)
+        ]
+        return JsonResponse(data)

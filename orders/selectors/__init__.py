@@ -45,6 +45,7 @@ from ..models import (
 )
 from ..payment_reference import reference_grouped
 from ..pricing import FREE_SHIPPING, Discount, PricedOrder, PriceInput, price_order
+from .shipping import delivery_fee_for, parcel_measure
 
 # --- vouchers ------------------------------------------------------------------------------------
 
@@ -553,13 +554,17 @@ def desk_price(
     discount_code: str = "",
     held_prices: dict[int, Decimal] | None = None,
     customer: Customer | None = None,
+    country: str = "",
 ) -> DeskPricing:
     """Price the order being entered exactly as placement will (orders.pricing.price_order, today's
     catalogue prices and tax rates, or a sent quote's `held_prices`, and the voucher's terms and
     limits for `customer`), with each line's availability per warehouse. `lines` are
     orders.services.placement.LineRequest; products that are unknown or no longer sold are left out
-    and reported. At most three queries, whatever the number of lines: the products, the voucher
-    (with its scope and the customer's uses), the stock levels."""
+    and reported. The delivery fee is the one the method's rules give for `country` (the delivery
+    address's) and these lines (orders.selectors.shipping); a method that does not apply is a
+    problem on "delivery_method". At most three queries, whatever the number of lines: the products,
+    the voucher (with its scope and the customer's uses), the stock levels; plus the delivery
+    method's zones (and bands)."""
     problems: list[tuple[str, str]] = []
     products = Product.objects.select_related("tax_class").in_bulk({line.product_id for line in lines})
     kept = []
@@ -579,6 +584,23 @@ def desk_price(
             problems.append(("discount_code", problem))
             offer = None
     held_prices = held_prices or {}
+    shipping_fee = Decimal(0)
+    if delivery_method is not None:
+        weight, goods = parcel_measure(
+            (product, line.quantity, held_prices.get(product.pk, product.price)) for _, line, product in kept
+        )
+        fee = delivery_fee_for(method=delivery_method, country=country, weight_grams=weight, goods_total=goods)
+        if fee is None:
+            problems.append(
+                (
+                    "delivery_method",
+                    f"{delivery_method.name} does not deliver this order"
+                    + (f" to {country.upper()}" if country else "; enter the delivery country")
+                    + " (destination or weight); choose another delivery method.",
+                )
+            )
+        else:
+            shipping_fee = fee
     priced = price_order(
         lines=[
             PriceInput(
@@ -591,7 +613,7 @@ def desk_price(
             for _, line, product in kept
         ],
         discount=offer.discount if offer else None,
-        shipping_fee=delivery_method.fee if delivery_method else 0,
+        shipping_fee=shipping_fee,
         shipping_tax_rate=delivery_method.tax_rate if delivery_method else 0,
     )
     if offer is not None and kept:

@@ -24,6 +24,7 @@ from ..selectors import (
     voucher_offer_find,
     voucher_pricing_problem,
 )
+from ..selectors.shipping import delivery_fee_for, parcel_measure
 from .notifications import notification_queue
 from .transitions import transition_run
 from .verification import order_verify_placed
@@ -174,8 +175,26 @@ def _validate(
     return _ValidRequest(products=products, offer=offer)
 
 
+def _delivery_fee(
+    *, request: _ValidRequest, lines: list[LineRequest], delivery_method: DeliveryMethod, country: str
+) -> Decimal:
+    """The fee the method's rules give this order (orders.shipping_rates), never a posted one.
+    Refuses a method that does not deliver to the country or carry this weight."""
+    weight, goods = parcel_measure(
+        (request.products[line.product_id], line.quantity, request.unit_price(line.product_id)) for line in lines
+    )
+    fee = delivery_fee_for(method=delivery_method, country=country, weight_grams=weight, goods_total=goods)
+    if fee is None:
+        raise InvalidOrder(
+            f"{delivery_method.name} is not available for this order (its destination or weight); choose another"
+            " delivery method.",
+            extra={"field": "delivery_method"},
+        )
+    return fee
+
+
 def _price(
-    *, request: _ValidRequest, lines: list[LineRequest], delivery_method: DeliveryMethod
+    *, request: _ValidRequest, lines: list[LineRequest], delivery_method: DeliveryMethod, shipping_fee: Decimal
 ) -> tuple[PricedOrder, dict]:
     """Step 2: every amount from today's catalogue prices (or the accepted quote's held prices), tax
     rates and the voucher's terms, never from the request. Returns the prices and the discount terms
@@ -194,7 +213,7 @@ def _price(
     ]
     discount = request.offer.discount if request.offer else None
     priced = price_order(
-        lines=inputs, discount=discount, shipping_fee=delivery_method.fee, shipping_tax_rate=delivery_method.tax_rate
+        lines=inputs, discount=discount, shipping_fee=shipping_fee, shipping_tax_rate=delivery_method.tax_rate
     )
     if discount is None:
         return priced, {}
@@ -374,7 +393,10 @@ def order_place(
     Locks: the order row it inserts, then the stock levels of the ordered products
     (verification), in primary-key order, then the voucher's row (its use counter, held to commit).
     Queues: the "order received" e-mail, on commit.
-    Raises: InvalidOrder (with extra["field"]; "discount_code" for a code that is not valid, used up,
+    The delivery fee is the one the method's rules (zones, weight bands, free above) give this
+    order's destination (the delivery address, else the billing address), weight and goods value.
+    Raises: InvalidOrder (with extra["field"]; "delivery_method" for a method that does not apply;
+    "discount_code" for a code that is not valid, used up,
     used by this customer as often as allowed, or that gives this order nothing — the last use
     lost to another order at the very end marks the transaction for rollback, order and all), and
     what `before_verify` raises; with
@@ -399,7 +421,15 @@ def order_place(
         raise InvalidOrder("Pay on invoice is for customers with payment terms.", extra={"field": "payment_method"})
     if quote is not None:
         request = replace(request, held_prices=quote_held_prices(quote_id=quote.pk))
-    priced, discount_terms = _price(request=request, lines=lines, delivery_method=delivery_method)
+    shipping_fee = _delivery_fee(
+        request=request,
+        lines=lines,
+        delivery_method=delivery_method,
+        country=(shipping_address or billing_address).country,
+    )
+    priced, discount_terms = _price(
+        request=request, lines=lines, delivery_method=delivery_method, shipping_fee=shipping_fee
+    )
     # Refusals above come before any write, so a caller may catch them and go on. From here on it
     # is one transaction (the caller's when there is one) with no savepoint but the INSERT's: a
     # failure marks it for rollback, order and all.

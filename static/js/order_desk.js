@@ -77,6 +77,19 @@
           problems.appendChild(li);
           return;
         }
+        // Offer only the delivery methods that deliver this order, each with its fee.
+        var methodSelect = form.querySelector("select[name=delivery_method]");
+        if (methodSelect && body.delivery_methods) {
+          var offered = {};
+          body.delivery_methods.forEach(function (m) { offered[String(m.id)] = m; });
+          Array.prototype.forEach.call(methodSelect.options, function (option) {
+            if (!option.value) return;
+            var m = offered[option.value];
+            option.hidden = !m;
+            option.disabled = !m;
+            if (m) option.textContent = m.name + " · " + m.fee;
+          });
+        }
         var byRow = {};
         (body.lines || []).forEach(function (line) { byRow[line.row] = line; });
         var posted = 0;
@@ -210,7 +223,7 @@
     // Any change that moves a price: quantities, removals, delivery, discount code.
     form.addEventListener("input", function (event) {
       var name = event.target.name || "";
-      if (name === "line_quantity" || name === "discount_code") reprice();
+      if (name === "line_quantity" || name === "discount_code" || /-country$/.test(name) || name === "ship_same") reprice();
     });
     form.addEventListener("change", function (event) {
       var name = event.target.name || "";

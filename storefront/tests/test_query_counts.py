@@ -64,10 +64,11 @@ def test_each_checkout_request_runs_as_many_queries_for_one_line_as_for_five(sho
     # Then each page before placing costs the same, within today's counts (a session read included)
     for page in ("cart", "details GET", "details POST", "review GET"):
         assert five_lines[page] == one_line[page], (page, one_line, five_lines)
-    assert one_line["cart"] <= 3
-    assert one_line["details GET"] <= 5
-    assert one_line["details POST"] <= 7
-    assert one_line["review GET"] <= 5
+    assert one_line["cart"] <= 4  # + the zones of the method the shipping estimate uses
+    # The delivery step reads the methods with their zones and weight bands (delivery rules): 3 queries.
+    assert one_line["details GET"] <= 7
+    assert one_line["details POST"] <= 9
+    assert one_line["review GET"] <= 10
 
 
 def test_placing_an_order_runs_as_many_queries_for_one_line_as_for_five(shop, client):
@@ -82,7 +83,9 @@ def test_placing_an_order_runs_as_many_queries_for_one_line_as_for_five(shop, cl
     # Placement's 17, the session, the key looked up once before placing, the cart read once, the
     # guest's customer record, and the "order received" e-mail claimed after commit (29 with the
     # session in the database, 28 with Redis in front of it).
-    assert one_line["place POST"] <= 29, one_line
+    # The stored details are re-checked against the delivery rules with the cart (its products, the
+    # voucher, the method's zones and bands).
+    assert one_line["place POST"] <= 33, one_line
 
 
 def _catalogue_queries(client, url=None) -> int:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from invoicing.services import PaymentDeclined
 from orders.models import Order
 from orders.selectors import order_find_by_idempotency_key
+from orders.selectors.shipping import parcel_measure
 from orders.services.customers import address_save, customer_for_checkout, customer_get_or_create_for_user
 from orders.services.placement import InvalidOrder
 from orders_site.core.exceptions import ApplicationError
@@ -44,13 +45,18 @@ PLACEMENT_FIELDS = {
 }
 
 
-def _checkout_form(request, *, data=None, initial=None) -> CheckoutForm:
+def _checkout_form(request, *, data=None, initial=None, cart=None) -> CheckoutForm:
     customer = customer_for_user(user=request.user)
+    if cart is None:
+        cart = cart_view_build(
+            items=cart_store_for(request).items(), discount_code=request.session.get(DISCOUNT_SESSION_KEY, "")
+        )
     return CheckoutForm(
         data=data,
         initial=initial,
         addresses=address_list_for_customer(customer=customer),
         is_guest=not request.user.is_authenticated,
+        parcel=parcel_measure((line.product, line.quantity, line.product.price) for line in cart.lines),
     )
 
 
@@ -94,8 +100,8 @@ def checkout(request):
     if response is not None:
         return response
     if request.method != "POST":
-        return _render_details(request, _checkout_form(request, initial=_initial(request)), cart=cart)
-    form = _checkout_form(request, data=request.POST)
+        return _render_details(request, _checkout_form(request, initial=_initial(request), cart=cart), cart=cart)
+    form = _checkout_form(request, data=request.POST, cart=cart)
     if not form.is_valid():
         return _render_details(request, form, cart=cart)
     stored = {name: value for name, value in request.POST.items() if name in form.fields}
@@ -132,6 +138,7 @@ def _render_review(request, details: CheckoutForm, place_form: PlaceOrderForm, *
             items=cart_store_for(request).items(),
             discount_code=details.cleaned_data["discount_code"],
             delivery_method=method,
+            country=details.destination_country(details.cleaned_data),
         )
     return render(
         request,

@@ -423,7 +423,7 @@ def test_the_desk_page_and_its_lookups_run_as_many_queries_for_many_rows_as_for_
     assert many <= 12
     price = reverse("admin:orders_quote_desk_price")
     one, many = queries(clerk, "post", price, desk_with(1)), queries(clerk, "post", price, desk_with(12))
-    assert one == many <= 8
+    assert one == many <= 11  # + the delivery methods that apply, with their zones and weight bands
     lookup = reverse("admin:orders_quote_desk_products")
     one, many = queries(clerk, "get", lookup, {"q": "CUP-01"}), queries(clerk, "get", lookup, {"q": "CUP"})
     assert one == many <= 6
@@ -478,3 +478,30 @@ def test_the_lookups_are_served_by_indexes_at_any_size(require_postgres, db):
     products = _plan(Product.objects.filter(product_matches("CHAIR")))
     assert "product_sku_upper_idx" in products and "product_name_upper_idx" in products, products
     assert "inventory_product_barcode" in products and "Seq Scan" not in products, products
+
+
+def test_the_desk_price_endpoint_prices_delivery_by_the_rules_and_offers_only_methods_that_apply(
+    catalogue, standard, clerk
+):
+    # Given Express delivering only in the Netherlands, and Standard by weight
+    from orders.models import DeliveryMethod, ShippingZone, WeightBand
+
+    express = delivery_method_build(code="express", name="Express", fee=Decimal("9.95"))
+    express.zones.add(ShippingZone.objects.create(name="Netherlands", countries=["NL"]))
+    DeliveryMethod.objects.filter(pk=standard.pk).update(rate_kind=DeliveryMethod.RateKind.BANDS)
+    WeightBand.objects.create(method=standard, up_to_grams=100_000, fee=Decimal("6.50"))
+    price = reverse("admin:orders_quote_desk_price")
+    key = page_key(clerk.get(DESK))
+
+    # When the clerk prices the order for the Netherlands, then for Belgium with Express chosen
+    nl = clerk.post(price, phone_order_form(catalogue, standard, key)).json()
+    be = clerk.post(
+        price,
+        phone_order_form(catalogue, standard, key, **{"billing-country": "BE", "delivery_method": str(express.pk)}),
+    ).json()
+
+    # Then the fee is Standard's band fee; Belgium is not offered Express, and choosing it is a problem
+    assert nl["totals"]["shipping"].replace("\xa0", " ").endswith("6.50")
+    assert {m["id"] for m in nl["delivery_methods"]} == {standard.pk, express.pk}
+    assert [m["id"] for m in be["delivery_methods"]] == [standard.pk]
+    assert any(p["field"] == "delivery_method" and "Express does not deliver" in p["message"] for p in be["problems"])

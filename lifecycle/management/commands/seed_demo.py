@@ -19,7 +19,7 @@ from lifecycle.delivery import shipment_deliver
 from lifecycle.quotes import order_desk_place
 from lifecycle.receiving import stock_receive
 from lifecycle.settlement import payment_record
-from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, Voucher
+from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, ShippingZone, Voucher, WeightBand
 from orders.services.fulfillment import (
     order_fulfillment_start,
     shipment_dispatch,
@@ -131,16 +131,32 @@ class Command(BaseCommand):
                 )
                 if quantity:
                     stock_receive(product=product, warehouse=warehouse, quantity=quantity, reference="opening stock")
-        for code, name, fee, lo, hi, pickup, order in (
-            ("standard", "Standard delivery", "4.95", 1, 3, False, 1),
-            ("express", "Express, next day", "9.95", 1, 1, False, 2),
-            ("pickup", "Pick up in Amsterdam", "0.00", 0, 1, True, 3),
+        eu, _ = ShippingZone.objects.get_or_create(
+            name="EU",
+            defaults={
+                "countries": sorted(
+                    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+                )
+            },
+        )
+        domestic, _ = ShippingZone.objects.get_or_create(name="Netherlands", defaults={"countries": ["NL"]})
+        bands = {
+            "standard": [(2000, "4.95"), (10000, "7.95"), (30000, "12.95")],
+            "international": [(2000, "14.95"), (10000, "24.95"), (30000, "39.95")],
+        }
+        for code, name, kind, fee, free_above, zones, lo, hi, pickup, order in (
+            ("standard", "Standard delivery", "bands", "4.95", "50.00", [eu], 1, 3, False, 1),
+            ("express", "Express, next day", "flat", "9.95", None, [domestic], 1, 1, False, 2),
+            ("international", "International", "bands", "0.00", None, [], 4, 10, False, 3),
+            ("pickup", "Pick up in Amsterdam", "flat", "0.00", None, [], 0, 1, True, 4),
         ):
-            DeliveryMethod.objects.get_or_create(
+            method, created = DeliveryMethod.objects.get_or_create(
                 code=code,
                 defaults={
                     "name": name,
+                    "rate_kind": kind,
                     "fee": Decimal(fee),
+                    "free_above": Decimal(free_above) if free_above else None,
                     "tax_rate": Decimal("0.21"),
                     "min_days": lo,
                     "max_days": hi,
@@ -148,6 +164,12 @@ class Command(BaseCommand):
                     "sort_order": order,
                 },
             )
+            if created:
+                method.zones.set(zones)
+                WeightBand.objects.bulk_create(
+                    WeightBand(method=method, up_to_grams=up_to, fee=Decimal(band_fee))
+                    for up_to, band_fee in bands.get(code, [])
+                )
         Voucher.objects.get_or_create(code="WELCOME10", defaults={"percent_off": Decimal("10")})
         Voucher.objects.get_or_create(
             code="TENOFF",

@@ -17,6 +17,7 @@ from orders_site.core.money import ZERO, money
 from ...models import Order, OrderCheck
 from ...pricing import Discount, PriceInput, price_order
 from ...selectors import quote_held_prices, voucher_usable_at
+from ...selectors.shipping import delivery_fee_for, parcel_measure
 
 DETAIL_MAX = 300
 
@@ -132,6 +133,18 @@ def _discount_at_placement(order: Order, problems: list[str]) -> Discount | None
     return terms
 
 
+def _rules_fee(order, lines):
+    """The fee the delivery method's rules give this order now (destination, weight, goods value
+    before VAT from its frozen unit prices); None = the method does not apply."""
+    address = order.shipping_address or order.billing_address
+    weight, goods = parcel_measure(
+        (line.product, line.quantity, line.unit_price) for line in lines if line.product_id is not None
+    )
+    return delivery_fee_for(
+        method=order.delivery_method, country=address.country, weight_grams=weight, goods_total=goods
+    )
+
+
 def check_pricing(order: Order, actor) -> CheckOutcome:
     """Posted prices and tax rates against the catalogue, the voucher's validity when the order was
     placed, and every amount recomputed on the server from the lines.
@@ -164,8 +177,12 @@ def check_pricing(order: Order, actor) -> CheckOutcome:
                 problems.append(f"{line.sku} taxed at {line.tax_rate}, catalogue rate is {product.tax_class.rate}")
         discount = _discount_at_placement(order, problems)
     shipping_fee = order.shipping_total + order.shipping_discount
-    if at_placement and shipping_fee != order.delivery_method.fee:
-        problems.append(f"delivery {shipping_fee} but the delivery method's fee is {order.delivery_method.fee}")
+    if at_placement:
+        expected_fee = _rules_fee(order, lines)
+        if expected_fee is None:
+            problems.append(f"{order.delivery_method.name} does not apply to this order's destination or weight")
+        elif shipping_fee != expected_fee:
+            problems.append(f"delivery {shipping_fee} but the delivery method's fee is {expected_fee}")
     priced = price_order(
         lines=[
             PriceInput(

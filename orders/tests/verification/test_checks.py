@@ -276,3 +276,21 @@ def test_pricing_checks_a_waived_delivery_fee_against_the_delivery_method(place,
     Order.objects.filter(pk=order.pk).update(shipping_discount=Decimal("9.95"))
 
     assert "delivery 9.95 but the delivery method's fee is 4.95" in check_pricing(as_just_placed(order), None).detail
+
+
+def test_pricing_compares_the_delivery_fee_with_what_the_rules_give_this_order(place, catalogue):
+    # Given an order placed at the flat 4.95, and its method since priced by weight
+    from orders.models import DeliveryMethod, ShippingZone, WeightBand
+
+    order = place((catalogue.book, 1))
+    assert check_pricing(as_just_placed(order), None).result == "passed"
+    method = order.delivery_method
+    DeliveryMethod.objects.filter(pk=method.pk).update(rate_kind=DeliveryMethod.RateKind.BANDS)
+    WeightBand.objects.create(method=method, up_to_grams=100_000, fee=Decimal("6.50"))
+
+    # Then the check compares with the band's fee for this order, not the method's flat fee
+    assert "delivery 4.95 but the delivery method's fee is 6.50" in check_pricing(as_just_placed(order), None).detail
+
+    # And a method whose zones do not cover the destination fails the check
+    method.zones.add(ShippingZone.objects.create(name="Far away", countries=["JP"]))
+    assert "does not apply" in check_pricing(as_just_placed(order), None).detail
