@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0008_order_desk_quotes'),
+        ('orders', '0012_event_kinds_edit_and_split'),
     ]
 
     operations = [

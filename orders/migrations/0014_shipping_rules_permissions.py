@@ -15,8 +15,8 @@ def apply(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0009_shipping_rules"),
-        ("core", "0004_staff_groups_order_desk"),
+        ("orders", "0013_shipping_rules"),
+        ("core", "0005_staff_groups_owed_back"),
     ]
 
     operations = [migrations.RunPython(apply, migrations.RunPython.noop)]
