@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from inventory.models import StockLevel
 from lifecycle.quotes import order_desk_place, quote_accept
-from orders.models import EmailNotification, Order, OrderEvent, Quote
+from orders.models import DeliveryMethod, EmailNotification, Order, OrderEvent, Quote, ShippingZone, WeightBand
 from orders.quote_links import quote_id_from_token, quote_token_for
 from orders.services.placement import InvalidOrder, LineRequest
 from orders.services.quotes import (
@@ -252,3 +252,26 @@ def test_a_quote_is_refused_for_card_payment_and_past_dates(catalogue, clerk):
         quote_send(request=phone_request(catalogue), actor=clerk, valid_until=timezone.localdate() - timedelta(days=1))
     assert refused.value.extra["field"] == "valid_until"
     assert Quote.objects.count() == 0
+
+
+def test_a_quote_is_priced_and_checked_for_where_it_goes(catalogue, clerk):
+    # given a method that delivers in the Netherlands only, for 6.50 up to 20 kg
+    domestic = delivery_method_build(rate_kind=DeliveryMethod.RateKind.BANDS)
+    domestic.zones.add(ShippingZone.objects.create(name="Netherlands", countries=["NL"]))
+    WeightBand.objects.create(method=domestic, up_to_grams=20000, fee=Decimal("6.50"))
+    valid_until = timezone.localdate() + timedelta(days=14)
+
+    # when customer service quotes it to Amsterdam, then to Antwerp
+    quote = quote_send(request=phone_request(catalogue, delivery_method=domestic), actor=clerk, valid_until=valid_until)
+    belgian = address_data(full_name="Jan Jansen", city="Antwerpen", postal_code="2000", country="BE")
+    with pytest.raises(InvalidOrder) as refused:
+        quote_send(
+            request=phone_request(catalogue, delivery_method=domestic, shipping_address=belgian),
+            actor=clerk,
+            valid_until=valid_until,
+            idempotency_key="form-be",
+        )
+
+    # then the Dutch quote carries the band's fee, and the Belgian one is refused on the delivery field
+    assert quote.shipping_total == Decimal("6.50")
+    assert refused.value.extra["field"] == "delivery_method" and "to BE" in str(refused.value)

@@ -332,6 +332,7 @@ class QuoteAdmin(LargeTableAdminMixin, admin.ModelAdmin):
             delivery_method=form.initial.get("delivery_method"),
             discount_code=form.initial.get("discount_code", ""),
             customer=customer,
+            country=saved.destination_country if quote is not None else "",
         )
         return self._render(
             request, form=form, billing=billing, shipping=shipping, pricing=pricing, customer=customer, quote=quote
@@ -390,6 +391,7 @@ class QuoteAdmin(LargeTableAdminMixin, admin.ModelAdmin):
             delivery_method=data.get("delivery_method"),
             discount_code=data.get("discount_code") or "",
             customer=customer,
+            country=request_data.destination_country if request_data else "",
         )
         for error in line_errors:
             form.add_error(None, error)

@@ -70,6 +70,13 @@ class QuoteRequest:
     received_message: str = ""
     new_customer: NewCustomer | None = None
 
+    @property
+    def destination_country(self) -> str:
+        """Where the parcel goes (the delivery address, else the invoice address): the delivery
+        method's zone and fee depend on it. "" while neither is entered."""
+        address = self.shipping_address or self.billing_address
+        return address.country if address else ""
+
 
 def quote_request_customer_resolve(*, request: QuoteRequest, existing: Customer | None = None) -> QuoteRequest:
     """The request with its customer: `request.customer`, else `existing` (the customer the same
@@ -230,6 +237,7 @@ def quote_save_draft(
         delivery_method=request.delivery_method,
         discount_code=request.discount_code,
         customer=request.customer,
+        country=request.destination_country,
     )
     if quote is None:
         quote = Quote(created_by=actor, idempotency_key=idempotency_key or None)
@@ -282,6 +290,7 @@ def quote_send(
         delivery_method=request.delivery_method,
         discount_code=request.discount_code,
         customer=request.customer,
+        country=request.destination_country,
     )
     _refuse(pricing.problems)
     quote = quote_save_draft(request=request, actor=actor, quote_id=quote_id, idempotency_key=idempotency_key)

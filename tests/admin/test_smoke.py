@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from orders.models import Cart, CartLine, RiskRules, Voucher
+from orders.models import Cart, CartLine, RiskRules, ShippingZone, Voucher
 from orders.services.picking import pick_batch_create
 from orders.services.placement import LineRequest
 from orders.services.quotes import QuoteRequest, quote_save_draft
@@ -28,7 +28,9 @@ def test_every_model_of_our_apps_is_registered():
     from django.apps import apps
 
     ours = {m for label in OUR_APPS for m in apps.get_app_config(label).get_models()}
-    assert ours - set(admin.site._registry) == set()
+    # Rows edited only inside their parent's page (a delivery method's weight bands) count as shown.
+    inline = {inline.model for model_admin in admin.site._registry.values() for inline in model_admin.inlines}
+    assert ours - set(admin.site._registry) - inline == set()
 
 
 @pytest.fixture
@@ -48,6 +50,7 @@ def world(catalogue, staff_users):
     picked = place(catalogue, state="in_fulfillment", actor=staff_users["Warehouse"])
     pick_batch_create(shipments=parcels_of(picked), actor=staff_users["Warehouse"])  # a pick batch
     RiskRules.current()
+    ShippingZone.objects.create(name="Benelux", countries=["NL", "BE", "LU"])
     # an edited card order that now costs less: a version, and an amount owed back
     edited = order_build(lines=[(catalogue.book, 1), (catalogue.lamp, 1)], payment_method="card")
     order_edited(edited, lines=[(catalogue.book, 1)], actor=staff_users["Customer service"])
