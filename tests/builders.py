@@ -194,7 +194,7 @@ CANCELLED = "cancelled"
 
 def order_build(
     *,
-    lines: Sequence[tuple[Product, int]],
+    lines: Sequence[tuple[Product, int] | tuple[Product, int, str]],
     state: str | None = "verified",
     customer: Customer | None = None,
     payment_method: str = "bank_transfer",
@@ -204,8 +204,9 @@ def order_build(
     """Place an order through the real checkout (lifecycle.checkout.order_checkout) and walk it to
     `state` (see the module's docstring) with the real services. Returns the order, re-read.
 
-    `lines` are (product, quantity) pairs; `customer` defaults to a new one each time, so no risk
-    rule (velocity, duplicates) holds the order. `placement` goes to the checkout: channel,
+    `lines` are (product, quantity) pairs, or (product, quantity, customisation notes); `customer`
+    defaults to a new one each time, so no risk rule (velocity, duplicates) holds the order.
+    `placement` goes to the checkout: channel,
     delivery_method (default: standard delivery), billing_address and shipping_address (default:
     address_data(); shipping_address=None for none), card_token (default: an approved card when
     payment_method="card"), discount_code, requested_delivery_date, idempotency_key, placed_by...
@@ -222,7 +223,10 @@ def order_build(
         placement.setdefault("card_token", CARD_APPROVED)
     order = order_checkout(
         customer=customer or customer_build(),
-        lines=[LineRequest(product_id=product.pk, quantity=quantity) for product, quantity in lines],
+        lines=[
+            LineRequest(product_id=line[0].pk, quantity=line[1], customisation_notes=line[2] if len(line) > 2 else "")
+            for line in lines
+        ],
         channel=placement.pop("channel", Order.Channel.WEB),
         delivery_method=placement.pop("delivery_method", None) or delivery_method_build(),
         payment_method=payment_method,

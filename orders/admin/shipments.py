@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -22,11 +23,13 @@ from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin
 from ..selectors import events_for_object
 from .forms import DispatchForm, NoteForm
 from .order_page import record_timeline
+from .packing import PackingScreenMixin
+from .queues import WaitingForWorkFilter
 
 
 class ShipmentLineInline(ReadOnlyInline, admin.TabularInline):
     model = ShipmentLine
-    fields = ("sku", "name", "quantity", "customisation_notes")
+    fields = ("sku", "name", "quantity", "packed_quantity", "customisation_notes")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -125,7 +128,9 @@ SHIPMENT_ACTIONS = (
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ShipmentAdmin(
+    PackingScreenMixin, StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     staff_actions = SHIPMENT_ACTIONS
     change_form_template = "admin/staff_actions/record_change_form.html"
     list_display = (
@@ -137,8 +142,9 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
         "carrier",
         "tracking_number",
         "dispatched_at",
+        "packing_link",
     )
-    list_filter = ("status", "warehouse", recent_values_filter("carrier", "carrier"))
+    list_filter = ("status", WaitingForWorkFilter, "warehouse", recent_values_filter("carrier", "carrier"))
     list_select_related = ("order", "warehouse")
     search_fields = (prefix("number"), prefix("order__number"), prefix("tracking_number"))
     search_help_text = "Shipment number, order number or tracking number, or how one begins."
@@ -171,7 +177,27 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order__shipping_address", "order__customer", "warehouse")
 
+    def get_urls(self):
+        return self.packing_urls() + super().get_urls()
+
+    def staff_links(self, request, obj):
+        if not request.user.has_perm("orders.fulfil_order") or obj.status == Shipment.Status.CANCELLED:
+            return []
+        links = [
+            ("Packing slip (PDF)", reverse("admin:orders_shipment_packing_slip", args=[obj.pk])),
+            ("Label (PDF)", reverse("admin:orders_shipment_label", args=[obj.pk])),
+        ]
+        if obj.status == Shipment.Status.PICKING:
+            links.insert(0, ("Packing screen", reverse("admin:orders_shipment_packing", args=[obj.pk])))
+        return links
+
     # -- list columns ---
+
+    @admin.display(description="packing")
+    def packing_link(self, shipment):
+        if shipment.status != Shipment.Status.PICKING:
+            return ""
+        return format_html('<a href="{}">Pack</a>', reverse("admin:orders_shipment_packing", args=[shipment.pk]))
 
     def list_prefetches(self, request):
         # The units column: the page's parcel lines, one query.

@@ -12,6 +12,7 @@ from orders_site.core.exceptions import ApplicationError
 
 from ..locks import shipment_lock
 from ..models import Shipment, ShipmentLine, WorkItem
+from ..selectors.packing import packing_lines
 from .work_items import SERVICE_KIND
 
 # A count typed with one scan: enough for a carton of small parts, and a guard against a barcode
@@ -59,16 +60,6 @@ def line_is_confirmed(line: ShipmentLine) -> bool:
     if line.order_line.kind == SERVICE_KIND:
         return True
     return line.packed_quantity >= line.quantity
-
-
-def packing_lines(*, shipment_id: int) -> list[ShipmentLine]:
-    """The parcel's lines with what the packing table shows and checks: the order line, its product
-    (barcode) and its work item. One query."""
-    return list(
-        ShipmentLine.objects.filter(shipment_id=shipment_id)
-        .select_related("order_line__product", "work_item")
-        .order_by("pk")
-    )
 
 
 def shipment_unpacked_reasons(*, shipment_id: int) -> list[str]:

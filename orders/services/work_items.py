@@ -60,7 +60,7 @@ def work_item_start(*, work_item: WorkItem, actor=None, expected_status: str | N
         actor=actor,
         expected_status=expected_status,
         fields=fields,
-        data={"work_item": work_item.pk},
+        data={"work_item": work_item.pk, "work": work_item.kind},
     )
 
 
@@ -75,7 +75,7 @@ def work_item_finish(*, work_item: WorkItem, actor=None, expected_status: str | 
         actor=actor,
         expected_status=expected_status,
         fields={"finished_at": timezone.now()},
-        data={"work_item": work_item.pk},
+        data={"work_item": work_item.pk, "work": work_item.kind},
     )
 
 
