@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from orders.models import WorkItem
 from orders.selectors.packing import work_items_open
 from orders.services import work_items
-from orders_site.core.admin import ListPrefetchMixin, ReadOnlyAdminMixin, status_badge
+from orders_site.core.admin import LargeTableAdminMixin, ListPrefetchMixin, ReadOnlyAdminMixin, status_badge
 from orders_site.core.exceptions import ApplicationError
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link
 
@@ -48,7 +48,7 @@ WORK_ITEM_ACTIONS = (
 
 
 @admin.register(WorkItem)
-class WorkItemAdmin(StaffActionsMixin, ListPrefetchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class WorkItemAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     staff_actions = WORK_ITEM_ACTIONS
     list_display = ("kind", "description", "order_link", "parcel", "status_badge", "assignee", "created_at")
     list_filter = (OpenFilter, "status")
