@@ -45,6 +45,8 @@ TRANSITION_KINDS: dict[tuple[str, str], OrderEvent.Kind] = {
     ("payment", "capture"): Kind.PAYMENT_CAPTURE,
     ("payment", "fail"): Kind.PAYMENT_FAIL,
     ("payment", "void"): Kind.PAYMENT_VOID,
+    ("workitem", "start"): Kind.WORK_ITEM_START,
+    ("workitem", "finish"): Kind.WORK_ITEM_FINISH,
 }
 
 # What the customer reads on the order page for the kinds they see. An event of any other kind
@@ -256,3 +258,19 @@ def event_order_staff_comment(*, order, note: str, actor) -> OrderEvent:
     """A staff member's comment on the order, for colleagues only: never shown or sent to the
     customer (the kind is in neither CUSTOMER_MESSAGES nor CUSTOMER_NOTES)."""
     return _note(order=order, kind=Kind.ORDER_STAFF_COMMENT, actor=actor, note=note)
+
+
+def event_work_item_assigned(*, work_item, assignee, actor=None) -> OrderEvent:
+    """A work item (assembly, engraving...) was given to someone, or taken from them (assignee None)."""
+    who = (assignee.get_full_name() or assignee.get_username()) if assignee is not None else "nobody"
+    return OrderEvent.objects.create(
+        order_id=work_item.order_id,
+        object_type="workitem",
+        object_id=work_item.pk,
+        kind=Kind.WORK_ITEM_ASSIGN,
+        actor=actor,
+        actor_label=actor_label(actor, ""),
+        note=f"{work_item.kind} assigned to {who}",
+        data={"work_item": work_item.pk, "assignee": assignee.pk if assignee is not None else None},
+        customer_visible=customer_visible(Kind.WORK_ITEM_ASSIGN),
+    )

@@ -57,8 +57,10 @@ def backorders_lock(*, product_ids: Iterable[int]) -> list[Order]:
 
 
 def shipment_lock(*, shipment_id: int) -> Shipment:
-    """Lock one parcel row (step 3: hold its order first, as dispatch and cancellation do)."""
-    return Shipment.objects.select_for_update(of=("self",)).get(pk=shipment_id)
+    """Lock one shipment row (step 3: a service that also needs its order takes the order first, as
+    dispatch, cancellation and splitting do), with its order (read, not locked). Scanning at the
+    packing table and packing take it, so a scan and the "packed" button cannot interleave."""
+    return Shipment.objects.select_for_update(of=("self",)).select_related("order").get(pk=shipment_id)
 
 
 def order_address_lock(*, address_id: int) -> Address:

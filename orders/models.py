@@ -775,6 +775,9 @@ class OrderEvent(AppendOnlyModel):
         FEEDBACK_RECEIVED = "feedback.received", "Feedback received"
         FEEDBACK_FOLLOWED_UP = "feedback.followed_up", "Feedback followed up"
         ORDER_STAFF_COMMENT = "order.staff_comment", "Staff comment"
+        WORK_ITEM_START = "workitem.start", "Work item started"
+        WORK_ITEM_FINISH = "workitem.finish", "Work item done"
+        WORK_ITEM_ASSIGN = "workitem.assign", "Work item assigned"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     object_type = models.CharField(max_length=20, default="order")
@@ -946,13 +949,67 @@ class ShipmentLine(models.Model):
         "inventory.StockAllocation", null=True, blank=True, on_delete=models.PROTECT, related_name="shipment_lines"
     )
     quantity = models.PositiveIntegerField()
+    packed_quantity = models.PositiveIntegerField(
+        default=0, help_text="Units confirmed by scanning at the packing table (orders.services.packing)"
+    )
 
     class Meta:
         ordering = ["pk"]
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(packed_quantity__lte=F("quantity")), name="shipment_line_packed_within_quantity"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity} x order line {self.order_line_id}"
+
+    @property
+    def is_fully_packed(self) -> bool:
+        return self.packed_quantity >= self.quantity
+
+
+class WorkItem(ConcurrentTransitionMixin, TimeStampedModel):
+    """Work the workshop does on a line before it can be packed: an assembly, an engraving, a
+    customisation. One per such shipment line, made when fulfilment starts
+    (orders.services.work_items.work_items_create); the line cannot be packed until it is done."""
+
+    class Status(models.TextChoices):
+        TO_DO = "to_do", "To do"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    OPEN_STATUSES = (Status.TO_DO, Status.IN_PROGRESS)
+    FULFIL = staff_permission("orders.fulfil_order")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="work_items")
+    shipment_line = models.OneToOneField(ShipmentLine, on_delete=models.CASCADE, related_name="work_item")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="work_items")
+    kind = models.CharField(max_length=200, help_text="What is to be done: the line's product")
+    description = models.TextField(blank=True, help_text="The customer's customisation notes")
+    status = FSMField(default=Status.TO_DO, choices=Status.choices, protected=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="work_items"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        # The open work items queue (oldest first) and "waiting for work items" (by status).
+        indexes = [models.Index(fields=["status", "id"], name="workitem_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.get_status_display()})"
+
+    @transition(field=status, source=Status.TO_DO, target=Status.IN_PROGRESS, permission=FULFIL)
+    def start(self):
+        pass
+
+    @transition(field=status, source=[Status.TO_DO, Status.IN_PROGRESS], target=Status.DONE, permission=FULFIL)
+    def finish(self):
+        pass
 
 
 class EmailNotification(models.Model):

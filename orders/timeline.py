@@ -101,7 +101,8 @@ CHANNEL_PHRASES = {
 }
 
 # One phrase per kind. Fields: who, parcel ("parcel 2"), warehouse (" at AMS"), invoice, amount
-# (" of € 12.00"), channel, for_customer, reasons, note, carrier (" with PostNL"), tracking.
+# (" of € 12.00"), channel, for_customer, reasons, note, carrier (" with PostNL"), tracking, work
+# (a work item's name).
 # A phrase with {note} or {reasons} holds the note itself; any other shows the note under it.
 PHRASES: dict[str, str] = {
     Kind.ORDER_PLACE: "{who} placed the order {channel}{for_customer}",
@@ -147,6 +148,9 @@ PHRASES: dict[str, str] = {
     Kind.FEEDBACK_RECEIVED: "{who} gave feedback{colon_note}",
     Kind.FEEDBACK_FOLLOWED_UP: "{who} followed up the customer's feedback{colon_note}",
     Kind.ORDER_STAFF_COMMENT: "{who} commented",
+    Kind.WORK_ITEM_START: "{who} started the work “{work}”",
+    Kind.WORK_ITEM_FINISH: "{who} finished the work “{work}”",
+    Kind.WORK_ITEM_ASSIGN: "{who} assigned work: {note}",
 }
 HOLDS_NOTE = ("{note}", "{colon_note}", "{reasons}")
 
@@ -201,6 +205,7 @@ def _fields(event: OrderEvent, who: str, context: TimelineContext) -> dict[str, 
         "colon_note": f": {note.rstrip('.')}" if note else "",
         "carrier": f" ({data['carrier']})" if data.get("carrier") else "",
         "tracking": f", tracking number {data['tracking_number']}" if data.get("tracking_number") else "",
+        "work": str(data.get("work") or "a work item"),
     }
 
 

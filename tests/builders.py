@@ -10,6 +10,7 @@ People       customer_build, customer_signed_up, staff_member
 Ordering     address_data, delivery_method_build
 Orders       order_build: placed through lifecycle.checkout, then walked to `state`;
              order_advance: walk an existing order on; parcels_of, shipment_hand_to_carrier,
+             shipment_packed (scan every unit, finish the work items, pack), shipment_scan_all,
              feedback_given
 A bare row   order_row: an order put straight into a status, only for tests about that state alone
 
@@ -49,7 +50,7 @@ from lifecycle.checkout import order_checkout
 from lifecycle.delivery import shipment_deliver
 from lifecycle.order_edits import EditSettlement, order_edit_settle
 from lifecycle.settlement import payment_capture, payment_record
-from orders.models import Address, Customer, DeliveryMethod, Order, OrderLine, Shipment
+from orders.models import Address, Customer, DeliveryMethod, Order, OrderLine, Shipment, WorkItem
 from orders.services.customers import customer_sign_up
 from orders.services.fulfillment import (
     order_fulfillment_start,
@@ -57,7 +58,9 @@ from orders.services.fulfillment import (
     shipment_pack,
     shipment_start_picking,
 )
+from orders.services.packing import shipment_scan
 from orders.services.placement import AddressData, LineRequest
+from orders.services.work_items import SERVICE_KIND, work_item_finish
 from orders.tests.factories import CustomerFactory, DeliveryMethodFactory
 from orders_site.core.formatting import count_display
 from orders_site.core.staff_groups import staff_groups_apply
@@ -192,7 +195,7 @@ CANCELLED = "cancelled"
 
 def order_build(
     *,
-    lines: Sequence[tuple[Product, int]],
+    lines: Sequence[tuple[Product, int] | tuple[Product, int, str]],
     state: str | None = "verified",
     customer: Customer | None = None,
     payment_method: str = "bank_transfer",
@@ -202,8 +205,9 @@ def order_build(
     """Place an order through the real checkout (lifecycle.checkout.order_checkout) and walk it to
     `state` (see the module's docstring) with the real services. Returns the order, re-read.
 
-    `lines` are (product, quantity) pairs; `customer` defaults to a new one each time, so no risk
-    rule (velocity, duplicates) holds the order. `placement` goes to the checkout: channel,
+    `lines` are (product, quantity) pairs, or (product, quantity, customisation notes); `customer`
+    defaults to a new one each time, so no risk rule (velocity, duplicates) holds the order.
+    `placement` goes to the checkout: channel,
     delivery_method (default: standard delivery), billing_address and shipping_address (default:
     address_data(); shipping_address=None for none), card_token (default: an approved card when
     payment_method="card"), discount_code, requested_delivery_date, idempotency_key, placed_by...
@@ -220,7 +224,10 @@ def order_build(
         placement.setdefault("card_token", CARD_APPROVED)
     order = order_checkout(
         customer=customer or customer_build(),
-        lines=[LineRequest(product_id=product.pk, quantity=quantity) for product, quantity in lines],
+        lines=[
+            LineRequest(product_id=line[0].pk, quantity=line[1], customisation_notes=line[2] if len(line) > 2 else "")
+            for line in lines
+        ],
         channel=placement.pop("channel", Order.Channel.WEB),
         delivery_method=placement.pop("delivery_method", None) or delivery_method_build(),
         payment_method=payment_method,
@@ -322,12 +329,34 @@ def _start_fulfilment(order: Order, actor) -> None:
     order_fulfillment_start(order=order, actor=actor or staff_member(WAREHOUSE))
 
 
+def shipment_scan_all(*, shipment: Shipment, actor=None) -> Shipment:
+    """At the packing table: finish the parcel's open work items and scan every unit still missing
+    (its barcode, the whole count at once), as the warehouse does before pressing "Packed". The
+    parcel must be picking. Returns it, re-read."""
+    for work_item in WorkItem.objects.filter(shipment_line__shipment=shipment).exclude(status=WorkItem.Status.DONE):
+        work_item_finish(work_item=work_item, actor=actor)
+    for line in shipment.lines.select_related("order_line__product").order_by("pk"):
+        missing = line.quantity - line.packed_quantity
+        if line.order_line.kind != SERVICE_KIND and missing:
+            product = line.order_line.product
+            code = product.barcode if product is not None and product.barcode else line.order_line.sku
+            shipment_scan(shipment=shipment, code=code, count=missing, actor=actor)
+    return Shipment.objects.get(pk=shipment.pk)
+
+
+def shipment_packed(*, shipment: Shipment, actor=None) -> Shipment:
+    """Pick (when pending), confirm every unit (shipment_scan_all) and pack one parcel."""
+    shipment = Shipment.objects.get(pk=shipment.pk)  # as it is now, not as the caller last saw it
+    if shipment.status == Shipment.Status.PENDING:
+        shipment = shipment_start_picking(shipment=shipment, actor=actor)
+    shipment_scan_all(shipment=shipment, actor=actor)
+    return shipment_pack(shipment=shipment, actor=actor)
+
+
 def _pack(order: Order, actor) -> None:
     actor = actor or staff_member(WAREHOUSE)
     for parcel in _parcels(order, Shipment.Status.PENDING, Shipment.Status.PICKING):
-        if parcel.status == Shipment.Status.PENDING:
-            parcel = shipment_start_picking(shipment=parcel, actor=actor)
-        shipment_pack(shipment=parcel, actor=actor)
+        shipment_packed(shipment=parcel, actor=actor)
 
 
 def _ship_first(order: Order, actor) -> None:

@@ -21,11 +21,9 @@ from orders.models import EmailNotification, Order
 from orders.services.fulfillment import (
     order_fulfillment_start,
     shipment_dispatch,
-    shipment_pack,
-    shipment_start_picking,
 )
 from orders_site.celery import app as celery_app
-from tests.builders import order_build
+from tests.builders import order_build, shipment_packed
 from tests.pdf_text import pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +100,7 @@ def test_worker_renders_invoice_pdf_and_sends_emails(celery_worker_process, cata
     order = order_build(customer=customer, lines=[(catalogue.chair, 1), (catalogue.lamp, 2)])
     order = order_fulfillment_start(order=order)
     for shipment in order.shipments.all():
-        shipment = shipment_pack(shipment=shipment_start_picking(shipment=shipment))
+        shipment = shipment_packed(shipment=shipment)
         shipment_dispatch(shipment=shipment, carrier="PostNL", tracking_number="3S0001")
         shipment_deliver(shipment=Order.objects.get(pk=order.pk).shipments.get(pk=shipment.pk))
 

@@ -12,7 +12,7 @@ from feedback.models import Feedback
 from invoicing.models import Invoice
 from orders.models import Order
 from tests.admin.journeys import change_url, hidden_value, press_as_page_says
-from tests.builders import delivery_method_build
+from tests.builders import delivery_method_build, shipment_scan_all
 from tests.pdf_text import pdf_text
 from tests.storefront_forms import add_to_cart, review_key
 
@@ -78,6 +78,7 @@ def test_a_customer_and_the_staff_carry_an_order_through_all_six_stages_over_htt
         shipments = list(order.shipments.order_by("pk"))
         for shipment in shipments:
             press_as_page_says(warehouse, shipment, "start_picking")
+            shipment_scan_all(shipment=shipment)  # every unit confirmed at the packing table
             press_as_page_says(warehouse, shipment, "pack")
             press_as_page_says(
                 warehouse,

@@ -15,10 +15,8 @@ from orders.models import Order, OrderEvent
 from orders.services.fulfillment import (
     order_fulfillment_start,
     shipment_dispatch,
-    shipment_pack,
-    shipment_start_picking,
 )
-from tests.builders import order_build
+from tests.builders import order_build, shipment_packed
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -59,10 +57,7 @@ def test_one_order_through_all_six_stages(
         order = order_fulfillment_start(order=order, actor=warehouse)
         shipments = list(order.shipments.order_by("pk"))
         assert [s.warehouse.code for s in shipments] == ["AMS", "RTM"]
-        shipments = [
-            shipment_pack(shipment=shipment_start_picking(shipment=s, actor=warehouse), actor=warehouse)
-            for s in shipments
-        ]
+        shipments = [shipment_packed(shipment=s, actor=warehouse) for s in shipments]
         assert levels(catalogue.chair)["AMS"] == (10, 2), "stock leaves on_hand only at dispatch"
         # 4. Shipping and delivery.
         for shipment in shipments:
@@ -132,6 +127,7 @@ def test_one_order_through_all_six_stages(
         "order.verify",
         "order.start_fulfillment",
         "shipment.start_picking",
+        "workitem.finish",  # the assembly travels with the first parcel: done before it is packed
         "shipment.pack",
         "shipment.start_picking",
         "shipment.pack",

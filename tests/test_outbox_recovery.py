@@ -11,10 +11,8 @@ from lifecycle.delivery import shipment_deliver
 from orders.services.fulfillment import (
     order_fulfillment_start,
     shipment_dispatch,
-    shipment_pack,
-    shipment_start_picking,
 )
-from tests.builders import order_build
+from tests.builders import order_build, shipment_packed
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +24,7 @@ def test_issued_invoice_whose_pdf_task_was_lost_gets_its_pdf(catalogue, customer
     shipment = order.shipments.get()
     with django_capture_on_commit_callbacks(execute=False):
         shipment = shipment_dispatch(
-            shipment=shipment_pack(shipment=shipment_start_picking(shipment=shipment)),
+            shipment=shipment_packed(shipment=shipment),
             carrier="PostNL",
             tracking_number="3S1",
         )
@@ -58,7 +56,7 @@ def test_an_invoice_pdf_that_keeps_failing_is_reported_on_the_order_timeline(
     shipment = order_fulfillment_start(order=order).shipments.get()
     with django_capture_on_commit_callbacks(execute=False):
         shipment = shipment_dispatch(
-            shipment=shipment_pack(shipment=shipment_start_picking(shipment=shipment)),
+            shipment=shipment_packed(shipment=shipment),
             carrier="PostNL",
             tracking_number="3S1",
         )

@@ -13,10 +13,10 @@ from lifecycle.delivery import shipment_deliver
 from lifecycle.receiving import stock_receive
 from orders.models import EmailNotification, Order, OrderEvent, Shipment
 from orders.selectors import backordered_units_by_product, backorders_waiting_exist
-from orders.services.fulfillment import shipment_pack, shipment_start_picking
+from orders.services.fulfillment import shipment_start_picking
 from orders.services.partial_fulfilment import order_fulfillment_start_partial
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
-from tests.builders import order_build, parcels_of, product_build, shipment_hand_to_carrier, stock_put
+from tests.builders import order_build, parcels_of, product_build, shipment_hand_to_carrier, shipment_packed, stock_put
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def parcel_contents(shipment) -> set[tuple[str, int]]:
 
 def ship(shipment, actor):
     shipment_start_picking(shipment=shipment, actor=actor)
-    shipment_pack(shipment=shipment, actor=actor)
+    shipment_packed(shipment=shipment, actor=actor)
     return shipment_hand_to_carrier(shipment=shipment, actor=actor)
 
 

@@ -12,6 +12,7 @@ from orders.selectors import (
     orders_on_hold_counts,
     shipment_count,
 )
+from orders.selectors.packing import shipments_waiting_for_work, shipments_waiting_for_work_count, work_items_open_count
 from orders.selectors.shipment_queues import shipment_counts_by_warehouse
 from orders_site.core.work_queues import CUSTOMER_SERVICE, WAREHOUSE, Counted, Part, WorkQueue, work_queue_register
 
@@ -26,6 +27,21 @@ class HoldReasonFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value():
             return orders_held_for(queryset, reason=self.value())
+        return queryset
+
+
+class WaitingForWorkFilter(admin.SimpleListFilter):
+    """Parcels being picked that wait for a work item (the "Waiting for work items" queue)."""
+
+    title = "waiting for"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("work_items", "Work items")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "work_items":
+            return shipments_waiting_for_work(queryset)
         return queryset
 
 
@@ -132,6 +148,28 @@ for queue in (
     _shipment_queue("to_ship", "To ship", Shipment.Status.PACKED, "Packed: dispatch", 40, per_warehouse=True),
     _shipment_queue(
         "delivery_failed", "Deliveries failed", Shipment.Status.DELIVERY_FAILED, "Send again or return", 50
+    ),
+    WorkQueue(
+        key="work_items.open",
+        heading=WAREHOUSE,
+        title="Work items open",
+        permission=FULFIL,
+        count=work_items_open_count,
+        changelist="admin:orders_workitem_changelist",
+        query={"state": "open"},
+        help_text="Assembly, engraving, customisation",
+        position=25,
+    ),
+    WorkQueue(
+        key="shipments.waiting_for_work",
+        heading=WAREHOUSE,
+        title="Waiting for work items",
+        permission=FULFIL,
+        count=shipments_waiting_for_work_count,
+        changelist=SHIPMENTS,
+        query={"waiting": "work_items"},
+        help_text="Picking: a work item is not done",
+        position=35,
     ),
 ):
     work_queue_register(queue)

@@ -32,14 +32,16 @@ from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin
 from ..selectors import events_for_object
 from .forms import DispatchForm, NoteForm, ShipmentSplitForm
 from .order_page import record_timeline
+from .packing import PackingScreenMixin
 from .picking import order_pick_list_url, pick_list_url
+from .queues import WaitingForWorkFilter
 
 WAITING = (Shipment.Status.PENDING, Shipment.Status.PICKING, Shipment.Status.PACKED)
 
 
 class ShipmentLineInline(ReadOnlyInline, admin.TabularInline):
     model = ShipmentLine
-    fields = ("sku", "name", "quantity", "customisation_notes")
+    fields = ("sku", "name", "quantity", "packed_quantity", "customisation_notes")
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -138,7 +140,9 @@ SHIPMENT_ACTIONS = (
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ShipmentAdmin(
+    PackingScreenMixin, StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     staff_actions = SHIPMENT_ACTIONS
     change_form_template = "admin/staff_actions/record_change_form.html"
     list_display = (
@@ -151,8 +155,9 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
         "units",
         "requested_delivery",
         "dispatch_by_shown",
+        "packing_link",
     )
-    list_filter = ("status", "warehouse", recent_values_filter("carrier", "carrier"))
+    list_filter = ("status", WaitingForWorkFilter, "warehouse", recent_values_filter("carrier", "carrier"))
     list_select_related = ("order__customer", "warehouse")
     actions = ["create_pick_batch"]
     search_fields = (prefix("number"), prefix("order__number"), prefix("tracking_number"))
@@ -189,6 +194,12 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
         return super().get_queryset(request).select_related("order__shipping_address", "order__customer", "warehouse")
 
     # -- list columns ---
+
+    @admin.display(description="packing")
+    def packing_link(self, shipment):
+        if shipment.status != Shipment.Status.PICKING:
+            return ""
+        return format_html('<a href="{}">Pack</a>', reverse("admin:orders_shipment_packing", args=[shipment.pk]))
 
     def list_prefetches(self, request):
         # The units column: the page's parcel lines, one query.
@@ -308,13 +319,20 @@ class ShipmentAdmin(StaffActionsMixin, ListPrefetchMixin, LargeTableAdminMixin, 
                 name="orders_shipment_split",
             )
         ]
-        return own + super().get_urls()
+        return own + self.packing_urls() + super().get_urls()
 
     def _may_split(self, request, shipment) -> bool:
         return shipment.status in SPLITTABLE and request.user.has_perm("orders.fulfil_order")
 
     def staff_links(self, request, obj):
         links = super().staff_links(request, obj)
+        if request.user.has_perm("orders.fulfil_order") and obj.status != Shipment.Status.CANCELLED:
+            if obj.status == Shipment.Status.PICKING:
+                links.append(("Packing screen", reverse("admin:orders_shipment_packing", args=[obj.pk])))
+            links += [
+                ("Packing slip (PDF)", reverse("admin:orders_shipment_packing_slip", args=[obj.pk])),
+                ("Label (PDF)", reverse("admin:orders_shipment_label", args=[obj.pk])),
+            ]
         if self._may_split(request, obj):
             links.append(("Split parcel", reverse("admin:orders_shipment_split", args=[obj.pk])))
         return links

@@ -11,10 +11,12 @@ from inventory.services import stock_dispatch
 from orders_site.core.exceptions import ApplicationError
 
 from ..dispatch import dispatch_by_for
-from ..locks import order_lock
+from ..locks import order_lock, shipment_lock
 from ..models import EmailNotification, Order, Shipment, ShipmentLine
 from .notifications import notification_queue
+from .packing import shipment_pack_check
 from .transitions import transition_run
+from .work_items import work_items_create
 
 DISPATCHED = {
     Shipment.Status.SHIPPED,
@@ -67,6 +69,7 @@ def order_fulfillment_start(*, order: Order, actor=None, expected_status: str | 
                 else []
             )
         )
+    work_items_create(order=order)  # assembly, engraving, customisation: orders.services.work_items
     return order
 
 
@@ -90,7 +93,30 @@ def _shipment_step(transition: str):
 
 
 shipment_start_picking = _shipment_step("start_picking")
-shipment_pack = _shipment_step("pack")
+
+
+@transaction.atomic
+def shipment_pack(*, shipment: Shipment, actor=None, note: str = "", expected_status: str | None = None) -> Shipment:
+    """The parcel is packed: only once every unit is confirmed at the packing table and every work
+    item of its lines is done (orders.services.packing).
+
+    Locks: the shipment (orders.locks.shipment_lock, the lock scans take). Raises ApplicationError
+    (a line not confirmed, a work item open), TransitionRefused / PermissionRefused.
+    """
+    locked = shipment_lock(shipment_id=shipment.pk)
+    if expected_status is None or locked.status == expected_status:
+        # The refusal for a wrong state (the transition core's) comes first; completeness after.
+        if locked.status == Shipment.Status.PICKING:
+            shipment_pack_check(shipment_id=locked.pk)
+    return transition_run(
+        model=Shipment,
+        pk=locked.pk,
+        transition="pack",
+        actor=actor,
+        note=note,
+        expected_status=expected_status,
+        locked=locked,
+    )
 
 
 @transaction.atomic

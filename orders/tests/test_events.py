@@ -6,6 +6,7 @@ write exactly one row of their kind, and what the customer reads hangs off the s
 
 import inspect
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -47,7 +48,7 @@ def timeline_transitions() -> set[tuple[str, str]]:
 def test_every_transition_of_every_timeline_model_has_its_member_with_the_code_it_always_had():
     transitions = timeline_transitions()
 
-    assert {object_type for object_type, _ in transitions} == {"order", "shipment", "invoice", "payment"}
+    assert {object_type for object_type, _ in transitions} == {"order", "shipment", "invoice", "payment", "workitem"}
     for object_type, transition in transitions:
         kind = transition_kind(object_type=object_type, transition=transition)
         assert isinstance(kind, Kind)
@@ -98,6 +99,9 @@ def placed(catalogue, customer):
         "event_shipment_split": dict(
             shipment=parcel, new_shipment=new_parcel, note="Moved 1 x CHAIR-1 into new parcel.", data={}
         ),
+        "event_work_item_assigned": dict(
+            work_item=SimpleNamespace(pk=1, order_id=order.pk, kind="Engraving"), assignee=staff_member(WAREHOUSE)
+        ),
     }
 
 
@@ -116,6 +120,7 @@ NOTE_FUNCTIONS = {
     "event_order_staff_comment": Kind.ORDER_STAFF_COMMENT,
     "event_order_backorder_rest_ready": Kind.ORDER_BACKORDER_REST_READY,
     "event_shipment_split": Kind.SHIPMENT_SPLIT,
+    "event_work_item_assigned": Kind.WORK_ITEM_ASSIGN,
 }
 
 

@@ -5,10 +5,10 @@ from django.contrib.auth.models import User
 
 from inventory.models import StockAllocation, StockLevel
 from orders.models import Order, OrderEvent, Shipment, ShipmentLine
-from orders.services.fulfillment import shipment_pack, shipment_start_picking
+from orders.services.fulfillment import shipment_start_picking
 from orders.services.splitting import quantity_field, shipment_split
 from orders_site.core.exceptions import ApplicationError, PermissionRefused
-from tests.builders import order_build, parcels_of, shipment_hand_to_carrier
+from tests.builders import order_build, parcels_of, shipment_hand_to_carrier, shipment_packed
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def level(product, warehouse) -> tuple[int, int]:
 def ship(shipment, actor):
     if shipment.status == Shipment.Status.PENDING:
         shipment_start_picking(shipment=shipment, actor=actor)
-    shipment_pack(shipment=shipment, actor=actor)
+    shipment_packed(shipment=shipment, actor=actor)
     return shipment_hand_to_carrier(shipment=shipment, actor=actor)
 
 
@@ -179,7 +179,7 @@ def test_a_line_of_another_parcel_is_refused(parcel, catalogue, warehouse):
 
 def test_a_packed_parcel_cannot_be_split(parcel, warehouse):
     shipment_start_picking(shipment=parcel, actor=warehouse)
-    shipment_pack(shipment=parcel, actor=warehouse)
+    shipment_packed(shipment=parcel, actor=warehouse)
     before = _unchanged(parcel)
 
     with pytest.raises(ApplicationError, match="only a parcel that is pending or being picked can be split"):

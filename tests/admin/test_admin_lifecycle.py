@@ -4,6 +4,7 @@ import pytest
 
 from invoicing.models import Invoice
 from orders.models import Order, Shipment
+from tests.builders import shipment_scan_all
 
 from .journeys import change_url, hidden_value, place, press_as_page_says
 
@@ -34,6 +35,7 @@ def test_staff_carry_an_order_from_placed_to_completed_through_the_admin(
         # ... picks, packs, dispatches each parcel with carrier and tracking, and records delivery
         for shipment in shipments:
             press_as_page_says(warehouse_browser, shipment, "start_picking")
+            shipment_scan_all(shipment=shipment, actor=warehouse)  # every unit confirmed at the packing table
             press_as_page_says(warehouse_browser, shipment, "pack")
             response = press_as_page_says(
                 warehouse_browser,
@@ -76,6 +78,7 @@ def test_staff_carry_an_order_from_placed_to_completed_through_the_admin(
         ("order.verify", None),
         ("order.start_fulfillment", warehouse),
         ("shipment.start_picking", warehouse),
+        ("workitem.finish", warehouse),  # the assembly, done before its parcel is packed
         ("shipment.pack", warehouse),
         ("shipment.dispatch", warehouse),
         ("order.ship_partially", warehouse),

@@ -14,7 +14,7 @@ from feedback.models import Feedback, FeedbackRequest
 from invoicing.models import AmountOwedBack, Invoice
 from invoicing.services.owed_back import amount_owed_back_record
 from lifecycle.settlement import payment_record
-from orders.models import Order, OrderCheck, Shipment
+from orders.models import Order, OrderCheck, OrderLine, Shipment, ShipmentLine, WorkItem
 from orders.selectors import HOLD_REASONS
 from orders.services.fulfillment import shipment_fail_delivery, shipment_start_picking
 from orders_site.core.work_queues import work_queue_shown, work_queues
@@ -43,7 +43,9 @@ CUSTOMER_SERVICE_QUEUES = [
 WAREHOUSE_QUEUES = [
     "orders.to_fulfil",
     "shipments.to_pick",
+    "work_items.open",
     "shipments.to_pack",
+    "shipments.waiting_for_work",
     "shipments.to_ship",
     "shipments.delivery_failed",
 ]
@@ -95,6 +97,11 @@ def busy_shop(catalogue, staff_users):
     place(catalogue, lines=[(catalogue.lamp, 7)], state="in_fulfillment", actor=warehouse)
     picking = place(catalogue, state="in_fulfillment", actor=warehouse)
     shipment_start_picking(shipment=parcels_of(picking)[0], actor=warehouse)
+    # being picked, and waiting for its work item (the book's gift inscription)
+    inscribed = place(
+        catalogue, lines=[(catalogue.book, 1, "Inscribe: for Anna")], state="in_fulfillment", actor=warehouse
+    )
+    shipment_start_picking(shipment=parcels_of(inscribed)[0], actor=warehouse)
     place(catalogue, state="packed", actor=warehouse)
     failed = place(catalogue, state="shipped", actor=warehouse)
     shipment_fail_delivery(shipment=parcels_of(failed)[0], actor=warehouse, note="Nobody home")
@@ -121,7 +128,9 @@ EXPECTED = {
     "feedback.follow_up": 1,
     "orders.to_fulfil": 3,  # two, and the card order that is owed money back
     "shipments.to_pick": 2,
-    "shipments.to_pack": 1,
+    "shipments.to_pack": 2,
+    "work_items.open": 1,
+    "shipments.waiting_for_work": 1,
     "shipments.to_ship": 1,
     "shipments.delivery_failed": 1,
     "invoices.open": 3,
@@ -238,6 +247,26 @@ def rows_in_every_queue(n: int, warehouse) -> None:
         )
         for i in range(n)
     )
+    # a work item open on each parcel being picked
+    line = OrderLine.objects.create(
+        order=some,
+        sku="ENGRAVE",
+        name="Engraving",
+        kind="service",
+        quantity=1,
+        unit_price=10,
+        tax_rate=0,
+        net_amount=10,
+        tax_amount=0,
+        line_total=10,
+    )
+    for shipment in Shipment.objects.filter(order=some, status=Shipment.Status.PICKING, lines__isnull=True):
+        WorkItem.objects.create(
+            order=some,
+            order_line=line,
+            shipment_line=ShipmentLine.objects.create(shipment=shipment, order_line=line, quantity=1),
+            kind="Engraving",
+        )
     Invoice.objects.bulk_create(
         Invoice(
             order=order,

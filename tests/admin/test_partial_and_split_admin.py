@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.models import Order, OrderEvent, Shipment
-from orders.services.fulfillment import shipment_pack, shipment_start_picking
+from orders.services.fulfillment import shipment_start_picking
 from orders.services.splitting import quantity_field
-from tests.builders import parcels_of, product_build, stock_put
+from tests.builders import parcels_of, product_build, shipment_packed, stock_put
 
 from .journeys import action_url, change_url, errors_in, messages_in, place, press, successes_in
 
@@ -190,7 +190,7 @@ def test_moving_everything_or_nothing_is_refused_on_the_page(parcel, staff_clien
 def test_a_packed_parcel_has_no_split_link_and_the_page_sends_you_back(parcel, staff_client, staff_users):
     warehouse = staff_users["Warehouse"]
     shipment_start_picking(shipment=parcel, actor=warehouse)
-    shipment_pack(shipment=parcel, actor=warehouse)
+    shipment_packed(shipment=parcel, actor=warehouse)
     browser = staff_client("Warehouse")
 
     page = browser.get(change_url(parcel))

@@ -3,7 +3,7 @@
 import pytest
 
 from orders.models import Order, Shipment
-from tests.builders import parcels_of
+from tests.builders import parcels_of, shipment_scan_all
 
 from .journeys import action_url, change_url, errors_in, place, press, successes_in
 
@@ -69,6 +69,8 @@ ROUTE_TO = {
 
 def press_step(browser, shipment, action):
     shipment.refresh_from_db()
+    if action == "pack" and shipment.status == "picking":
+        shipment_scan_all(shipment=shipment)  # at the packing table first: every unit confirmed
     return press(browser, shipment, action, **FIELDS.get(action, {}))
 
 

@@ -14,6 +14,7 @@ from orders.services import fulfillment
 from orders_site.core.admin_site import UNREADABLE_SELECTION, ConsoleAdminSite
 from tests.admin.journeys import delivered, messages_in, place, place_held_for_address
 from tests.admin.test_smoke import world  # noqa: F401 (a fixture: one of everything, for the changelists)
+from tests.builders import shipment_scan_all
 
 from .hostile import ALWAYS_REFUSED, HOSTILE, describe, row_counts, with_value
 
@@ -147,11 +148,12 @@ def _shipment(catalogue, staff, state):
     order = fulfillment.order_fulfillment_start(order=place(catalogue), actor=warehouse)
     shipment = order.shipments.get()
     steps = {
-        "picking": [fulfillment.shipment_start_picking],
-        "packed": [fulfillment.shipment_start_picking, fulfillment.shipment_pack],
-        "shipped": [fulfillment.shipment_start_picking, fulfillment.shipment_pack, "dispatch"],
+        "picking": [fulfillment.shipment_start_picking, shipment_scan_all],
+        "packed": [fulfillment.shipment_start_picking, shipment_scan_all, fulfillment.shipment_pack],
+        "shipped": [fulfillment.shipment_start_picking, shipment_scan_all, fulfillment.shipment_pack, "dispatch"],
         "delivery_failed": [
             fulfillment.shipment_start_picking,
+            shipment_scan_all,
             fulfillment.shipment_pack,
             "dispatch",
             fulfillment.shipment_fail_delivery,

@@ -13,11 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Order, PickBatch, Shipment
-from orders.services.fulfillment import shipment_pack
 from orders.services.picking import pick_batch_create
 from orders_site.core.work_queues import work_queue_shown, work_queues
 from tests.admin.journeys import place
-from tests.builders import parcels_of
+from tests.builders import parcels_of, shipment_packed
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +234,6 @@ def test_the_batch_list_marks_a_packed_batch_done_and_says_why_not_otherwise(she
 
     assert finish() == [f"{batch.number}: Pack {parcel.number} first: the batch is done when every parcel is packed."]
     assert batch.state == PickBatch.State.OPEN
-    shipment_pack(shipment=parcel, actor=warehouse)
+    shipment_packed(shipment=parcel, actor=warehouse)
     assert finish() == [f"{batch.number} is done."]
     assert batch.state == PickBatch.State.DONE

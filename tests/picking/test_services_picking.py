@@ -3,11 +3,11 @@
 import pytest
 
 from orders.models import OrderEvent, PickBatch, Shipment
-from orders.services.fulfillment import shipment_pack, shipment_start_picking
+from orders.services.fulfillment import shipment_start_picking
 from orders.services.picking import PickBatchRefused, pick_batch_create, pick_batch_finish
 from orders_site.core.exceptions import PermissionRefused
 from tests.admin.journeys import place
-from tests.builders import parcels_of
+from tests.builders import parcels_of, shipment_packed
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ def test_a_batch_is_done_once_every_parcel_is_packed(shelved, staff_users):
     warehouse = staff_users["Warehouse"]
     first, second = to_pick(shelved, warehouse, [(shelved.chair, 1)], n=2)
     batch = pick_batch_create(shipments=[first, second], actor=warehouse)
-    shipment_pack(shipment=first, actor=warehouse)
+    shipment_packed(shipment=first, actor=warehouse)
 
     # While a parcel is still being picked, the batch stays open
     with pytest.raises(PickBatchRefused) as refused:
@@ -104,7 +104,7 @@ def test_a_batch_is_done_once_every_parcel_is_packed(shelved, staff_users):
     assert batch.state == PickBatch.State.OPEN
 
     # Once it is packed too, it is done; and done once
-    shipment_pack(shipment=second, actor=warehouse)
+    shipment_packed(shipment=second, actor=warehouse)
     assert pick_batch_finish(batch=batch, actor=warehouse).state == PickBatch.State.DONE
     with pytest.raises(PickBatchRefused, match="done already"):
         pick_batch_finish(batch=batch, actor=warehouse)

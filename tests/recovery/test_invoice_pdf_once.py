@@ -15,10 +15,8 @@ from lifecycle.delivery import shipment_deliver
 from orders.services.fulfillment import (
     order_fulfillment_start,
     shipment_dispatch,
-    shipment_pack,
-    shipment_start_picking,
 )
-from tests.builders import order_build
+from tests.builders import order_build, shipment_packed
 from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +33,7 @@ def invoice(catalogue, customer, django_capture_on_commit_callbacks) -> Invoice:
     shipment = order_fulfillment_start(order=order).shipments.get()
     with django_capture_on_commit_callbacks(execute=False):
         shipment = shipment_dispatch(
-            shipment=shipment_pack(shipment=shipment_start_picking(shipment=shipment)),
+            shipment=shipment_packed(shipment=shipment),
             carrier="PostNL",
             tracking_number="3S1",
         )

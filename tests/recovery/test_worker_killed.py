@@ -22,10 +22,8 @@ from orders.models import EmailNotification, Shipment
 from orders.services.fulfillment import (
     order_fulfillment_start,
     shipment_dispatch,
-    shipment_pack,
-    shipment_start_picking,
 )
-from tests.builders import order_build
+from tests.builders import order_build, shipment_packed
 from tests.pdf_text import pdf_text
 
 from .conftest import wait_until
@@ -40,7 +38,7 @@ def _parcel_out_for_delivery(catalogue, customer) -> Shipment:
     """An order's only parcel, dispatched; the steps so far ran in-process."""
     order = order_build(customer=customer, lines=[(catalogue.chair, 1), (catalogue.lamp, 1)])
     shipment = order_fulfillment_start(order=order).shipments.get()
-    shipment = shipment_pack(shipment=shipment_start_picking(shipment=shipment))
+    shipment = shipment_packed(shipment=shipment)
     return shipment_dispatch(shipment=shipment, carrier="PostNL", tracking_number="3S0001")
 
 

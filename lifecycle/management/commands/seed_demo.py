@@ -3,6 +3,7 @@
 Safe to run again: existing rows are kept, and demo orders are only created once.
 """
 
+import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -19,17 +20,29 @@ from lifecycle.delivery import shipment_deliver
 from lifecycle.quotes import order_desk_place
 from lifecycle.receiving import stock_receive
 from lifecycle.settlement import payment_record
-from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, ShippingZone, Voucher, WeightBand
+from orders.models import (
+    Address,
+    Customer,
+    DeliveryMethod,
+    Order,
+    RiskRules,
+    ShippingZone,
+    Voucher,
+    WeightBand,
+    WorkItem,
+)
 from orders.services.fulfillment import (
     order_fulfillment_start,
     shipment_dispatch,
     shipment_pack,
     shipment_start_picking,
 )
+from orders.services.packing import shipment_scan
 from orders.services.picking import pick_batch_create
 from orders.services.placement import AddressData, LineRequest
 from orders.services.quotes import QuoteRequest, quote_save_draft, quote_send
 from orders.services.transitions import transition_run
+from orders.services.work_items import work_item_finish
 
 ACCOUNTS = [
     # username, password, group, superuser
@@ -63,6 +76,19 @@ CATEGORIES = {
     "care": "Wood care",
     "services": "Services",
 }
+
+
+def ean13_check_digit(first_twelve: str) -> str:
+    """The EAN-13 check digit: digits weighted 1, 3, 1, 3... from the left, to the next multiple of 10."""
+    total = sum(int(digit) * (3 if position % 2 else 1) for position, digit in enumerate(first_twelve))
+    return str((10 - total % 10) % 10)
+
+
+def demo_barcode(sku: str) -> str:
+    """A stable EAN-13 for a demo SKU (the same in every process and every run, unlike hash()):
+    prefix 87 (the Netherlands), ten digits from the SKU's SHA-256, and the check digit."""
+    digits = f"87{int(hashlib.sha256(sku.encode()).hexdigest(), 16) % 10**10:010d}"
+    return digits + ean13_check_digit(digits)
 
 
 class Command(BaseCommand):
@@ -112,9 +138,13 @@ class Command(BaseCommand):
                     "is_backorderable": backorderable,
                     "description": f"{name}. Made to last, shipped from our own warehouses.",
                     "weight_grams": 0 if kind == "service" else 1500,
-                    "barcode": f"87{abs(hash(sku)) % 10**11:011d}",
+                    "barcode": "" if kind == "service" else demo_barcode(sku),
                 },
             )
+            stable = "" if kind == "service" else demo_barcode(sku)
+            if product.barcode != stable:  # seeded before the barcodes were stable: give it its own
+                Product.objects.filter(pk=product.pk).update(barcode=stable)
+                product.barcode = stable
             products[sku] = product
             if not created or kind == "service":
                 continue
@@ -238,11 +268,21 @@ class Command(BaseCommand):
                 card_token="4242 4242 4242 4242",
             )
 
+        def pack(shipment):
+            """At the packing table: the work items done, every unit scanned, then packed."""
+            shipment = shipment_start_picking(shipment=shipment, actor=admin)
+            for work_item in WorkItem.objects.filter(shipment_line__shipment=shipment).order_by("pk"):
+                work_item_finish(work_item=work_item, actor=admin)
+            for line in shipment.lines.select_related("order_line__product"):
+                if line.order_line.kind != "service":
+                    code = line.order_line.product.barcode or line.order_line.sku
+                    shipment_scan(shipment=shipment, code=code, count=line.quantity, actor=admin)
+            return shipment_pack(shipment=shipment, actor=admin)
+
         def ship_all(order, deliver=False):
             order = order_fulfillment_start(order=order, actor=admin)
             for shipment in order.shipments.all():
-                shipment = shipment_start_picking(shipment=shipment, actor=admin)
-                shipment = shipment_pack(shipment=shipment, actor=admin)
+                shipment = pack(shipment)
                 shipment = shipment_dispatch(
                     shipment=shipment,
                     carrier="PostNL",
@@ -261,7 +301,7 @@ class Command(BaseCommand):
         order_fulfillment_start(order=place([("CHAIR-OAK", 4)]), actor=admin)  # in fulfilment
         split = order_fulfillment_start(order=place([("LAMP-FLOOR", 1), ("CHAIR-OAK", 8)]), actor=admin)
         first = split.shipments.order_by("pk").first()  # partially shipped
-        first = shipment_pack(shipment=shipment_start_picking(shipment=first, actor=admin), actor=admin)
+        first = pack(first)
         shipment_dispatch(shipment=first, carrier="DHL", tracking_number="JD0142", actor=admin)
         # The warehouse's queues: two Amsterdam parcels picked together in an open batch (to pack),
         # one packed (to ship); the two above wait to be picked.
@@ -271,7 +311,12 @@ class Command(BaseCommand):
         ]
         pick_batch_create(shipments=batched, actor=admin)
         packed = order_fulfillment_start(order=place([("OIL-HARDWAX", 1)]), actor=admin).shipments.get()
-        shipment_pack(shipment=shipment_start_picking(shipment=packed, actor=admin), actor=admin)
+        pack(packed)
+        # Ready to pack: being picked, nothing scanned yet, and its engraving still to do (a work item).
+        to_pack = order_fulfillment_start(
+            order=place([("LAMP-DESK", 2), ("BULB-LED", 3), ("SVC-ENGRAVE", 1)]), actor=admin
+        )
+        shipment_start_picking(shipment=to_pack.shipments.get(), actor=admin)
         ship_all(place([("BOOK-JOINERY", 1), ("OIL-HARDWAX", 2)]))  # shipped
         ship_all(place([("LAMP-DESK", 2), ("SVC-ENGRAVE", 1)]), deliver=True)  # invoiced
         ship_all(place([("CHAIR-OAK", 1)], payment="card"), deliver=True)  # completed (card captured)
