@@ -17,6 +17,9 @@ SUBJECTS = {
     EmailNotification.Kind.ORDER_BACKORDERED: "Part of your order {number} is on back-order",
     EmailNotification.Kind.BACKORDER_READY: "Everything for your order {number} is in stock",
     EmailNotification.Kind.QUOTE: "Your quote {quote_number} from {shop_name}",
+    EmailNotification.Kind.OUT_FOR_DELIVERY: "Your order {number} is out for delivery today",
+    EmailNotification.Kind.PARCEL_DELIVERED: "Your order {number} has been delivered",
+    EmailNotification.Kind.DELIVERY_ATTEMPT_FAILED: "We could not deliver your order {number}",
 }
 
 

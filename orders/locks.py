@@ -30,7 +30,7 @@ circle as long as everybody takes orders before the rows below them.
 
 from collections.abc import Iterable
 
-from .models import Address, Customer, EmailNotification, Order, Quote
+from .models import Address, Customer, EmailNotification, Order, Quote, Shipment
 
 
 def order_lock(*, order_id: int) -> Order:
@@ -108,3 +108,8 @@ def quote_lock(*, quote_id: int) -> Quote | None:
         .filter(pk=quote_id)
         .first()
     )
+
+
+def shipment_lock(*, shipment_id: int) -> Shipment:
+    """Lock one shipment row (step 3: take its order first)."""
+    return Shipment.objects.select_for_update(of=("self",)).get(pk=shipment_id)

@@ -1,3 +1,3 @@
 """The staff console for orders: one module per page family, registered on import."""
 
-from . import customers, order_desk, orders, queues, records, shipments, vouchers  # noqa: F401
+from . import carriers, customers, order_desk, orders, queues, records, shipments, vouchers  # noqa: F401

@@ -12,6 +12,7 @@ from orders.selectors import (
     orders_on_hold_counts,
     shipment_count,
 )
+from orders.selectors.returns import returned_parcels_undecided_count
 from orders_site.core.work_queues import CUSTOMER_SERVICE, WAREHOUSE, Counted, Part, WorkQueue, work_queue_register
 
 
@@ -120,6 +121,17 @@ for queue in (
     _shipment_queue("to_ship", "To ship", Shipment.Status.PACKED, "Packed: dispatch", 40),
     _shipment_queue(
         "delivery_failed", "Deliveries failed", Shipment.Status.DELIVERY_FAILED, "Send again or return", 50
+    ),
+    WorkQueue(
+        key="shipments.returned_undecided",
+        heading=CUSTOMER_SERVICE,
+        title="Returned parcels: decide refund or re-ship",
+        permission="orders.cancel_order",
+        count=returned_parcels_undecided_count,
+        changelist=SHIPMENTS,
+        query={"status__exact": Shipment.Status.RETURNED_TO_SENDER, "return_decided_at__isnull": "True"},
+        help_text="Back from the carrier: receive into stock, then decide",
+        position=50,
     ),
 ):
     work_queue_register(queue)

@@ -15,7 +15,8 @@ from invoicing.models import Invoice
 from lifecycle.settlement import payment_record
 from orders.models import Order, OrderCheck, Shipment
 from orders.selectors import HOLD_REASONS
-from orders.services.fulfillment import shipment_fail_delivery, shipment_start_picking
+from orders.services.fulfillment import shipment_fail_delivery, shipment_return_to_sender, shipment_start_picking
+from orders.services.returns import shipment_receive_back, shipment_return_decide
 from orders_site.core.work_queues import work_queue_shown, work_queues
 from tests.builders import (
     address_data,
@@ -32,7 +33,13 @@ pytestmark = pytest.mark.django_db
 
 HOME = reverse("admin:index")
 
-CUSTOMER_SERVICE_QUEUES = ["orders.to_verify", "orders.on_hold", "orders.backordered", "feedback.follow_up"]
+CUSTOMER_SERVICE_QUEUES = [
+    "orders.to_verify",
+    "orders.on_hold",
+    "orders.backordered",
+    "feedback.follow_up",
+    "shipments.returned_undecided",
+]
 WAREHOUSE_QUEUES = [
     "orders.to_fulfil",
     "shipments.to_pick",
@@ -91,6 +98,13 @@ def busy_shop(catalogue, staff_users):
     place(catalogue, state="packed", actor=warehouse)
     failed = place(catalogue, state="shipped", actor=warehouse)
     shipment_fail_delivery(shipment=parcels_of(failed)[0], actor=warehouse, note="Nobody home")
+    # returned to sender: one waiting for customer service's decision, one decided already
+    for decided in (False, True):
+        returned = parcels_of(place(catalogue, state="shipped", actor=warehouse))[0]
+        returned = shipment_fail_delivery(shipment=returned, actor=warehouse)
+        returned = shipment_receive_back(shipment=shipment_return_to_sender(shipment=returned, actor=warehouse))
+        if decided:
+            shipment_return_decide(shipment=returned, decision="refund_due", actor=staff_users["Customer service"])
     place(catalogue, state="invoiced", actor=warehouse)
     partly = place(catalogue, state="invoiced", actor=warehouse).invoices.get()
     payment_record(
@@ -112,6 +126,7 @@ EXPECTED = {
     "shipments.to_pack": 1,
     "shipments.to_ship": 1,
     "shipments.delivery_failed": 1,
+    "shipments.returned_undecided": 1,
     "invoices.open": 3,
     "invoices.overdue": 1,
 }
@@ -222,6 +237,7 @@ def rows_in_every_queue(n: int, warehouse) -> None:
             Shipment.Status.PICKING,
             Shipment.Status.PACKED,
             Shipment.Status.DELIVERY_FAILED,
+            Shipment.Status.RETURNED_TO_SENDER,
         )
         for i in range(n)
     )
