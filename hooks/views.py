@@ -115,7 +115,7 @@ def carrier_webhook(request, code: str):
             payload=payload,
         )
     except ApplicationError as error:
-        return problem(status=422, slug="refused", title="Event refused", detail=error.message, carrier_code=code)
+        return problem(status=422, slug="event-refused", title="Event refused", detail=error.message, carrier_code=code)
     shipment.refresh_from_db(fields=["status"])
     return JsonResponse(
         {
