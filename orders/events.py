@@ -66,9 +66,8 @@ CUSTOMER_MESSAGES: dict[OrderEvent.Kind, str] = {
     Kind.SHIPMENT_DELIVER: "Parcel delivered",
     Kind.SHIPMENT_FAIL_DELIVERY: "Delivery attempt failed",
     Kind.SHIPMENT_RETURN_TO_SENDER: "Parcel returned to us",
-    Kind.SHIPMENT_OUT_FOR_DELIVERY: "Parcel out for delivery",
 }
-CUSTOMER_NOTES: frozenset[OrderEvent.Kind] = frozenset({Kind.ORDER_BACKORDER_EXPECTED})
+CUSTOMER_NOTES: frozenset[OrderEvent.Kind] = frozenset({Kind.ORDER_BACKORDER_EXPECTED, Kind.SHIPMENT_OUT_FOR_DELIVERY})
 
 
 def customer_visible(kind: str) -> bool:

@@ -143,6 +143,10 @@ PHRASES: dict[str, str] = {
     Kind.FEEDBACK_RECEIVED: "{who} gave feedback{colon_note}",
     Kind.FEEDBACK_FOLLOWED_UP: "{who} followed up the customer's feedback{colon_note}",
     Kind.ORDER_STAFF_COMMENT: "{who} commented",
+    Kind.SHIPMENT_OUT_FOR_DELIVERY: "{who} reported {parcel} out for delivery",
+    Kind.SHIPMENT_TRACKING_NOTED: "{who} sent a tracking update for {parcel}: {note}",
+    Kind.SHIPMENT_RECEIVED_BACK: "{who} received {parcel} back into stock{warehouse}",
+    Kind.SHIPMENT_RETURN_DECIDED: "{who} decided what happens after the returned {parcel}: {note}",
 }
 HOLDS_NOTE = ("{note}", "{colon_note}", "{reasons}")
 

@@ -1,11 +1,12 @@
-"""Carriers (managers keep the list; the warehouse picks one at dispatch) and their webhook secret."""
+"""Carriers (managers keep the list; the warehouse picks one at dispatch), their webhook secret, and
+the tracking events received."""
 
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from orders.models import Carrier
-from orders_site.core.admin import status_badge
+from orders.models import Carrier, TrackingEvent
+from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, prefix, status_badge
 
 
 @admin.register(Carrier)
@@ -31,3 +32,17 @@ class CarrierAdmin(admin.ModelAdmin):
         if carrier.pk is None:
             return "—"
         return format_html("<code>{}</code>", reverse("hooks:carrier_webhook", args=[carrier.code]))
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What carriers and staff reported, as received (written only by orders.services.tracking)."""
+
+    list_display = ("occurred_at", "shipment", "carrier", "kind", "source", "applied", "external_id")
+    list_filter = ("kind", "source")
+    list_select_related = ("shipment", "carrier")
+    search_fields = (prefix("shipment__number"), prefix("external_id"))
+    search_help_text = "Parcel number or the carrier's event id, or how one begins."
+    sortable_by = ()
+    fields = ("shipment", "carrier", "kind", "occurred_at", "source", "applied", "external_id", "payload", "created_at")
+    readonly_fields = fields

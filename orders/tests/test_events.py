@@ -20,7 +20,7 @@ from orders.events import (
     event_transition,
     transition_kind,
 )
-from orders.models import OrderEvent
+from orders.models import OrderEvent, Shipment
 from tests.builders import WAREHOUSE, order_build, staff_member
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +77,8 @@ def placed(catalogue, customer):
     )
     payment = order.payments.get()
     notification = order.notifications.get()
+    # a bare parcel row: these notes are about a parcel, whatever its state
+    parcel = Shipment.objects.create(order=order, number=f"{order.number}-1", warehouse=catalogue.main)
     return order, {
         "event_order_backorder_expected": dict(
             order=order, expected_date=date(2031, 3, 5), note="Expected to ship around 5 March"
@@ -91,6 +93,10 @@ def placed(catalogue, customer):
         "event_feedback_received": dict(order=order, overall_rating=2, needs_follow_up=True),
         "event_feedback_followed_up": dict(order=order, feedback_id=7, note="Called back"),
         "event_order_staff_comment": dict(order=order, note="Box repacked.", actor=staff_member(WAREHOUSE)),
+        "event_shipment_out_for_delivery": dict(shipment=parcel, system="carrier postnl", data={"kind": "x"}),
+        "event_shipment_tracking_noted": dict(shipment=parcel, kind_label="In transit", data={"kind": "x"}),
+        "event_shipment_received_back": dict(shipment=parcel, data={"units": 1}),
+        "event_shipment_return_decided": dict(shipment=parcel, decision_label="Refund due", note="Moved"),
     }
 
 
@@ -106,6 +112,10 @@ NOTE_FUNCTIONS = {
     "event_feedback_received": Kind.FEEDBACK_RECEIVED,
     "event_feedback_followed_up": Kind.FEEDBACK_FOLLOWED_UP,
     "event_order_staff_comment": Kind.ORDER_STAFF_COMMENT,
+    "event_shipment_out_for_delivery": Kind.SHIPMENT_OUT_FOR_DELIVERY,
+    "event_shipment_tracking_noted": Kind.SHIPMENT_TRACKING_NOTED,
+    "event_shipment_received_back": Kind.SHIPMENT_RECEIVED_BACK,
+    "event_shipment_return_decided": Kind.SHIPMENT_RETURN_DECIDED,
 }
 
 

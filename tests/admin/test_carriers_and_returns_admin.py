@@ -92,7 +92,7 @@ def test_dispatch_offers_the_carriers_and_builds_the_link_from_the_template(
 ):
     parcel = packed(catalogue, staff_users)
     browser = staff_client("Warehouse")
-    assert 'value="%d">PostNL</option>' % carrier.pk in browser.get(change_url(parcel)).text
+    assert f'value="{carrier.pk}">PostNL</option>' in browser.get(change_url(parcel)).text
 
     response = press(browser, parcel, "dispatch", carrier_record=carrier.pk, tracking_number="3SXYZ", service="")
 
