@@ -11,6 +11,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -76,7 +77,16 @@ def carrier_webhook(request, code: str):
             carrier_code=code,
             timestamp=timestamp,
         )
-    body = request.body
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return problem(
+            status=413,
+            slug="too-large",
+            title="Too large",
+            detail="One tracking event per request, at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes.",
+            carrier_code=code,
+        )
     if not signature_matches(secret=carrier.webhook_secret, timestamp=timestamp, body=body, signature=signature):
         return problem(
             status=401,

@@ -232,3 +232,13 @@ def test_an_event_the_parcels_state_refuses_is_422_and_changes_nothing(catalogue
 
     assert_problem(response, 422, "Event refused")
     assert state(packed) == before
+
+
+def test_an_oversized_body_is_refused_with_413(parcel, client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 200
+    before = state(parcel)
+
+    response = post(client, payload(parcel, note="x" * 500))
+
+    assert_problem(response, 413, "Too large")
+    assert state(parcel) == before
