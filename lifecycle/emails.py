@@ -17,6 +17,9 @@ SUBJECTS = {
     EmailNotification.Kind.ORDER_BACKORDERED: "Part of your order {number} is on back-order",
     EmailNotification.Kind.BACKORDER_READY: "Everything for your order {number} is in stock",
     EmailNotification.Kind.QUOTE: "Your quote {quote_number} from {shop_name}",
+    EmailNotification.Kind.OUT_FOR_DELIVERY: "Your order {number} is out for delivery today",
+    EmailNotification.Kind.PARCEL_DELIVERED: "Your order {number} has been delivered",
+    EmailNotification.Kind.DELIVERY_ATTEMPT_FAILED: "We could not deliver your order {number}",
 }
 # A parcel that left while the rest of the order still waits for stock (partial fulfilment).
 PART_SHIPPED_SUBJECT = "Part of your order {number} is on its way"

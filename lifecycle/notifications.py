@@ -31,6 +31,16 @@ def _quote_email_inputs(notification: EmailNotification) -> tuple[dict, list[tup
     return context, [(f"quote-{quote.number}.pdf", pdf, "application/pdf")]
 
 
+SHIPMENT_KINDS = frozenset(
+    {
+        EmailNotification.Kind.ORDER_SHIPPED,
+        EmailNotification.Kind.OUT_FOR_DELIVERY,
+        EmailNotification.Kind.PARCEL_DELIVERED,
+        EmailNotification.Kind.DELIVERY_ATTEMPT_FAILED,
+    }
+)
+
+
 def _email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str, bytes, str]]]:
     """Everything the message shows, read (and the invoice PDF stored, in its own transaction)
     before the send, so that building the message writes nothing."""
@@ -47,7 +57,7 @@ def _email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str
             is_pickup=order.shipping_address_id is None,
             payment_method=order.payment_method,
         )
-    elif notification.kind == EmailNotification.Kind.ORDER_SHIPPED:
+    elif notification.kind in SHIPMENT_KINDS:
         context["shipment"] = Shipment.objects.get(pk=object_id)
         context["part_of_order"] = shipment_left_rest_behind(shipment=context["shipment"])
     elif notification.kind == EmailNotification.Kind.INVOICE:

@@ -71,7 +71,7 @@ CUSTOMER_MESSAGES: dict[OrderEvent.Kind, str] = {
     Kind.SHIPMENT_FAIL_DELIVERY: "Delivery attempt failed",
     Kind.SHIPMENT_RETURN_TO_SENDER: "Parcel returned to us",
 }
-CUSTOMER_NOTES: frozenset[OrderEvent.Kind] = frozenset({Kind.ORDER_BACKORDER_EXPECTED})
+CUSTOMER_NOTES: frozenset[OrderEvent.Kind] = frozenset({Kind.ORDER_BACKORDER_EXPECTED, Kind.SHIPMENT_OUT_FOR_DELIVERY})
 
 
 def customer_visible(kind: str) -> bool:
@@ -273,4 +273,66 @@ def event_work_item_assigned(*, work_item, assignee, actor=None) -> OrderEvent:
         note=f"{work_item.kind} assigned to {who}",
         data={"work_item": work_item.pk, "assignee": assignee.pk if assignee is not None else None},
         customer_visible=customer_visible(Kind.WORK_ITEM_ASSIGN),
+    )
+
+
+def _shipment_note(*, shipment, kind: OrderEvent.Kind, note: str, actor=None, system: str = "", data=None):
+    return OrderEvent.objects.create(
+        order_id=shipment.order_id,
+        object_type="shipment",
+        object_id=shipment.pk,
+        kind=kind,
+        actor=actor,
+        actor_label=actor_label(actor, system),
+        note=note,
+        data=data or {},
+        customer_visible=customer_visible(kind),
+    )
+
+
+def event_shipment_out_for_delivery(*, shipment, actor=None, system: str = "", data: dict) -> OrderEvent:
+    """The carrier has the parcel on the van today (a note: the parcel's state stays in transit)."""
+    return _shipment_note(
+        shipment=shipment,
+        kind=Kind.SHIPMENT_OUT_FOR_DELIVERY,
+        note=f"Parcel {shipment.number} is out for delivery.",
+        actor=actor,
+        system=system,
+        data=data,
+    )
+
+
+def event_shipment_tracking_noted(*, shipment, kind_label: str, actor=None, system: str = "", data: dict):
+    """A carrier update that does not fit the parcel's state (e.g. "in transit" after delivery): kept
+    on the timeline for staff, the state is left alone."""
+    return _shipment_note(
+        shipment=shipment,
+        kind=Kind.SHIPMENT_TRACKING_NOTED,
+        note=f"Carrier reported “{kind_label}” for parcel {shipment.number} ({shipment.get_status_display()}): "
+        "state left as it was.",
+        actor=actor,
+        system=system,
+        data=data,
+    )
+
+
+def event_shipment_received_back(*, shipment, actor=None, data: dict) -> OrderEvent:
+    """The returned parcel's units are back on the shelf (a stock movement of kind return)."""
+    return _shipment_note(
+        shipment=shipment,
+        kind=Kind.SHIPMENT_RECEIVED_BACK,
+        note=f"Parcel {shipment.number} received back; its units are in stock again. Decide: refund or re-ship.",
+        actor=actor,
+        data=data,
+    )
+
+
+def event_shipment_return_decided(*, shipment, actor=None, decision_label: str, note: str) -> OrderEvent:
+    """Customer service decided what happens after a returned parcel (refund due, or re-ship)."""
+    return _shipment_note(
+        shipment=shipment,
+        kind=Kind.SHIPMENT_RETURN_DECIDED,
+        note=f"{decision_label}: {note}" if note else decision_label,
+        actor=actor,
+        data={"decision": decision_label},
     )

@@ -1,3 +1,6 @@
+import secrets
+from urllib.parse import quote
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -778,6 +781,10 @@ class OrderEvent(AppendOnlyModel):
         WORK_ITEM_START = "workitem.start", "Work item started"
         WORK_ITEM_FINISH = "workitem.finish", "Work item done"
         WORK_ITEM_ASSIGN = "workitem.assign", "Work item assigned"
+        SHIPMENT_OUT_FOR_DELIVERY = "shipment.out_for_delivery", "Parcel out for delivery"
+        SHIPMENT_TRACKING_NOTED = "shipment.tracking_noted", "Carrier update (no change)"
+        SHIPMENT_RECEIVED_BACK = "shipment.received_back", "Returned parcel received back into stock"
+        SHIPMENT_RETURN_DECIDED = "shipment.return_decided", "Returned parcel: decision recorded"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     object_type = models.CharField(max_length=20, default="order")
@@ -828,7 +835,47 @@ class PickBatch(TimeStampedModel):
         return self.number
 
 
+def carrier_secret_new() -> str:
+    """A fresh webhook secret: 32 random bytes, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def tracking_url_template_validate(value: str) -> None:
+    if "{tracking_number}" not in value:
+        raise ValidationError("The tracking URL template must contain {tracking_number}.")
+    if not value.startswith(("https://", "http://")):
+        raise ValidationError("The tracking URL template must start with https:// or http://.")
+
+
+class Carrier(models.Model):
+    """A carrier parcels are handed to: how to link a tracking number, and the secret its webhook
+    signs with (hooks.views.carrier_webhook)."""
+
+    name = models.CharField(max_length=60)
+    code = models.SlugField(max_length=30, unique=True, help_text="In the webhook URL: /hooks/carriers/<code>/")
+    tracking_url_template = models.CharField(
+        max_length=200,
+        validators=[tracking_url_template_validate],
+        help_text="e.g. https://track.example/{tracking_number}",
+    )
+    webhook_secret = models.CharField(max_length=80, default=carrier_secret_new, help_text="Give it to the carrier")
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def tracking_url_for(self, tracking_number: str) -> str:
+        return self.tracking_url_template.replace("{tracking_number}", quote(tracking_number.strip(), safe=""))
+
+
 class Shipment(ConcurrentTransitionMixin, TimeStampedModel):
+    class ReturnDecision(models.TextChoices):
+        RESHIP = "reship", "Re-ship"
+        REFUND_DUE = "refund_due", "Refund due"
+
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         PICKING = "picking", "Picking"
@@ -846,7 +893,10 @@ class Shipment(ConcurrentTransitionMixin, TimeStampedModel):
     number = models.CharField(max_length=30, unique=True)
     warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, related_name="shipments")
     status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True, db_index=True)
-    carrier = models.CharField(max_length=60, blank=True)
+    carrier = models.CharField(max_length=60, blank=True, help_text="The carrier's name as at dispatch")
+    carrier_record = models.ForeignKey(
+        Carrier, null=True, blank=True, on_delete=models.PROTECT, related_name="shipments", verbose_name="carrier"
+    )
     service = models.CharField(max_length=60, blank=True)
     tracking_number = models.CharField(max_length=60, blank=True, db_index=True)
     tracking_url = models.URLField(blank=True)
@@ -858,6 +908,12 @@ class Shipment(ConcurrentTransitionMixin, TimeStampedModel):
     pick_batch = models.ForeignKey(
         PickBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="shipments"
     )
+    # A parcel returned to sender: when its units were put back on the shelf, then what customer
+    # service decided (orders.services.returns).
+    received_back_at = models.DateTimeField(null=True, blank=True)
+    return_decision = models.CharField(max_length=20, choices=ReturnDecision.choices, blank=True)
+    return_decision_note = models.CharField(max_length=500, blank=True)
+    return_decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -868,6 +924,23 @@ class Shipment(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["carrier", "id"], name="shipment_carrier_idx"),
             models.Index(fields=["status", "dispatch_by", "id"], name="shipment_status_dispatch_idx"),
             models.Index(fields=["status", "warehouse", "dispatch_by", "id"], name="shipment_wh_dispatch_idx"),
+            # The "returned parcels: decide" queue.
+            models.Index(
+                fields=["id"],
+                name="shipment_return_undecided_idx",
+                condition=Q(status="returned_to_sender", return_decided_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received_back_at__isnull=True) | Q(status="returned_to_sender"),
+                name="shipment_received_back_only_returned",
+            ),
+            models.CheckConstraint(
+                condition=Q(return_decided_at__isnull=True, return_decision="")
+                | Q(return_decided_at__isnull=False, received_back_at__isnull=False) & ~Q(return_decision=""),
+                name="shipment_return_decided_after_receipt",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -940,6 +1013,48 @@ class OrderVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} version {self.number}"
+
+
+class TrackingEvent(models.Model):
+    """What a carrier (webhook) or staff said happened to a parcel. One row per carrier event: the
+    same external id from the same carrier is recorded once (orders.services.tracking)."""
+
+    class Kind(models.TextChoices):
+        IN_TRANSIT = "in_transit", "In transit"
+        OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
+        DELIVERED = "delivered", "Delivered"
+        FAILED_ATTEMPT = "failed_attempt", "Failed delivery attempt"
+        RETURNED = "returned", "Returned to sender"
+
+    class Source(models.TextChoices):
+        STAFF = "staff", "Staff"
+        WEBHOOK = "webhook", "Carrier webhook"
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
+    carrier = models.ForeignKey(
+        Carrier, null=True, blank=True, on_delete=models.PROTECT, related_name="tracking_events"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    occurred_at = models.DateTimeField()
+    external_id = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    applied = models.BooleanField(default=False, help_text="Whether it changed the parcel's state")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "external_id"], name="tracking_event_once_per_carrier"),
+            models.UniqueConstraint(
+                fields=["shipment", "external_id"],
+                condition=Q(carrier__isnull=True),
+                name="tracking_event_once_without_carrier",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} {self.kind} {self.external_id}"
 
 
 class ShipmentLine(models.Model):
@@ -1026,6 +1141,9 @@ class EmailNotification(models.Model):
         ORDER_BACKORDERED = "order_backordered", "Order back-ordered (expected date)"
         BACKORDER_READY = "backorder_ready", "Back-order complete, will ship"
         QUOTE = "quote", "Quote"
+        OUT_FOR_DELIVERY = "out_for_delivery", "Parcel out for delivery"
+        PARCEL_DELIVERED = "parcel_delivered", "Parcel delivered"
+        DELIVERY_ATTEMPT_FAILED = "delivery_attempt_failed", "Delivery attempt failed"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -151,6 +151,10 @@ PHRASES: dict[str, str] = {
     Kind.WORK_ITEM_START: "{who} started the work “{work}”",
     Kind.WORK_ITEM_FINISH: "{who} finished the work “{work}”",
     Kind.WORK_ITEM_ASSIGN: "{who} assigned work: {note}",
+    Kind.SHIPMENT_OUT_FOR_DELIVERY: "{who} reported {parcel} out for delivery",
+    Kind.SHIPMENT_TRACKING_NOTED: "{who} sent a tracking update for {parcel}: {note}",
+    Kind.SHIPMENT_RECEIVED_BACK: "{who} received {parcel} back into stock{warehouse}",
+    Kind.SHIPMENT_RETURN_DECIDED: "{who} decided what happens after the returned {parcel}: {note}",
 }
 HOLDS_NOTE = ("{note}", "{colon_note}", "{reasons}")
 

@@ -9,6 +9,8 @@ admin.site.index_title = "Work queues"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Signed carrier webhooks (hooks.views): tracking events, one per POST.
+    path("hooks/", include("hooks.urls")),
     # The shop's sign-in (e-mail as user name, guest cart merged); the rest of django.contrib.auth as is.
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),

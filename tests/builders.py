@@ -50,7 +50,7 @@ from lifecycle.checkout import order_checkout
 from lifecycle.delivery import shipment_deliver
 from lifecycle.order_edits import EditSettlement, order_edit_settle
 from lifecycle.settlement import payment_capture, payment_record
-from orders.models import Address, Customer, DeliveryMethod, Order, OrderLine, Shipment, WorkItem
+from orders.models import Address, Carrier, Customer, DeliveryMethod, Order, OrderLine, Shipment, WorkItem
 from orders.services.customers import customer_sign_up
 from orders.services.fulfillment import (
     order_fulfillment_start,
@@ -276,9 +276,30 @@ def parcels_of(order: Order) -> list[Shipment]:
     return list(order.shipments.order_by("pk"))
 
 
-def shipment_hand_to_carrier(*, shipment: Shipment, actor=None) -> Shipment:
-    """Dispatch a packed parcel with PostNL, tracking number 3S<pk, six digits> and its tracking URL."""
+def carrier_build(**fields) -> Carrier:
+    """A carrier on record (PostNL, code "postnl", webhook secret "s3cret" unless given)."""
+    fields.setdefault("code", "postnl")
+    defaults = {
+        "name": "PostNL",
+        "tracking_url_template": "https://track.example/postnl/{tracking_number}",
+        "webhook_secret": "s3cret",
+    }
+    defaults.update({k: v for k, v in fields.items() if k != "code"})
+    return Carrier.objects.get_or_create(code=fields["code"], defaults=defaults)[0]
+
+
+def shipment_hand_to_carrier(*, shipment: Shipment, actor=None, carrier: Carrier | None = None) -> Shipment:
+    """Dispatch a packed parcel with PostNL, tracking number 3S<pk, six digits> and its tracking URL;
+    with `carrier`, with that carrier record (the URL then comes from its template)."""
     tracking_number = f"3S{shipment.pk:06d}"
+    if carrier is not None:
+        return shipment_dispatch(
+            shipment=shipment,
+            carrier=carrier,
+            service="Parcel",
+            tracking_number=tracking_number,
+            actor=actor or staff_member(WAREHOUSE),
+        )
     return shipment_dispatch(
         shipment=shipment,
         carrier="PostNL",

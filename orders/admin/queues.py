@@ -13,6 +13,7 @@ from orders.selectors import (
     shipment_count,
 )
 from orders.selectors.packing import shipments_waiting_for_work, shipments_waiting_for_work_count, work_items_open_count
+from orders.selectors.returns import returned_parcels_undecided_count
 from orders.selectors.shipment_queues import shipment_counts_by_warehouse
 from orders_site.core.work_queues import CUSTOMER_SERVICE, WAREHOUSE, Counted, Part, WorkQueue, work_queue_register
 
@@ -170,6 +171,17 @@ for queue in (
         query={"waiting": "work_items"},
         help_text="Picking: a work item is not done",
         position=35,
+    ),
+    WorkQueue(
+        key="shipments.returned_undecided",
+        heading=CUSTOMER_SERVICE,
+        title="Returned parcels: decide refund or re-ship",
+        permission="orders.cancel_order",
+        count=returned_parcels_undecided_count,
+        changelist=SHIPMENTS,
+        query={"status__exact": Shipment.Status.RETURNED_TO_SENDER, "return_decided_at__isnull": "True"},
+        help_text="Back from the carrier: receive into stock, then decide",
+        position=50,
     ),
 ):
     work_queue_register(queue)

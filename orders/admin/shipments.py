@@ -1,5 +1,7 @@
 """The shipment page: the warehouse's picking, packing and dispatch buttons."""
 
+import uuid
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -12,9 +14,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from lifecycle.delivery import shipment_deliver
+from lifecycle.tracking import tracking_event_receive
 from orders.dispatch import dispatch_overdue
-from orders.models import Shipment, ShipmentLine
-from orders.services import fulfillment
+from orders.models import Shipment, ShipmentLine, TrackingEvent
+from orders.services import fulfillment, returns
+from orders.services.dispatch_batch import MAX_BATCH, BatchRefused, ParcelDispatch, shipments_dispatch_batch
 from orders.services.picking import pick_batch_create
 from orders.services.splitting import SPLITTABLE, quantity_field, shipment_split
 from orders_site.core.admin import (
@@ -30,7 +34,7 @@ from orders_site.core.exceptions import ApplicationError
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link
 
 from ..selectors import events_for_object
-from .forms import DispatchForm, NoteForm, ShipmentSplitForm
+from .forms import BatchDispatchForm, DispatchForm, NoteForm, ReturnDecisionForm, ShipmentSplitForm, TrackingEventForm
 from .order_page import record_timeline
 from .packing import PackingScreenMixin
 from .picking import order_pick_list_url, pick_list_url
@@ -72,7 +76,7 @@ def _step(service):
 def _dispatch(*, instance, actor, data, guard):
     return fulfillment.shipment_dispatch(
         shipment=instance,
-        carrier=data["carrier"],
+        carrier=data.get("carrier_record") or data["carrier"],
         service=data["service"],
         tracking_number=data["tracking_number"],
         tracking_url=data["tracking_url"],
@@ -82,7 +86,40 @@ def _dispatch(*, instance, actor, data, guard):
 
 
 def _dispatch_initial(shipment):
+    if shipment.carrier_record_id:
+        return {"carrier_record": shipment.carrier_record_id, "service": shipment.service}
     return {"carrier": shipment.carrier, "service": shipment.service}
+
+
+def _record_tracking(*, instance, actor, data, guard):
+    # Staff events have no carrier id: each press is its own event; the parcel still moves at most
+    # once (the service moves it only from the states the kind moves from).
+    return tracking_event_receive(
+        shipment=instance,
+        kind=data["kind"],
+        occurred_at=data.get("occurred_at"),
+        external_id=f"staff-{uuid.uuid4().hex}",
+        source=TrackingEvent.Source.STAFF,
+        actor=actor,
+    )
+
+
+def _receive_back(*, instance, actor, data, guard):
+    return returns.shipment_receive_back(shipment=instance, actor=actor)
+
+
+def _return_decide(*, instance, actor, data, guard):
+    return returns.shipment_return_decide(
+        shipment=instance, decision=data["decision"], note=data.get("note", ""), actor=actor
+    )
+
+
+TRACKED = {
+    Shipment.Status.SHIPPED,
+    Shipment.Status.IN_TRANSIT,
+    Shipment.Status.DELIVERED,
+    Shipment.Status.DELIVERY_FAILED,
+}
 
 
 SHIPMENT_ACTIONS = (
@@ -136,6 +173,40 @@ SHIPMENT_ACTIONS = (
         form_class=NoteForm,
         danger=True,
     ),
+    StaffAction(
+        name="record_tracking",
+        label="Record tracking event",
+        transition="",
+        run=_record_tracking,
+        form_class=TrackingEventForm,
+        when=lambda shipment: shipment.status in TRACKED,
+        permission="orders.fulfil_order",
+        help_text="What the carrier said (by phone, on its site); moves the parcel as the carrier's webhook would.",
+        done="Tracking event recorded for parcel {obj} (now “{status}”).",
+    ),
+    StaffAction(
+        name="receive_back",
+        label="Received back into stock",
+        transition="",
+        run=_receive_back,
+        when=lambda shipment: (
+            shipment.status == Shipment.Status.RETURNED_TO_SENDER and shipment.received_back_at is None
+        ),
+        permission="orders.fulfil_order",
+        help_text="The returned parcel is here: its units go back on the shelf (a stock return).",
+        done="Parcel {obj} received back; its units are in stock again.",
+    ),
+    StaffAction(
+        name="return_decide",
+        label="Decide: refund or re-ship",
+        transition="",
+        run=_return_decide,
+        form_class=ReturnDecisionForm,
+        when=lambda shipment: shipment.received_back_at is not None and shipment.return_decided_at is None,
+        permission="orders.cancel_order",
+        help_text="Customer service: what happens to the returned parcel's order.",
+        done="Decision recorded for parcel {obj}.",
+    ),
 )
 
 
@@ -159,7 +230,7 @@ class ShipmentAdmin(
     )
     list_filter = ("status", WaitingForWorkFilter, "warehouse", recent_values_filter("carrier", "carrier"))
     list_select_related = ("order__customer", "warehouse")
-    actions = ["create_pick_batch"]
+    actions = ["create_pick_batch", "dispatch_batch"]
     search_fields = (prefix("number"), prefix("order__number"), prefix("tracking_number"))
     search_help_text = "Shipment number, order number or tracking number, or how one begins."
     sortable_by = ("number",)
@@ -171,6 +242,7 @@ class ShipmentAdmin(
             "Carrier",
             {"fields": ("carrier", "service", "tracking_number", "tracking_link", "dispatched_at", "delivered_at")},
         ),
+        ("Return", {"fields": ("received_back_at", "return_decision", "return_decision_note", "return_decided_at")}),
     )
     readonly_fields = (
         "number",
@@ -188,10 +260,85 @@ class ShipmentAdmin(
         "tracking_link",
         "dispatched_at",
         "delivered_at",
+        "received_back_at",
+        "return_decision",
+        "return_decision_note",
+        "return_decided_at",
     )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order__shipping_address", "order__customer", "warehouse")
+
+    # -- dispatching a batch ---
+
+    def has_fulfil_permission(self, request):
+        return request.user.has_perm("orders.fulfil_order")
+
+    @admin.action(description="Dispatch selected packed parcels (a tracking number each)", permissions=["fulfil"])
+    def dispatch_batch(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True)[: MAX_BATCH + 1])
+        if len(ids) > MAX_BATCH:
+            self.message_user(request, f"Choose at most {MAX_BATCH} parcels for one batch.", messages.ERROR)
+            return None
+        return HttpResponseRedirect(
+            reverse("admin:orders_shipment_dispatch_batch") + "?ids=" + ",".join(str(pk) for pk in ids)
+        )
+
+    def dispatch_batch_view(self, request):
+        if not self.has_fulfil_permission(request):
+            raise PermissionDenied
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        raw_ids = (request.POST if request.method == "POST" else request.GET).get("ids", "")
+        ids = [int(part) for part in raw_ids.split(",") if part.strip().isdigit()][:MAX_BATCH]
+        shipments = list(
+            Shipment.objects.filter(pk__in=ids, status=Shipment.Status.PACKED)
+            .select_related("order__shipping_address")
+            .order_by("pk")
+        )
+        changelist = reverse("admin:orders_shipment_changelist")
+        if not shipments:
+            self.message_user(request, "None of the chosen parcels is packed: nothing to dispatch.", messages.ERROR)
+            return HttpResponseRedirect(changelist)
+        form = BatchDispatchForm(request.POST if request.method == "POST" else None, shipments=shipments)
+        if request.method == "POST" and form.is_valid():
+            try:
+                dispatched = shipments_dispatch_batch(
+                    parcels=[
+                        ParcelDispatch(shipment=s, tracking_number=form.cleaned_data[form.tracking_field(s)])
+                        for s in shipments
+                    ],
+                    carrier=form.cleaned_data["carrier"],
+                    service=form.cleaned_data["service"],
+                    actor=request.user,
+                )
+            except BatchRefused as refusal:
+                for shipment in shipments:
+                    if shipment.pk in refusal.problems:
+                        form.add_error(form.tracking_field(shipment), refusal.problems[shipment.pk])
+                form.add_error(None, refusal.message)
+            except ApplicationError as error:
+                field = error.extra.get("field")
+                form.add_error(field if field in form.fields else None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    f"{len(dispatched)} parcel(s) dispatched with {form.cleaned_data['carrier'].name}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(changelist)
+        skipped = len(set(ids)) - len(shipments)
+        if skipped and request.method == "GET":
+            messages.warning(request, f"{skipped} chosen parcel(s) are not packed and are left out.")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Dispatch a batch",
+            "opts": self.opts,
+            "form": form,
+            "ids": ",".join(str(s.pk) for s in shipments),
+            "action_url": reverse("admin:orders_shipment_dispatch_batch"),
+        }
+        return TemplateResponse(request, "admin/orders/shipment/dispatch_batch.html", context)
 
     # -- list columns ---
 
@@ -245,9 +392,6 @@ class ShipmentAdmin(
         return super().get_ordering(request)
 
     # -- actions ---
-
-    def has_fulfil_permission(self, request):
-        return request.user.has_perm("orders.fulfil_order")
 
     @admin.action(description="Create pick batch (one warehouse, parcels to pick)", permissions=["fulfil"])
     def create_pick_batch(self, request, queryset):
@@ -317,7 +461,12 @@ class ShipmentAdmin(
                 "<path:object_id>/split/",
                 self.admin_site.admin_view(self.split_view),
                 name="orders_shipment_split",
-            )
+            ),
+            path(
+                "dispatch-batch/",
+                self.admin_site.admin_view(self.dispatch_batch_view),
+                name="orders_shipment_dispatch_batch",
+            ),
         ]
         return own + self.packing_urls() + super().get_urls()
 

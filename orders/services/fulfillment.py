@@ -12,7 +12,7 @@ from orders_site.core.exceptions import ApplicationError
 
 from ..dispatch import dispatch_by_for
 from ..locks import order_lock, shipment_lock
-from ..models import EmailNotification, Order, Shipment, ShipmentLine
+from ..models import Carrier, EmailNotification, Order, Shipment, ShipmentLine
 from .notifications import notification_queue
 from .packing import shipment_pack_check
 from .transitions import transition_run
@@ -123,7 +123,7 @@ def shipment_pack(*, shipment: Shipment, actor=None, note: str = "", expected_st
 def shipment_dispatch(
     *,
     shipment: Shipment,
-    carrier: str,
+    carrier: Carrier | str,
     tracking_number: str,
     service: str = "",
     tracking_url: str = "",
@@ -132,12 +132,29 @@ def shipment_dispatch(
 ) -> Shipment:
     """Hand the parcel to the carrier: stock leaves `on_hand` now, the order becomes (partially) shipped.
 
-    Carrier and tracking number are required unless the customer picks the order up.
+    Carrier and tracking number are required unless the customer picks the order up. `carrier` is a
+    Carrier record (the tracking URL is built from its template unless one is given; its name is kept
+    as the shipment's snapshot) or, for a carrier not on record, its name.
     Locks: orders.locks.order_lock, then the shipment (transition core), then the stock levels it
     takes units from (inventory.locks.stock_levels_lock_by_id, pk order). Queues: the "shipped" e-mail.
-    Raises: ApplicationError (missing carrier/tracking), TransitionRefused.
+    Raises: ApplicationError (missing carrier/tracking, a tracking number the carrier used already),
+    TransitionRefused.
     """
     order = shipment.order
+    carrier_record = carrier if isinstance(carrier, Carrier) else None
+    if carrier_record is not None:
+        if not carrier_record.is_active:
+            raise ApplicationError(f"{carrier_record.name} is no longer in use.", extra={"field": "carrier"})
+        carrier = carrier_record.name
+        if not tracking_url.strip() and tracking_number.strip():
+            tracking_url = carrier_record.tracking_url_for(tracking_number)
+        # The webhook finds the parcel by the carrier's tracking number: one parcel per number.
+        taken = Shipment.objects.filter(carrier_record=carrier_record, tracking_number=tracking_number.strip())
+        if tracking_number.strip() and taken.exclude(pk=shipment.pk).exists():
+            raise ApplicationError(
+                f"{carrier_record.name} tracking number {tracking_number.strip()} is on another parcel already.",
+                extra={"field": "tracking_number"},
+            )
     if not order.delivery_method.is_pickup:
         if not carrier.strip():
             raise ApplicationError("Enter the carrier before dispatching.", extra={"field": "carrier"})
@@ -155,6 +172,7 @@ def shipment_dispatch(
         expected_status=expected_status,
         fields={
             "carrier": carrier.strip() or "Pickup",
+            "carrier_record": carrier_record,
             "service": service.strip(),
             "tracking_number": tracking_number.strip(),
             "tracking_url": tracking_url.strip(),

@@ -102,6 +102,10 @@ def placed(catalogue, customer):
         "event_work_item_assigned": dict(
             work_item=SimpleNamespace(pk=1, order_id=order.pk, kind="Engraving"), assignee=staff_member(WAREHOUSE)
         ),
+        "event_shipment_out_for_delivery": dict(shipment=parcel, system="carrier postnl", data={"kind": "x"}),
+        "event_shipment_tracking_noted": dict(shipment=parcel, kind_label="In transit", data={"kind": "x"}),
+        "event_shipment_received_back": dict(shipment=parcel, data={"units": 1}),
+        "event_shipment_return_decided": dict(shipment=parcel, decision_label="Refund due", note="Moved"),
     }
 
 
@@ -121,6 +125,10 @@ NOTE_FUNCTIONS = {
     "event_order_backorder_rest_ready": Kind.ORDER_BACKORDER_REST_READY,
     "event_shipment_split": Kind.SHIPMENT_SPLIT,
     "event_work_item_assigned": Kind.WORK_ITEM_ASSIGN,
+    "event_shipment_out_for_delivery": Kind.SHIPMENT_OUT_FOR_DELIVERY,
+    "event_shipment_tracking_noted": Kind.SHIPMENT_TRACKING_NOTED,
+    "event_shipment_received_back": Kind.SHIPMENT_RECEIVED_BACK,
+    "event_shipment_return_decided": Kind.SHIPMENT_RETURN_DECIDED,
 }
 
 

@@ -42,7 +42,8 @@ def status_guard(obj) -> dict[str, str]:
 class StaffAction:
     """One button. `run(instance=, actor=, data=, guard=)` calls the service.
 
-    `transition`: the FSM transition that must be open to this person now for the button to show.
+    `transition`: the FSM transition that must be open to this person now for the button to show;
+    "" for a button that is no state change (then `when` and `permission` say when it shows).
     `guard`: the hidden fields that carry what the page showed (default: the status); the service
     refuses when the row changed since. `permission`: checked here only for services that do not
     check a permission themselves. `done`: the success message, formatted with `obj` and `status`.
@@ -88,7 +89,7 @@ class StaffActionsMixin:
         return [
             action
             for action in self.staff_actions
-            if action.transition in names
+            if (action.transition in names if action.transition else True)
             and (action.when is None or action.when(obj))
             and (not action.permission or request.user.has_perm(action.permission))
         ]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "feedback",
     "lifecycle",
     "storefront",
+    "hooks",
 ]
 
 MIDDLEWARE = [

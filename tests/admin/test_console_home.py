@@ -16,7 +16,8 @@ from invoicing.services.owed_back import amount_owed_back_record
 from lifecycle.settlement import payment_record
 from orders.models import Order, OrderCheck, OrderLine, Shipment, ShipmentLine, WorkItem
 from orders.selectors import HOLD_REASONS
-from orders.services.fulfillment import shipment_fail_delivery, shipment_start_picking
+from orders.services.fulfillment import shipment_fail_delivery, shipment_return_to_sender, shipment_start_picking
+from orders.services.returns import shipment_receive_back, shipment_return_decide
 from orders_site.core.work_queues import work_queue_shown, work_queues
 from tests.builders import (
     address_data,
@@ -38,6 +39,7 @@ CUSTOMER_SERVICE_QUEUES = [
     "orders.on_hold",
     "orders.backordered",
     "feedback.follow_up",
+    "shipments.returned_undecided",
     "invoicing.owed_back",
 ]
 WAREHOUSE_QUEUES = [
@@ -105,6 +107,13 @@ def busy_shop(catalogue, staff_users):
     place(catalogue, state="packed", actor=warehouse)
     failed = place(catalogue, state="shipped", actor=warehouse)
     shipment_fail_delivery(shipment=parcels_of(failed)[0], actor=warehouse, note="Nobody home")
+    # returned to sender: one waiting for customer service's decision, one decided already
+    for decided in (False, True):
+        returned = parcels_of(place(catalogue, state="shipped", actor=warehouse))[0]
+        returned = shipment_fail_delivery(shipment=returned, actor=warehouse)
+        returned = shipment_receive_back(shipment=shipment_return_to_sender(shipment=returned, actor=warehouse))
+        if decided:
+            shipment_return_decide(shipment=returned, decision="refund_due", actor=staff_users["Customer service"])
     place(catalogue, state="invoiced", actor=warehouse)
     partly = place(catalogue, state="invoiced", actor=warehouse).invoices.get()
     payment_record(
@@ -133,6 +142,7 @@ EXPECTED = {
     "shipments.waiting_for_work": 1,
     "shipments.to_ship": 1,
     "shipments.delivery_failed": 1,
+    "shipments.returned_undecided": 1,
     "invoices.open": 3,
     "invoices.overdue": 1,
     "invoicing.owed_back": 1,
@@ -244,6 +254,7 @@ def rows_in_every_queue(n: int, warehouse) -> None:
             Shipment.Status.PICKING,
             Shipment.Status.PACKED,
             Shipment.Status.DELIVERY_FAILED,
+            Shipment.Status.RETURNED_TO_SENDER,
         )
         for i in range(n)
     )

@@ -7,11 +7,19 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from lifecycle.tracking import tracking_event_receive
 from orders.models import Cart, CartLine, RiskRules, ShippingZone, Voucher
 from orders.services.picking import pick_batch_create
 from orders.services.placement import LineRequest
 from orders.services.quotes import QuoteRequest, quote_save_draft
-from tests.builders import feedback_given, order_build, order_edited, parcels_of
+from tests.builders import (
+    carrier_build,
+    feedback_given,
+    order_build,
+    order_edited,
+    parcels_of,
+    shipment_hand_to_carrier,
+)
 
 from .journeys import place, place_held_for_address
 
@@ -54,6 +62,11 @@ def world(catalogue, staff_users):
     # an edited card order that now costs less: a version, and an amount owed back
     edited = order_build(lines=[(catalogue.book, 1), (catalogue.lamp, 1)], payment_method="card")
     order_edited(edited, lines=[(catalogue.book, 1)], actor=staff_users["Customer service"])
+    # a parcel with a carrier on record and what the carrier said of it
+    parcel = shipment_hand_to_carrier(shipment=parcels_of(place(catalogue, state="packed"))[0], carrier=carrier_build())
+    tracking_event_receive(
+        shipment=parcel, kind="in_transit", occurred_at=None, external_id="EV-1", source="webhook", payload={}
+    )
     quote_save_draft(
         request=QuoteRequest(customer=order.customer, lines=[LineRequest(product_id=catalogue.lamp.pk, quantity=1)]),
         actor=staff_users["Customer service"],
@@ -84,7 +97,15 @@ def test_changelist_search_change_and_add_pages_open(world, admin_client, model)
 
 
 @pytest.mark.parametrize(
-    "model_label", ["orders.Order", "orders.OrderEvent", "orders.Shipment", "invoicing.Invoice", "invoicing.Payment"]
+    "model_label",
+    [
+        "orders.Order",
+        "orders.OrderEvent",
+        "orders.Shipment",
+        "orders.TrackingEvent",
+        "invoicing.Invoice",
+        "invoicing.Payment",
+    ],
 )
 def test_service_written_rows_cannot_be_deleted(world, admin_client, model_label):
     from django.apps import apps

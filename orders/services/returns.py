@@ -1,0 +1,88 @@
+"""A parcel returned to sender ends somewhere: its units back on the shelf (a stock movement of kind
+return, once), then customer service's decision, refund due or re-ship, on the order's timeline.
+Until that decision the parcel waits in the console's "Returned parcels" queue."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.locks import stock_levels_lock
+from inventory.services import stock_return
+from orders_site.core.exceptions import ApplicationError
+
+from .. import events
+from ..locks import order_lock, shipment_lock
+from ..models import Shipment
+
+
+@transaction.atomic
+def shipment_receive_back(*, shipment: Shipment, actor=None) -> Shipment:
+    """The returned parcel arrived back at its warehouse: each stocked line's units go back on the
+    shelf there (inventory.services.stock_return, a movement of kind return), once.
+
+    Locks: orders.locks.order_lock, shipment_lock, then the stock levels of the returned products
+    (inventory.locks.stock_levels_lock, pk order). Raises ApplicationError (not returned to sender,
+    received back already) before writing.
+    """
+    order_lock(order_id=shipment.order_id)
+    shipment = shipment_lock(shipment_id=shipment.pk)
+    if shipment.status != Shipment.Status.RETURNED_TO_SENDER:
+        raise ApplicationError(
+            f"Parcel {shipment.number} is {shipment.get_status_display().lower()}, not returned to sender."
+        )
+    if shipment.received_back_at is not None:
+        raise ApplicationError(f"Parcel {shipment.number} was received back already.")
+    lines = [
+        line
+        for line in shipment.lines.select_related("allocation__stock_level__product").order_by("pk")
+        if line.allocation is not None
+    ]
+    # Every level of the returned products, in pk order, as stock_return (stock_in) takes them: one
+    # line after another would lock them out of order.
+    stock_levels_lock(product_ids={line.allocation.stock_level.product_id for line in lines})
+    movements = [
+        stock_return(
+            product=line.allocation.stock_level.product,
+            warehouse=shipment.warehouse,
+            quantity=line.quantity,
+            reason=f"Parcel {shipment.number} returned to sender",
+            reference=shipment.order.number,
+            actor=actor,
+        )
+        for line in lines
+    ]
+    shipment.received_back_at = timezone.now()
+    shipment.save(update_fields=["received_back_at", "updated_at"])
+    events.event_shipment_received_back(
+        shipment=shipment,
+        actor=actor,
+        data={"units": sum(m.on_hand_delta for m in movements), "movements": len(movements)},
+    )
+    return shipment
+
+
+@transaction.atomic
+def shipment_return_decide(*, shipment: Shipment, decision: str, note: str = "", actor=None) -> Shipment:
+    """Record what happens after a returned parcel: "refund_due" (for the refund, issue 13) or
+    "reship". Takes the parcel out of the "Returned parcels" queue and writes the order's timeline.
+
+    Locks: orders.locks.order_lock, shipment_lock. Raises ApplicationError (unknown decision, parcel
+    not received back, decided already) before writing.
+    """
+    if decision not in Shipment.ReturnDecision.values:
+        raise ApplicationError("Choose refund due or re-ship.", extra={"field": "decision"})
+    order_lock(order_id=shipment.order_id)
+    shipment = shipment_lock(shipment_id=shipment.pk)
+    if shipment.received_back_at is None:
+        raise ApplicationError(f"Receive parcel {shipment.number} back into stock before deciding.")
+    if shipment.return_decided_at is not None:
+        raise ApplicationError(
+            f"Parcel {shipment.number} has its decision already: {shipment.get_return_decision_display()}."
+        )
+    shipment.return_decision = decision
+    shipment.return_decision_note = note.strip()[:500]
+    shipment.return_decided_at = timezone.now()
+    shipment.save(update_fields=["return_decision", "return_decision_note", "return_decided_at", "updated_at"])
+    events.event_shipment_return_decided(
+        shipment=shipment, actor=actor, decision_label=shipment.get_return_decision_display(), note=note.strip()
+    )
+    return shipment
