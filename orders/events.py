@@ -130,6 +130,24 @@ def event_transition(
     return event
 
 
+def _object_note(
+    *, order_id: int, about: tuple[str, int], kind: OrderEvent.Kind, note: str, actor=None, system="", data=None
+) -> OrderEvent:
+    """A note about one row with its own timeline on the order (a parcel, a work item): `about` is
+    its (object_type, pk), so events_for_object finds it."""
+    return OrderEvent.objects.create(
+        order_id=order_id,
+        object_type=about[0],
+        object_id=about[1],
+        kind=kind,
+        actor=actor,
+        actor_label=actor_label(actor, system),
+        note=note,
+        data=data or {},
+        customer_visible=customer_visible(kind),
+    )
+
+
 def _note(*, order, kind: OrderEvent.Kind, note: str, actor=None, system: str = "", data: dict | None = None):
     return OrderEvent.objects.create(
         order=order,
@@ -183,16 +201,13 @@ def event_order_backorder_rest_ready(*, order, note: str, system: str = "", data
 def event_shipment_split(*, shipment, new_shipment, note: str, actor=None, data: dict | None = None) -> OrderEvent:
     """Staff moved part of a parcel that was not packed yet into a new parcel (on the original
     parcel's timeline; data: the units moved per order line)."""
-    return OrderEvent.objects.create(
+    return _object_note(
         order_id=shipment.order_id,
-        object_type="shipment",
-        object_id=shipment.pk,
+        about=("shipment", shipment.pk),
         kind=Kind.SHIPMENT_SPLIT,
         actor=actor,
-        actor_label=actor_label(actor, ""),
         note=note,
         data={**(data or {}), "new_shipment": new_shipment.number},
-        customer_visible=customer_visible(Kind.SHIPMENT_SPLIT),
     )
 
 
@@ -263,30 +278,25 @@ def event_order_staff_comment(*, order, note: str, actor) -> OrderEvent:
 def event_work_item_assigned(*, work_item, assignee, actor=None) -> OrderEvent:
     """A work item (assembly, engraving...) was given to someone, or taken from them (assignee None)."""
     who = (assignee.get_full_name() or assignee.get_username()) if assignee is not None else "nobody"
-    return OrderEvent.objects.create(
+    return _object_note(
         order_id=work_item.order_id,
-        object_type="workitem",
-        object_id=work_item.pk,
+        about=("workitem", work_item.pk),
         kind=Kind.WORK_ITEM_ASSIGN,
         actor=actor,
-        actor_label=actor_label(actor, ""),
         note=f"{work_item.kind} assigned to {who}",
         data={"work_item": work_item.pk, "assignee": assignee.pk if assignee is not None else None},
-        customer_visible=customer_visible(Kind.WORK_ITEM_ASSIGN),
     )
 
 
 def _shipment_note(*, shipment, kind: OrderEvent.Kind, note: str, actor=None, system: str = "", data=None):
-    return OrderEvent.objects.create(
+    return _object_note(
         order_id=shipment.order_id,
-        object_type="shipment",
-        object_id=shipment.pk,
+        about=("shipment", shipment.pk),
         kind=kind,
-        actor=actor,
-        actor_label=actor_label(actor, system),
         note=note,
-        data=data or {},
-        customer_visible=customer_visible(kind),
+        actor=actor,
+        system=system,
+        data=data,
     )
 
 

@@ -31,8 +31,7 @@ from ..models import Address, DeliveryMethod, Order, OrderLine, OrderVersion, Sh
 from ..pricing import Discount, PriceInput, price_order
 from ..selectors import VOUCHER_NOT_VALID, voucher_offer_find, voucher_pricing_problem
 from .placement import MAX_LINE_QUANTITY, AddressData, LineRequest, delivery_choice_problems
-from .transitions import transition_run
-from .verification.service import _decide, _outcomes_record
+from .verification import order_recheck_after_edit
 from .vouchers import VoucherRefused, voucher_redeem, voucher_release_for_order
 
 PRICE_RULE = (
@@ -426,20 +425,4 @@ def _recheck(order: Order, *, actor, lines_change: bool) -> Order:
         if lines_change:  # not reached: _refuse_shipped refuses line changes once shipments exist
             stock_allocate_order(order=order, actor=actor)
         return order
-    transition, note, data = _decide(_outcomes_record(order, actor))
-    if transition == "verify" and order.status == Order.Status.VERIFIED:
-        return order
-    if transition == "hold" and order.status == Order.Status.ON_HOLD:
-        return order
-    if transition == "backorder" and order.status == Order.Status.BACKORDERED:
-        return order
-    return transition_run(
-        model=Order,
-        pk=order.pk,
-        transition=transition,
-        actor=actor,
-        system="verification",
-        check_permission=False,
-        note=f"Re-checked after edit: {note}",
-        data=data,
-    )
+    return order_recheck_after_edit(order=order, actor=actor)

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from inventory.models import StockLevel, StockMovement
-from orders.models import Order, OrderEvent, OrderVersion
+from orders.models import EmailNotification, Order, OrderEvent, OrderVersion, RiskRules
 from orders.services.order_edits import EditConflict, EditRefused, order_edit
 from orders.services.placement import AddressData, LineRequest
 from orders_site.core.exceptions import PermissionRefused, TransitionRefused
@@ -94,6 +94,22 @@ def test_an_edit_that_runs_short_puts_a_verified_order_on_hold(catalogue, staff_
     # then verification runs again and holds it
     assert result.order.status == Order.Status.ON_HOLD
     assert result.order.version == 1
+
+
+def test_an_edit_beyond_stock_of_a_back_orderable_product_back_orders_and_tells_the_customer(catalogue, staff_users):
+    # given a verified order of one book, books back-orderable (20 in stock), no first-order limit
+    RiskRules.objects.filter(pk=RiskRules.current().pk).update(first_order_total=0)
+    catalogue.book.is_backorderable = True
+    catalogue.book.save(update_fields=["is_backorderable"])
+    order = order_build(lines=[(catalogue.book, 1)])
+    # when it is edited to 22 books
+    result = _edit(
+        order, staff_users["Customer service"], lines=[LineRequest(product_id=catalogue.book.pk, quantity=22)]
+    )
+    # then it waits for stock, and the customer hears when the missing books should be in
+    assert result.order.status == Order.Status.BACKORDERED
+    assert OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.ORDER_BACKORDER_EXPECTED).exists()
+    assert EmailNotification.objects.filter(order=order, kind=EmailNotification.Kind.ORDER_BACKORDERED).exists()
 
 
 def test_removing_a_line_gives_its_stock_back(catalogue, staff_users, ledger_matches_levels):

@@ -5,7 +5,15 @@
 
 from .checks import POSTAL_CODE_SHAPES, CheckOutcome, check_customer, check_pricing, stock_allocate_and_check
 from .risk import RISK_RULES, check_risk
-from .service import CHECKS, SoldOut, order_release, order_reverify, order_verify_automatically, order_verify_placed
+from .service import (
+    CHECKS,
+    SoldOut,
+    order_recheck_after_edit,
+    order_release,
+    order_reverify,
+    order_verify_automatically,
+    order_verify_placed,
+)
 
 __all__ = [
     "CHECKS",
@@ -17,6 +25,7 @@ __all__ = [
     "check_pricing",
     "check_risk",
     "stock_allocate_and_check",
+    "order_recheck_after_edit",
     "order_release",
     "order_reverify",
     "order_verify_automatically",

@@ -220,3 +220,31 @@ def order_reverify(*, order: Order, actor=None) -> Order:
     return transition_run(
         model=Order, pk=order.pk, transition="verify", actor=actor, note=f"Re-checked: {note}", data=data
     )
+
+
+def order_recheck_after_edit(*, order: Order, actor=None) -> Order:
+    """Every check again on an order staff just edited (orders.services.order_edits), inside the
+    edit's transaction with the order locked: it moves to what the checks decide (verified,
+    back-ordered with its e-mail, or on hold); already there, it stays and the new results are
+    recorded with the checks. Raises nothing of its own (the transitions are consequences of the
+    permitted edit)."""
+    transition, note, data = _decide(_outcomes_record(order, actor))
+    if (transition, order.status) in {
+        ("verify", Order.Status.VERIFIED),
+        ("hold", Order.Status.ON_HOLD),
+        ("backorder", Order.Status.BACKORDERED),
+    }:
+        return order
+    order = transition_run(
+        model=Order,
+        pk=order.pk,
+        transition=transition,
+        actor=actor,
+        system="verification",
+        check_permission=False,
+        note=f"Re-checked after edit: {note}",
+        data=data,
+    )
+    if transition == "backorder":
+        _backorder_announce(order)
+    return order
