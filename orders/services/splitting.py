@@ -1,6 +1,7 @@
 """Splitting a parcel by hand: part of a parcel that is not packed yet goes into a new parcel."""
 
 from django.db import transaction
+from django.db.models.functions import Least
 
 from orders_site.core.exceptions import ApplicationError, PermissionRefused
 
@@ -26,7 +27,9 @@ def shipment_split(
 
     A line moved whole changes parcel; a line moved in part keeps the rest and the new parcel gets
     a line for the moved units pointing at the same stock allocation (which stays as it is: the two
-    lines together carry its open units, and each dispatch takes its own line's units). Staff need
+    lines together carry its open units, and each dispatch takes its own line's units). Units
+    already scanned at the packing table stay scanned in this parcel up to what it keeps; the new
+    parcel starts with nothing scanned (its units are scanned into its own box). Staff need
     orders.fulfil_order. One "Parcel split" event on the original parcel's timeline.
     Locks: orders.locks.order_lock, then the parcel (orders.locks.shipment_lock), as dispatch does.
     Raises ApplicationError (extra["field"] names the line's field: no units, more than the line,
@@ -82,7 +85,9 @@ def shipment_split(
         if units == line.quantity:
             moved_whole.append(line_id)
         else:
-            ShipmentLine.objects.filter(pk=line_id).update(quantity=line.quantity - units)
+            ShipmentLine.objects.filter(pk=line_id).update(
+                quantity=line.quantity - units, packed_quantity=Least("packed_quantity", line.quantity - units)
+            )
             new_lines.append(
                 ShipmentLine(
                     shipment=new_shipment,
@@ -91,7 +96,7 @@ def shipment_split(
                     quantity=units,
                 )
             )
-    ShipmentLine.objects.filter(pk__in=moved_whole).update(shipment=new_shipment)
+    ShipmentLine.objects.filter(pk__in=moved_whole).update(shipment=new_shipment, packed_quantity=0)
     ShipmentLine.objects.bulk_create(new_lines)
     moved: dict[str, int] = {}
     for line_id, units in sorted(quantities.items()):

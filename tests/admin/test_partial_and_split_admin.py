@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.models import Order, OrderEvent, Shipment
-from orders.services.fulfillment import shipment_start_picking
-from orders.services.splitting import quantity_field
+from orders.services.fulfillment import shipment_pack, shipment_start_picking
+from orders.services.packing import shipment_scan
+from orders.services.splitting import quantity_field, shipment_split
 from tests.builders import parcels_of, product_build, shipment_packed, stock_put
 
 from .journeys import action_url, change_url, errors_in, messages_in, place, press, successes_in
@@ -247,3 +248,24 @@ def test_the_split_page_makes_as_many_queries_for_one_line_as_for_several(catalo
 
     assert [rows for _, rows in counts] == [1, 3]
     assert counts[0][0] == counts[1][0], counts
+
+
+def test_units_scanned_before_a_split_stay_scanned_in_the_parcel_that_keeps_them(parcel, staff_users):
+    # Given a picking parcel with all four books and one of the two lamps scanned into its box
+    warehouse = staff_users["Warehouse"]
+    shipment_start_picking(shipment=parcel, actor=warehouse)
+    ids = line_ids(parcel)
+    shipment_scan(shipment=parcel, code="BOOK-1", count=4, actor=warehouse)
+    shipment_scan(shipment=parcel, code="LAMP-1", count=1, actor=warehouse)
+
+    # When one book and both lamps move into a new parcel
+    new = shipment_split(shipment=parcel, quantities={ids["BOOK-1"]: 1, ids["LAMP-1"]: 2}, actor=warehouse)
+
+    # Then the old parcel counts three books scanned (it keeps three) and is complete; the new
+    # parcel's units are still to be scanned into its own box
+    assert list(parcel.lines.values_list("order_line__sku", "quantity", "packed_quantity")) == [("BOOK-1", 3, 3)]
+    assert sorted(new.lines.values_list("order_line__sku", "quantity", "packed_quantity")) == [
+        ("BOOK-1", 1, 0),
+        ("LAMP-1", 2, 0),
+    ]
+    assert shipment_pack(shipment=parcel, actor=warehouse).status == Shipment.Status.PACKED

@@ -13,7 +13,7 @@ from orders.services import fulfillment, splitting
 from orders.services.fulfillment import shipment_dispatch, shipment_pack, shipment_start_picking
 from orders.services.splitting import shipment_split
 from orders_site.core.exceptions import ApplicationError
-from tests.builders import order_build, parcels_of, shipment_hand_to_carrier
+from tests.builders import order_build, parcels_of, shipment_hand_to_carrier, shipment_packed, shipment_scan_all
 from tests.concurrency.test_orders import slowed
 
 from .threads import run_at_once, run_in_thread
@@ -63,11 +63,12 @@ def test_a_split_that_arrives_while_the_parcel_is_being_dispatched_is_refused_an
 def test_a_parcel_packed_while_it_is_being_split_holds_what_the_split_left_and_both_halves_ship_right(
     catalogue, customer, staff_users, ledger_matches_levels
 ):
-    # Given a parcel of four books being picked, and a split of one book under way
+    # Given a parcel of four books being picked, all four scanned, and a split of one book under way
     warehouse = staff_users["Warehouse"]
     order = order_build(state="in_fulfillment", customer=customer, lines=[(catalogue.book, 4)])
     (parcel,) = parcels_of(order)
     shipment_start_picking(shipment=parcel, actor=warehouse)
+    shipment_scan_all(shipment=parcel, actor=warehouse)
     line = parcel.lines.get()
     splitting_now = threading.Event()
 
@@ -87,15 +88,14 @@ def test_a_parcel_packed_while_it_is_being_split_holds_what_the_split_left_and_b
     assert split.ok, split.error
     assert packed.ok, packed.error
     line.refresh_from_db()
-    assert line.quantity == 3
+    assert (line.quantity, line.packed_quantity) == (3, 3)
     new = split.value
-    assert list(new.lines.values_list("quantity", flat=True)) == [1]
+    assert list(new.lines.values_list("quantity", "packed_quantity")) == [(1, 0)]
 
     # And dispatching both halves takes exactly the four books, and ships the order
     shipment_hand_to_carrier(shipment=parcel, actor=warehouse)
     assert books(catalogue) == (17, 1)
-    shipment_start_picking(shipment=new, actor=warehouse)
-    shipment_pack(shipment=new, actor=warehouse)
+    shipment_packed(shipment=new, actor=warehouse)
     shipment_hand_to_carrier(shipment=new, actor=warehouse)
     assert books(catalogue) == (16, 0)
     (allocation,) = StockAllocation.objects.filter(order_line__order=order)
