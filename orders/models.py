@@ -492,6 +492,12 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     def ship(self):
         pass
 
+    # A parcel that came back to us goes out again (orders.services.returns): part of the order
+    # is to ship once more.
+    @transition(field=status, source=[Status.SHIPPED, Status.PARTIALLY_SHIPPED], target=Status.PARTIALLY_SHIPPED)
+    def reship(self):
+        pass
+
     @transition(field=status, source=Status.SHIPPED, target=Status.DELIVERED)
     def deliver(self):
         pass
@@ -742,6 +748,7 @@ class OrderEvent(AppendOnlyModel):
         ORDER_START_PARTIAL_FULFILLMENT = "order.start_partial_fulfillment", "Available part sent to the warehouse"
         ORDER_SHIP_PARTIALLY = "order.ship_partially", "Order partially shipped"
         ORDER_SHIP = "order.ship", "Order shipped"
+        ORDER_RESHIP = "order.reship", "Returned parcel to be shipped again"
         ORDER_DELIVER = "order.deliver", "Order delivered"
         ORDER_INVOICE = "order.invoice", "Order invoiced"
         ORDER_PAY = "order.pay", "Order paid"

@@ -114,6 +114,7 @@ PHRASES: dict[str, str] = {
     Kind.ORDER_BACKORDER_REST_READY: "{who} made a parcel for the back-ordered rest{colon_note}",
     Kind.ORDER_SHIP_PARTIALLY: "{who} shipped part of the order",
     Kind.ORDER_SHIP: "{who} shipped the order's last parcel: everything is on its way",
+    Kind.ORDER_RESHIP: "{who} decided to ship the returned goods again: a new parcel is to ship{colon_note}",
     Kind.ORDER_DELIVER: "{who} recorded the order as delivered",
     Kind.ORDER_INVOICE: "{who} invoiced the order",
     Kind.ORDER_PAY: "{who} recorded the order as paid in full",

@@ -5,12 +5,13 @@ refund due or re-ship, and until then the parcel waits in the console's queue.""
 import pytest
 
 from inventory.models import StockLevel, StockMovement
+from lifecycle.delivery import shipment_deliver
 from orders.models import OrderEvent, Shipment
 from orders.selectors.returns import returned_parcels_undecided_count
 from orders.services.fulfillment import shipment_fail_delivery, shipment_return_to_sender
 from orders.services.returns import shipment_receive_back, shipment_return_decide
 from orders_site.core.exceptions import ApplicationError
-from tests.builders import order_build, parcels_of, staff_member
+from tests.builders import order_build, parcels_of, shipment_hand_to_carrier, shipment_packed, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +82,52 @@ def test_a_decision_needs_the_parcel_back_first_and_is_made_once(catalogue):
         shipment_return_decide(shipment=parcel, decision="keep")
 
     assert Shipment.objects.get(pk=parcel.pk).return_decision == "reship"
+
+
+def test_re_ship_puts_the_same_goods_in_a_new_parcel_that_ships_and_delivers_the_order(
+    catalogue, ledger_matches_levels
+):
+    # Given a parcel of two books returned to sender and received back on the shelf
+    warehouse, desk = staff_member("Warehouse"), staff_member("Customer service")
+    parcel = shipment_receive_back(shipment=returned(catalogue, quantity=2), actor=warehouse)
+    free_before = StockLevel.objects.get(product=catalogue.book, warehouse=parcel.warehouse)
+
+    # When customer service decides to ship it again
+    shipment_return_decide(shipment=parcel, decision="reship", note="Address corrected", actor=desk)
+
+    # Then a new pending parcel holds the two books, promised again from the same shelf
+    order = parcel.order
+    order.refresh_from_db()
+    assert order.status == "partially_shipped"
+    (new,) = order.shipments.exclude(pk=parcel.pk)
+    assert (new.number, new.status, new.warehouse_id) == (f"{order.number}-2", "pending", parcel.warehouse_id)
+    assert list(new.lines.values_list("order_line__sku", "quantity")) == [("BOOK-1", 2)]
+    level = StockLevel.objects.get(pk=free_before.pk)
+    assert level.allocated == free_before.allocated + 2
+    reship = OrderEvent.objects.get(order=order, kind=OrderEvent.Kind.ORDER_RESHIP)
+    assert reship.customer_visible and f"goes out again as {new.number}. Address corrected" in reship.note
+
+    # And once it is picked, packed, dispatched and delivered, the order is delivered and invoiced
+    shipment_packed(shipment=new, actor=warehouse)
+    shipment_hand_to_carrier(shipment=new, actor=warehouse)
+    order.refresh_from_db()
+    assert order.status == "shipped"
+    shipment_deliver(shipment=new, actor=warehouse)
+    order.refresh_from_db()
+    assert order.status == "invoiced"
+    assert StockLevel.objects.get(pk=free_before.pk).on_hand == free_before.on_hand - 2
+    ledger_matches_levels()
+
+
+def test_re_ship_is_refused_and_changes_nothing_when_the_returned_units_were_sold_meanwhile(catalogue):
+    # Given a returned parcel of two books received back, and another order that took every free book
+    parcel = shipment_receive_back(shipment=returned(catalogue, quantity=2))
+    level = StockLevel.objects.get(product=catalogue.book, warehouse=parcel.warehouse)
+    order_build(lines=[(catalogue.book, level.on_hand - level.allocated)], state="on_hold")  # large: held, stock taken
+
+    # When customer service decides to ship it again, it is told why not, and nothing changed
+    with pytest.raises(ApplicationError, match="Not enough stock of BOOK-1"):
+        shipment_return_decide(shipment=parcel, decision="reship", actor=staff_member("Customer service"))
+    assert Shipment.objects.get(pk=parcel.pk).return_decision == ""
+    assert parcel.order.shipments.count() == 1
+    assert returned_parcels_undecided_count() == 1

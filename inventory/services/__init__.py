@@ -6,7 +6,13 @@ Split by subdomain: `ledger` (receipts, adjustments, returns, write-offs), `allo
 incoming stock to waiting back-orders is a hand-off to orders: lifecycle/receiving.py.
 """
 
-from .allocation import AllocationResult, stock_allocate_order, stock_dispatch, stock_release_order
+from .allocation import (
+    AllocationResult,
+    stock_allocate_again,
+    stock_allocate_order,
+    stock_dispatch,
+    stock_release_order,
+)
 from .ledger import (
     BackorderOutcome,
     InsufficientStock,
@@ -37,6 +43,7 @@ from .settings import stock_level_settings_update
 
 __all__ = [
     "AllocationResult",
+    "stock_allocate_again",
     "BackorderOutcome",
     "InsufficientStock",
     "LargeReceiptUnconfirmed",

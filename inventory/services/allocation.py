@@ -8,7 +8,7 @@ from django.db.models import F
 
 from orders_site.core.exceptions import ApplicationError
 
-from ..locks import stock_level_lock, stock_levels_lock
+from ..locks import stock_level_lock, stock_levels_lock, stock_levels_lock_by_id
 from ..models import StockAllocation, StockLevel, StockMovement
 from ..selectors import order_stock_needs
 from .ledger import allocations_record, movement_record
@@ -172,6 +172,43 @@ def _allocation_plan(needs, used_level_ids, levels) -> tuple[AllocationResult, l
 
 
 @transaction.atomic
+@transaction.atomic(savepoint=False)
+def stock_allocate_again(
+    *, allocations: list[tuple[StockAllocation, int]], reference: str, actor=None
+) -> list[StockAllocation]:
+    """Promise units once more from the levels earlier allocations took them from, for the same
+    order lines: a parcel that came back and goes out again (its units are back on the shelf).
+    `allocations` are (earlier allocation, units > 0) pairs; returns the new allocations in that
+    order, each with an allocation movement.
+
+    Locks: those stock levels, in primary-key order (inventory.locks.stock_levels_lock_by_id).
+    Raises InsufficientStock naming the product when a level has no longer that many free units
+    (another order took them); runs in the caller's transaction (no savepoint), so a refusal
+    leaves nothing of the call behind once the caller rolls back.
+    """
+    levels = {
+        level.pk: level
+        for level in stock_levels_lock_by_id(
+            stock_level_ids=[allocation.stock_level_id for allocation, _ in allocations]
+        )
+    }
+    made = []
+    for allocation, units in allocations:
+        level = levels[allocation.stock_level_id]
+        movement_record(
+            stock_level=level,
+            kind=StockMovement.Kind.ALLOCATION,
+            allocated=units,
+            reason="shipped again",
+            reference=reference,
+            actor=actor,
+        )
+        made.append(
+            StockAllocation.objects.create(order_line_id=allocation.order_line_id, stock_level=level, quantity=units)
+        )
+    return made
+
+
 def stock_release_order(*, order, actor=None, reason: str = "") -> int:
     """Give back every open allocation of the order (cancellation). Returns units released.
 

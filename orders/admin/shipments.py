@@ -204,7 +204,10 @@ SHIPMENT_ACTIONS = (
         form_class=ReturnDecisionForm,
         when=lambda shipment: shipment.received_back_at is not None and shipment.return_decided_at is None,
         permission="orders.cancel_order",
-        help_text="Customer service: what happens to the returned parcel's order.",
+        help_text=(
+            "Customer service: what happens to the returned parcel's order. Re-ship puts the same goods "
+            "in a new parcel to pick, pack and dispatch; refund due leaves the order for a refund."
+        ),
         done="Decision recorded for parcel {obj}.",
     ),
 )

@@ -234,7 +234,9 @@ def shipment_deliver(*, shipment: Shipment, actor=None, note: str = "", expected
         expected_status=expected_status,
         fields={"delivered_at": timezone.now()},
     )
-    open_shipments = order.shipments.exclude(status__in=[Shipment.Status.DELIVERED, Shipment.Status.CANCELLED])
+    open_shipments = order.shipments.exclude(status__in=[Shipment.Status.DELIVERED, Shipment.Status.CANCELLED]).exclude(
+        return_decision=Shipment.ReturnDecision.RESHIP
+    )  # a returned parcel whose goods went out again
     if order.status == Order.Status.SHIPPED and not open_shipments.exists():
         transition_run(model=Order, pk=order.pk, transition="deliver", actor=actor, check_permission=False)
     return shipment

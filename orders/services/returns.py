@@ -1,17 +1,23 @@
 """A parcel returned to sender ends somewhere: its units back on the shelf (a stock movement of kind
 return, once), then customer service's decision, refund due or re-ship, on the order's timeline.
-Until that decision the parcel waits in the console's "Returned parcels" queue."""
+Until that decision the parcel waits in the console's "Returned parcels" queue. Re-ship puts the
+same goods in a new parcel to pick, pack and dispatch again."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from inventory.locks import stock_levels_lock
-from inventory.services import stock_return
+from inventory.services import stock_allocate_again, stock_return
 from orders_site.core.exceptions import ApplicationError
 
 from .. import events
 from ..locks import order_lock, shipment_lock
-from ..models import Shipment
+from ..models import Order, Shipment, ShipmentLine
+from ..selectors.parcels import shipment_number_next
+from .transitions import transition_run
 
 
 @transaction.atomic
@@ -65,8 +71,16 @@ def shipment_return_decide(*, shipment: Shipment, decision: str, note: str = "",
     """Record what happens after a returned parcel: "refund_due" (for the refund, issue 13) or
     "reship". Takes the parcel out of the "Returned parcels" queue and writes the order's timeline.
 
-    Locks: orders.locks.order_lock, shipment_lock. Raises ApplicationError (unknown decision, parcel
-    not received back, decided already) before writing.
+    Re-ship: the same units are promised again from the same warehouse (they are back on its
+    shelf) and go into a new pending parcel, due for dispatch in DISPATCH_HANDLING_DAYS; service
+    lines (assembly, engraving) were done and do not travel again. The order goes back to
+    partially shipped ("reship", one event) until the new parcel leaves, and the returned parcel
+    no longer holds up the order's delivery.
+
+    Locks: orders.locks.order_lock, shipment_lock, then (re-ship) the stock levels of the parcel's
+    allocations in pk order. Raises ApplicationError (unknown decision, parcel not received back,
+    decided already, the order is no longer shipped, InsufficientStock when another order took
+    the returned units meanwhile); nothing is written when it does.
     """
     if decision not in Shipment.ReturnDecision.values:
         raise ApplicationError("Choose refund due or re-ship.", extra={"field": "decision"})
@@ -85,4 +99,46 @@ def shipment_return_decide(*, shipment: Shipment, decision: str, note: str = "",
     events.event_shipment_return_decided(
         shipment=shipment, actor=actor, decision_label=shipment.get_return_decision_display(), note=note.strip()
     )
+    if decision == Shipment.ReturnDecision.RESHIP:
+        _reship(shipment=shipment, actor=actor, note=note.strip())
     return shipment
+
+
+def _reship(*, shipment: Shipment, actor, note: str) -> Shipment:
+    """The new parcel for a returned one (the caller holds the order's and the parcel's locks)."""
+    order = shipment.order
+    if order.status not in (Order.Status.SHIPPED, Order.Status.PARTIALLY_SHIPPED):
+        raise ApplicationError(
+            f"Order {order.number} is “{order.get_status_display()}”: only a shipped order can have a parcel "
+            "shipped again. Choose refund due instead."
+        )
+    lines = [line for line in shipment.lines.select_related("allocation").order_by("pk") if line.allocation]
+    if not lines:
+        raise ApplicationError(f"Parcel {shipment.number} held no goods to ship again. Choose refund due instead.")
+    new_allocations = stock_allocate_again(
+        allocations=[(line.allocation, line.quantity) for line in lines], reference=order.number, actor=actor
+    )
+    new_shipment = Shipment.objects.create(
+        order=order,
+        number=shipment_number_next(order=order),
+        warehouse_id=shipment.warehouse_id,
+        dispatch_by=timezone.localdate() + timedelta(days=settings.DISPATCH_HANDLING_DAYS),
+    )
+    ShipmentLine.objects.bulk_create(
+        [
+            ShipmentLine(
+                shipment=new_shipment, order_line_id=line.order_line_id, allocation=allocation, quantity=line.quantity
+            )
+            for line, allocation in zip(lines, new_allocations, strict=True)
+        ]
+    )
+    transition_run(
+        model=Order,
+        pk=order.pk,
+        transition="reship",
+        actor=actor,
+        check_permission=False,
+        note=f"Parcel {shipment.number} goes out again as {new_shipment.number}." + (f" {note}" if note else ""),
+        data={"returned": shipment.number, "shipment": new_shipment.number},
+    )
+    return new_shipment

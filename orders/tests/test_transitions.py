@@ -29,6 +29,7 @@ ORDER_TRANSITIONS = {
     # Ship what is in stock now, the back-ordered rest later (orders.services.partial_fulfilment).
     "start_partial_fulfillment": ([S.BACKORDERED], S.IN_FULFILLMENT),
     "ship_partially": ([S.IN_FULFILLMENT, S.PARTIALLY_SHIPPED], S.PARTIALLY_SHIPPED),
+    "reship": ([S.SHIPPED, S.PARTIALLY_SHIPPED], S.PARTIALLY_SHIPPED),
     "ship": ([S.IN_FULFILLMENT, S.PARTIALLY_SHIPPED], S.SHIPPED),
     "deliver": ([S.SHIPPED], S.DELIVERED),
     "invoice": ([S.DELIVERED], S.INVOICED),
