@@ -229,7 +229,7 @@ class ShipmentAdmin(
         "units",
         "requested_delivery",
         "dispatch_by_shown",
-        "packing_link",
+        "next_or_tracking",
     )
     list_filter = ("status", WaitingForWorkFilter, "warehouse", recent_values_filter("carrier", "carrier"))
     list_select_related = ("order__customer", "warehouse")
@@ -375,6 +375,19 @@ class ShipmentAdmin(
     def requested_delivery(self, shipment):
         requested = shipment.order.requested_delivery_date
         return date_format(requested, "j M Y") if requested else "—"
+
+    @admin.display(description="pack / track")
+    def next_or_tracking(self, shipment):
+        """A parcel being picked: the link to its packing screen. Once dispatched: the carrier and
+        tracking number, linked to the carrier's tracking page."""
+        if shipment.status == Shipment.Status.PICKING:
+            return self.packing_link(shipment)
+        if not shipment.tracking_number:
+            return shipment.carrier or ""
+        text = f"{shipment.carrier} {shipment.tracking_number}".strip()
+        if not shipment.tracking_url.startswith(("https://", "http://")):
+            return text
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', shipment.tracking_url, text)
 
     @admin.display(description="dispatch by")
     def dispatch_by_shown(self, shipment):

@@ -248,3 +248,14 @@ def test_shipment_list_filters_and_search(shipped_shipment, staff_client):
 
     for response in (by_status, by_tracking, by_order):
         assert list(response.context["cl"].result_list) == [shipped_shipment]
+
+
+def test_the_shipment_list_shows_each_dispatched_parcels_carrier_and_tracking_link(
+    shipped_shipment, pending_shipment, staff_client
+):
+    page = staff_client("Warehouse").get("/admin/orders/shipment/").text
+
+    parcel = Shipment.objects.get(pk=shipped_shipment.pk)
+    assert parcel.tracking_url.startswith("http")
+    assert f'<a href="{parcel.tracking_url}" rel="noopener noreferrer" target="_blank">' in page
+    assert f"{parcel.carrier} {parcel.tracking_number}</a>" in page
