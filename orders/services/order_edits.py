@@ -27,9 +27,10 @@ from orders_site.core.money import ZERO
 
 from ..events import event_order_edited
 from ..locks import order_lock
-from ..models import Address, DeliveryMethod, Order, OrderLine, OrderVersion, Shipment
+from ..models import Address, DeliveryMethod, Order, OrderLine, OrderVersion, Shipment, WorkItem
 from ..pricing import Discount, PriceInput, price_order
 from ..selectors import VOUCHER_NOT_VALID, voucher_offer_find, voucher_pricing_problem
+from .partial_fulfilment import parcels_make
 from .placement import MAX_LINE_QUANTITY, AddressData, LineRequest, delivery_choice_problems
 from .verification import order_recheck_after_edit
 from .vouchers import VoucherRefused, voucher_redeem, voucher_release_for_order
@@ -146,12 +147,22 @@ def _refuse_shipped(order: Order, lines_change: bool) -> None:
         s.status not in (Shipment.Status.PENDING, Shipment.Status.PICKING, Shipment.Status.PACKED) for s in shipments
     ):
         raise TransitionRefused(f"Order {order.number} has a dispatched parcel; it can no longer be edited.")
-    if lines_change and shipments:
-        # Nothing records picking per unit, and the fulfilment module owns shipment lines: an order
-        # whose shipments exist keeps its lines (address, delivery and discount may still change).
+    if not lines_change:
+        return
+    # Parcels still waiting to be picked are made again for the new lines; once a picker has a
+    # parcel's goods in hand (or someone started its customisation), its lines stay as they are.
+    started = [s for s in shipments if s.status != Shipment.Status.PENDING]
+    if started:
         raise EditRefused(
-            f"The warehouse has started on order {order.number} (shipment {shipments[0].number}); its lines "
-            "cannot be changed here. Cancel its shipments first, or change only the delivery or addresses.",
+            f"The warehouse is working on parcel {started[0].number} of order {order.number} "
+            f"(“{started[0].get_status_display()}”), so its lines cannot be changed here. Change only the "
+            "delivery or addresses, or ask the warehouse to split off what should change first.",
+            extra={"field": "lines"},
+        )
+    work = WorkItem.objects.filter(order=order).exclude(status=WorkItem.Status.TO_DO).first()
+    if work is not None:
+        raise EditRefused(
+            f"Work on “{work.kind}” for order {order.number} has started, so its lines cannot be changed here.",
             extra={"field": "lines"},
         )
 
@@ -182,7 +193,9 @@ def order_edit(
     Raises PermissionRefused (not customer service or manager), EditConflict (stale
     expected_version, naming who changed what, when), TransitionRefused (status not editable, a
     parcel dispatched), EditRefused (no reason, nothing changed, bad lines, delivery or code; lines
-    of an order whose shipments exist), all before writing anything.
+    of an order whose parcel is being picked or packed or whose work items started), all before
+    writing anything; and EditRefused when an order in fulfilment would be short of stock, which
+    rolls the whole edit back.
     """
     if actor is not None and not (actor.is_staff and actor.has_perm(EDIT_PERMISSION)):
         raise PermissionRefused("You are not allowed to edit orders.")
@@ -289,6 +302,8 @@ def order_edit(
     # From here on: writes.
     if lines_change:
         stock_levels_lock(product_ids={p for p in list(wanted) + list(by_product) if p})
+        # Parcels waiting to be picked (checked above) are made again from the new allocations.
+        Shipment.objects.filter(order=order, status=Shipment.Status.PENDING).delete()
         stock_release_order(order=order, actor=actor, reason=f"Order edited: {reason}")
     keep_ids = set()
     new_lines = []
@@ -418,11 +433,21 @@ def _address_write(order: Order, role: str, data: AddressData) -> None:
 
 
 def _recheck(order: Order, *, actor, lines_change: bool) -> Order:
-    """Verification again after an edit. Orders in fulfilment keep their state (their lines did not
-    change); the others move to what the checks decide (verified, back-ordered or on hold). Stock
-    given back by the edit is allocated again by the stock check."""
-    if order.status == Order.Status.IN_FULFILLMENT:
-        if lines_change:  # not reached: _refuse_shipped refuses line changes once shipments exist
-            stock_allocate_order(order=order, actor=actor)
-        return order
-    return order_recheck_after_edit(order=order, actor=actor)
+    """Verification again after an edit. Orders in fulfilment keep their state: with new lines their
+    stock is allocated again and their parcels made again (with the work items), and an order the
+    warehouse has cannot wait for stock, so a shortage refuses the edit (the whole edit rolls
+    back), unless the order ships in parts anyway (its back-ordered rest follows). The others move
+    to what the checks decide (verified, back-ordered or on hold); the stock check allocates."""
+    if order.status != Order.Status.IN_FULFILLMENT:
+        return order_recheck_after_edit(order=order, actor=actor)
+    if lines_change:
+        allocation = stock_allocate_order(order=order, actor=actor)
+        if not allocation.complete and not order.backorder_rest:
+            short = ", ".join(f"{qty} x {sku}" for sku, qty in sorted(allocation.short_by_sku.items()))
+            raise EditRefused(
+                f"Order {order.number} is in the warehouse and cannot wait for stock; short: {short}. "
+                "Lower the quantity or remove the line.",
+                extra={"field": "lines"},
+            )
+        parcels_make(order=order, with_service_lines=True)
+    return order

@@ -13,20 +13,27 @@ from inventory.selectors import order_stock_needs
 from inventory.services import AllocationResult, stock_allocate_order
 from orders_site.core.exceptions import ApplicationError
 
+from ..dispatch import dispatch_by_for
 from ..events import event_order_backorder_rest_ready
 from ..locks import order_lock
 from ..models import Order, Shipment, ShipmentLine
 from ..selectors.parcels import allocations_without_parcel, shipment_number_next
 from .transitions import transition_run
+from .work_items import work_items_create
 
 
-def _parcels_make(*, order: Order, with_service_lines: bool) -> list[Shipment]:
-    """A parcel per warehouse for the allocated units no parcel carries yet; service lines (assembly
-    and the like) with the first of them when asked. The caller holds the order's lock."""
+def parcels_make(*, order: Order, with_service_lines: bool) -> list[Shipment]:
+    """A parcel per warehouse for the allocated units no parcel carries yet, due by the order's
+    promised dispatch date; service lines (assembly and the like) with the first of them when
+    asked, and their work items (assembly, engraving, customisation). The caller holds the
+    order's lock."""
     parcels = []
     service_lines = [line for line in order.lines.all() if not line.allocations.exists()] if with_service_lines else []
+    dispatch_by = dispatch_by_for(order)
     for warehouse, allocations in allocations_without_parcel(order=order).items():
-        shipment = Shipment.objects.create(order=order, number=shipment_number_next(order=order), warehouse=warehouse)
+        shipment = Shipment.objects.create(
+            order=order, number=shipment_number_next(order=order), warehouse=warehouse, dispatch_by=dispatch_by
+        )
         ShipmentLine.objects.bulk_create(
             [
                 ShipmentLine(shipment=shipment, order_line=a.order_line, allocation=a, quantity=units)
@@ -36,6 +43,7 @@ def _parcels_make(*, order: Order, with_service_lines: bool) -> list[Shipment]:
         )
         service_lines = []
         parcels.append(shipment)
+    work_items_create(order=order)
     return parcels
 
 
@@ -81,7 +89,7 @@ def order_fulfillment_start_partial(*, order: Order, actor=None, expected_status
         note=f"Shipping the {allocated} unit(s) in stock now; {short} unit(s) stay back-ordered and follow.",
         data={"allocated_units": allocated, "backordered_units": short},
     )
-    _parcels_make(order=order, with_service_lines=not order.shipments.exists())
+    parcels_make(order=order, with_service_lines=not order.shipments.exists())
     return order
 
 
@@ -97,7 +105,7 @@ def order_backorder_rest_fill(*, order: Order, actor=None) -> AllocationResult:
     allocation = stock_allocate_order(order=order, actor=actor)
     if not allocation.complete:
         return allocation
-    parcels = _parcels_make(order=order, with_service_lines=False)
+    parcels = parcels_make(order=order, with_service_lines=False)
     Order.objects.filter(pk=order.pk).update(backorder_rest=False)
     order.backorder_rest = False
     numbers = [parcel.number for parcel in parcels]

@@ -4,8 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.models import StockLevel, StockMovement
+from inventory.models import StockAllocation, StockLevel, StockMovement
 from orders.models import EmailNotification, Order, OrderEvent, OrderVersion, RiskRules
+from orders.services.fulfillment import shipment_start_picking
 from orders.services.order_edits import EditConflict, EditRefused, order_edit
 from orders.services.placement import AddressData, LineRequest
 from orders_site.core.exceptions import PermissionRefused, TransitionRefused
@@ -132,13 +133,64 @@ def test_an_edit_is_refused_once_a_parcel_is_dispatched(catalogue, staff_users):
     assert not OrderVersion.objects.exists()
 
 
-def test_lines_of_an_order_in_fulfilment_are_refused_but_its_address_may_change(catalogue, staff_users):
+def test_lines_of_an_order_waiting_to_be_picked_change_and_its_parcel_is_made_again(
+    catalogue, staff_users, ledger_matches_levels
+):
+    # Given an order in fulfilment whose one parcel (one book) waits to be picked
     order = order_build(lines=[(catalogue.book, 1)], state="in_fulfillment")
-    with pytest.raises(EditRefused, match="warehouse has started") as refused:
+    (old_parcel,) = parcels_of(order)
+
+    # When customer service makes it three books and adds a lamp
+    result = _edit(
+        order,
+        staff_users["Customer service"],
+        lines=[
+            LineRequest(product_id=catalogue.book.pk, quantity=3),
+            LineRequest(product_id=catalogue.lamp.pk, quantity=1),
+        ],
+    )
+
+    # Then the order stays in fulfilment with one pending parcel carrying the new lines, due as promised
+    assert result.order.status == Order.Status.IN_FULFILLMENT and result.order.version == 1
+    (parcel,) = parcels_of(result.order)
+    assert parcel.status == "pending" and parcel.dispatch_by == old_parcel.dispatch_by
+    assert sorted(parcel.lines.values_list("order_line__sku", "quantity")) == [("BOOK-1", 3), ("LAMP-1", 1)]
+    assert sum(a.open_quantity for a in StockAllocation.objects.filter(order_line__order=order)) == 4
+    ledger_matches_levels()
+
+
+def test_lines_of_an_order_being_picked_are_refused_but_its_address_may_change(catalogue, staff_users):
+    order = order_build(lines=[(catalogue.book, 1)], state="in_fulfillment")
+    shipment_start_picking(shipment=parcels_of(order)[0], actor=staff_users["Warehouse"])
+    with pytest.raises(EditRefused, match=r"warehouse is working on parcel .* \(“Picking”\)") as refused:
         _edit(order, staff_users["Customer service"], lines=[LineRequest(product_id=catalogue.book.pk, quantity=2)])
     assert refused.value.extra["field"] == "lines"
+    assert list(parcels_of(order)[0].lines.values_list("quantity", flat=True)) == [1]
     result = _edit(order, staff_users["Customer service"], shipping=address_data(line1="Keizersgracht 1"))
     assert result.order.status == Order.Status.IN_FULFILLMENT and result.order.version == 1
+
+
+def test_an_edit_that_would_leave_an_order_in_the_warehouse_short_is_refused_and_changes_nothing(
+    catalogue, staff_users, ledger_matches_levels
+):
+    # Given an order in fulfilment, and fewer books in stock than customer service will ask for
+    order = order_build(lines=[(catalogue.book, 1)], state="in_fulfillment")
+    (parcel,) = parcels_of(order)
+    free = sum(level.on_hand - level.allocated for level in StockLevel.objects.filter(product=catalogue.book))
+    movements = StockMovement.objects.count()
+
+    with pytest.raises(EditRefused, match="cannot wait for stock; short: 1 x BOOK-1"):
+        _edit(
+            order,
+            staff_users["Customer service"],
+            lines=[LineRequest(product_id=catalogue.book.pk, quantity=free + 2)],
+        )
+
+    # Then the parcel, the stock and the version are as they were
+    assert parcels_of(order) == [parcel]
+    assert list(parcel.lines.values_list("quantity", flat=True)) == [1]
+    assert StockMovement.objects.count() == movements and not OrderVersion.objects.exists()
+    ledger_matches_levels()
 
 
 def test_a_stale_version_is_refused_naming_who_changed_what(catalogue, staff_users):
