@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from inventory.models import StockAllocation, StockLevel
 from lifecycle.delivery import shipment_deliver
 from lifecycle.receiving import stock_receive
-from orders.models import EmailNotification, Order, OrderEvent, Shipment
+from orders.models import EmailNotification, Order, OrderEvent, Shipment, WorkItem
 from orders.selectors import backordered_units_by_product, backorders_waiting_exist
 from orders.services.fulfillment import shipment_start_picking
 from orders.services.partial_fulfilment import order_fulfillment_start_partial
@@ -301,3 +301,18 @@ def test_a_partly_shipped_order_queues_the_back_order_ready_mail_once(
 
     assert order.notifications.filter(kind=EmailNotification.Kind.BACKORDER_READY).count() == 1
     assert len(parcels_of(order)) == 2
+
+
+def test_a_parcel_sent_ahead_has_its_promised_date_and_the_work_items_its_lines_need(catalogue, desk, service):
+    # Given a back-ordered order with an inscribed book in stock and desks short
+    order = order_build(lines=[(catalogue.book, 1, "Inscribe: for Anna"), (desk, 3)], state="backordered")
+
+    # When customer service sends what is in stock ahead
+    order_fulfillment_start_partial(order=order, actor=service)
+
+    # Then the parcel has a dispatch-by date, and the inscription waits as a work item before packing
+    (parcel,) = parcels_of(order)
+    assert parcel.dispatch_by is not None
+    assert list(WorkItem.objects.filter(order=order).values_list("description", "status")) == [
+        ("Inscribe: for Anna", "to_do")
+    ]
