@@ -7,12 +7,14 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from lifecycle.credit_notes import credit_note_issue
 from lifecycle.settlement import payment_record
 from orders.admin.order_page import record_timeline
 from orders.models import Order, OrderEvent
@@ -30,7 +32,8 @@ from orders_site.core.formatting import money_display, rate_display
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link, timeline_table
 from orders_site.core.work_queues import ACCOUNTS, CUSTOMER_SERVICE, WorkQueue, work_queue_register
 
-from .models import AmountOwedBack, Invoice, InvoiceLine, Payment
+from .forms import CreditNoteForm
+from .models import AmountOwedBack, CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment
 from .selectors import (
     amounts_owed_back_open,
     amounts_owed_back_open_count,
@@ -40,7 +43,9 @@ from .selectors import (
     invoices_overdue,
     invoices_overdue_count,
 )
-from .services import invoice_pdf_ensure
+from .services import credit_note_pdf_ensure, invoice_creditable, invoice_pdf_ensure
+from .services.credit_notes import CREDITABLE, units_field
+from .services.credit_notes import PERMISSION as CREDIT_PERMISSION
 
 # What staff record is money already received, by the way it arrived: not "card" (card payments at
 # checkout go through the gateway) and not "on_invoice" (an agreement to pay later, by bank transfer).
@@ -130,6 +135,21 @@ class PaymentInline(ReadOnlyInline, admin.TabularInline):
         return super().get_queryset(request).select_related("recorded_by")
 
 
+class CreditNoteInline(ReadOnlyInline, admin.TabularInline):
+    model = CreditNote
+    fields = ("number_link", "issued_at", "reason", "total", "created_by")
+    readonly_fields = fields
+    extra = 0
+
+    @admin.display(description="credit note")
+    def number_link(self, credit_note):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:invoicing_creditnote_change", args=[credit_note.pk]),
+            credit_note.number,
+        )
+
+
 class OverdueFilter(admin.SimpleListFilter):
     title = "payment"
     parameter_name = "payment"
@@ -179,7 +199,7 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
     )
     search_help_text = "Invoice or order number, customer e-mail or billing name, or how one begins."
     sortable_by = ("number", "issued_at")
-    inlines = (InvoiceLineInline, PaymentInline)
+    inlines = (InvoiceLineInline, PaymentInline, CreditNoteInline)
     # The key figures first: what it is, what it comes to and what is still owed, then who it bills.
     fieldsets = (
         (None, {"fields": ("number", "order", "status", "issued_at", "due_date", "pdf_link")}),
@@ -189,6 +209,7 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
                 "fields": (
                     "total_money",
                     "paid_money",
+                    "credited_money",
                     "balance",
                     "subtotal_money",
                     "discount_money",
@@ -211,6 +232,7 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
         "billing_address",
         "total_money",
         "paid_money",
+        "credited_money",
         "balance",
         "subtotal_money",
         "discount_money",
@@ -226,12 +248,75 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
                 self.admin_site.admin_view(self.pdf_view),
                 name="invoicing_invoice_pdf",
             ),
+            path(
+                "<path:object_id>/credit-note/",
+                self.admin_site.admin_view(self.credit_note_view),
+                name="invoicing_invoice_credit_note",
+            ),
         ] + super().get_urls()
 
     def staff_links(self, request, invoice):
         if invoice.number is None:
             return []
-        return [("Download PDF", reverse("admin:invoicing_invoice_pdf", args=[invoice.pk]))]
+        links = [("Download PDF", reverse("admin:invoicing_invoice_pdf", args=[invoice.pk]))]
+        if invoice.status in CREDITABLE and request.user.has_perm(CREDIT_PERMISSION):
+            links.append(("Issue credit note", reverse("admin:invoicing_invoice_credit_note", args=[invoice.pk])))
+        return links
+
+    def credit_note_view(self, request, object_id):
+        """Units per line, the delivery fee, an amount and the reason (invoicing.services.credit_notes)."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        if not request.user.has_perm(CREDIT_PERMISSION):
+            raise PermissionDenied
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is None:
+            raise Http404("No such invoice")
+        back = reverse("admin:invoicing_invoice_change", args=[invoice.pk])
+        if invoice.status not in CREDITABLE:
+            self.message_user(
+                request,
+                f"Invoice {invoice} is {invoice.get_status_display().lower()}; it cannot be credited.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(back)
+        creditable = invoice_creditable(invoice=invoice)
+        form_kwargs = {"creditable": creditable, "field_name": units_field}
+        if request.method == "POST":
+            form = CreditNoteForm(request.POST, **form_kwargs)
+            if form.is_valid():
+                try:
+                    credit_note = credit_note_issue(
+                        invoice=invoice,
+                        units=form.units(),
+                        include_shipping=form.cleaned_data["include_shipping"],
+                        amount=form.cleaned_data["amount"],
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,
+                    )
+                except ApplicationError as error:
+                    field_name = error.extra.get("field")
+                    form.add_error(field_name if field_name in form.fields else None, error.message)
+                else:
+                    self.message_user(
+                        request,
+                        f"Credit note {credit_note.number} of {money_display(credit_note.total, credit_note.currency)} "
+                        f"issued on invoice {invoice}; the customer gets it by e-mail.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(back)
+        else:
+            form = CreditNoteForm(**form_kwargs)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Credit note on invoice {invoice}",
+            "invoice": invoice,
+            "creditable": creditable,
+            "form": form,
+            "back_url": back,
+        }
+        return TemplateResponse(request, "admin/invoicing/invoice/credit_note.html", context)
 
     def pdf_view(self, request, object_id):
         invoice = self.get_object(request, unquote(object_id))
@@ -278,6 +363,7 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
 
     total_money = _money_field("total", "total")
     paid_money = _money_field("amount_paid", "paid")
+    credited_money = _money_field("amount_credited", "credited")
     subtotal_money = _money_field("subtotal", "subtotal")
     discount_money = _money_field("discount_total", "discount")
     shipping_money = _money_field("shipping_total", "shipping")
@@ -449,3 +535,74 @@ work_queue_register(
         position=90,
     )
 )
+
+
+class CreditNoteLineInline(ReadOnlyInline, admin.TabularInline):
+    model = CreditNoteLine
+    fields = ("kind", "description", "quantity", "tax_rate", "net_amount", "tax_amount", "line_total")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Issued from the invoice's page ("Issue credit note"); never changed afterwards."""
+
+    list_display = ("number", "issued_at", "order", "invoice", "total_display", "reason", "pdf_link")
+    list_select_related = ("order", "invoice")
+    search_fields = (prefix("number", capitals=True), prefix("order__number"), prefix("invoice__number", capitals=True))
+    search_help_text = "Credit note, order or invoice number, or how one begins."
+    sortable_by = ("number", "issued_at")
+    inlines = (CreditNoteLineInline,)
+    fields = (
+        "number",
+        "issued_at",
+        "order",
+        "invoice",
+        "reason",
+        "total_display",
+        "tax_per_rate",
+        "created_by",
+        "pdf_link",
+    )
+    readonly_fields = fields
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="invoicing_creditnote_pdf",
+            ),
+        ] + super().get_urls()
+
+    def pdf_view(self, request, object_id):
+        credit_note = self.get_object(request, unquote(object_id))
+        if credit_note is None:
+            raise Http404("No such credit note")
+        if not self.has_view_permission(request, credit_note):
+            raise PermissionDenied
+        credit_note, pdf_bytes = credit_note_pdf_ensure(credit_note_id=credit_note.pk)
+        response = HttpResponse(pdf_bytes, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="credit-note-{credit_note.number}.pdf"'
+        return response
+
+    @admin.display(description="total credited")
+    def total_display(self, credit_note):
+        return money_display(credit_note.total, credit_note.currency)
+
+    @admin.display(description="tax per rate")
+    def tax_per_rate(self, credit_note):
+        return (
+            "; ".join(
+                f"{rate_display(row['rate'])}: {money_display(row['tax'], credit_note.currency)} on "
+                f"{money_display(row['net'], credit_note.currency)}"
+                for row in credit_note.tax_breakdown
+            )
+            or "—"
+        )
+
+    @admin.display(description="PDF")
+    def pdf_link(self, credit_note):
+        url = reverse("admin:invoicing_creditnote_pdf", args=[credit_note.pk])
+        return format_html('<a href="{}">credit-note-{}.pdf</a>', url, credit_note.number)

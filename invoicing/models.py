@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -23,6 +23,7 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
         ISSUED = "issued", "Issued"
         PARTIALLY_PAID = "partially_paid", "Partially paid"
         PAID = "paid", "Paid"
+        CREDITED = "credited", "Credited in full"
 
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="invoices")
     number = models.CharField(
@@ -40,6 +41,8 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
     tax_total = models.DecimalField(max_digits=12, decimal_places=2)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     amount_paid = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # What its credit notes took off (invoicing.services.credit_notes); never more than the total.
+    amount_credited = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     tax_breakdown = models.JSONField(default=list, help_text="[{rate, net, tax}] per tax rate")
     pdf = models.FileField(upload_to=invoice_pdf_upload_to, blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
@@ -49,6 +52,13 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
         permissions = [
             ("issue_invoice", "Can issue invoices"),
             ("record_payment", "Can record payments"),
+            ("issue_credit_note", "Can issue credit notes"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_credited__gte=0, amount_credited__lte=F("total")),
+                name="invoice_credited_within_total",
+            ),
         ]
         # The console's invoice list (newest first) under its status filters, and its search by
         # billing name.
@@ -68,8 +78,13 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
         return self.number or f"draft invoice for {self.order}"
 
     @property
+    def amount_owed(self):
+        """The total less what credit notes took off: what the customer must pay in all."""
+        return self.total - self.amount_credited
+
+    @property
     def balance_due(self):
-        return self.total - self.amount_paid
+        return self.amount_owed - self.amount_paid
 
     @transition(
         field=status, source=Status.DRAFT, target=Status.ISSUED, permission=staff_permission("invoicing.issue_invoice")
@@ -90,6 +105,11 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
         field=status, source=[Status.ISSUED, Status.PARTIALLY_PAID], target=Status.PAID, permission=RECORD_PAYMENT
     )
     def mark_paid(self):
+        pass
+
+    # Credit notes took the whole total off before anything was paid: nothing is owed any more.
+    @transition(field=status, source=[Status.ISSUED], target=Status.CREDITED)
+    def credit_in_full(self):
         pass
 
 
@@ -176,7 +196,17 @@ class AmountOwedBack(models.Model):
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="amounts_owed_back")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     reason = models.CharField(max_length=300)
-    order_version = models.PositiveIntegerField(help_text="The order version that made it owed")
+    order_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The order version that made it owed (an edit)"
+    )
+    credit_note = models.OneToOneField(
+        "CreditNote",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="amount_owed_back",
+        help_text="The credit note that made it owed (a correction of a paid invoice)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
 
@@ -194,3 +224,69 @@ class AmountOwedBack(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} owed back on {self.order}"
+
+
+def credit_note_pdf_upload_to(credit_note: "CreditNote", filename: str) -> str:
+    """credit-notes/<year of issue>/<number>.pdf: one name per credit note, as for invoices."""
+    return f"credit-notes/{timezone.localdate(credit_note.issued_at).year}/{credit_note.number}.pdf"
+
+
+class CreditNote(TimeStampedModel):
+    """The one way to correct an issued invoice: what it takes off, per line (units of an invoice
+    line), as an amount with a reason, and/or the delivery fee. Amounts are positive: money credited.
+    Numbered gapless per year on its own sequence (invoicing.services.credit_notes)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="credit_notes")
+    number = models.CharField(max_length=30, unique=True)
+    issued_at = models.DateTimeField(db_index=True)
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    currency = models.CharField(max_length=3)
+    net_total = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_total = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_breakdown = models.JSONField(default=list, help_text="[{rate, percent, net, tax}] per tax rate")
+    pdf = models.FileField(upload_to=credit_note_pdf_upload_to, blank=True)
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(total__gt=0), name="credit_note_total_positive")]
+        indexes = [models.Index(fields=["-issued_at", "-id"], name="credit_note_issued_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CreditNoteLine(models.Model):
+    """One line of a credit note: units of an invoice line, the delivery fee, or an amount."""
+
+    class Kind(models.TextChoices):
+        UNITS = "units", "Units of an invoice line"
+        SHIPPING = "shipping", "Delivery fee"
+        AMOUNT = "amount", "Amount"
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    invoice_line = models.ForeignKey(
+        InvoiceLine, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note_lines"
+    )
+    description = models.CharField(max_length=250)
+    quantity = models.PositiveIntegerField(default=1)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    net_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="units", invoice_line__isnull=False) | ~Q(kind="units"),
+                name="credit_note_units_name_their_line",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.description}"

@@ -54,3 +54,23 @@ def invoice_pdf_render(*, invoice, lines, order, payments=(), delivered_on=None,
     )
     base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
     return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher()).write_pdf()
+
+
+def credit_note_pdf_render(*, credit_note, lines) -> bytes:
+    """The credit note: seller, the customer as invoiced, the invoice it corrects, the reason, what
+    it takes off per line and per tax rate, and the total credited."""
+    html = render_to_string(
+        "invoicing/credit_note_pdf.html",
+        {
+            "credit_note": credit_note,
+            "invoice": credit_note.invoice,
+            "order": credit_note.order,
+            "lines": lines,
+            "shop_name": settings.SHOP_NAME,
+            "shop_address": settings.SHOP_ADDRESS,
+            "shop_vat_number": settings.SHOP_VAT_NUMBER,
+            "shop_company_registration": settings.SHOP_COMPANY_REGISTRATION,
+        },
+    )
+    base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
+    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher()).write_pdf()

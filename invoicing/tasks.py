@@ -5,6 +5,8 @@ the invoice and may complete the order, a hand-off: that task is lifecycle.tasks
 from celery import shared_task
 
 from .services import (
+    credit_note_pdf_ensure,
+    credit_note_pdf_requeue_missing,
     invoice_pdf_ensure,
     invoice_pdf_mark_failed,
     invoice_pdf_requeue_missing,
@@ -30,6 +32,24 @@ def invoice_pdf_render_task(self, invoice_id: int) -> str:
 @shared_task
 def invoice_pdfs_requeue_missing() -> int:
     return invoice_pdf_requeue_missing()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, retry_backoff=True, soft_time_limit=120, time_limit=180)
+def credit_note_pdf_render_task(self, credit_note_id: int) -> str:
+    """Render and store the credit note PDF; a retry finds it stored and does nothing twice
+    (after the last try beat's sweep queues it again, and the e-mail renders it itself)."""
+    try:
+        credit_note, _ = credit_note_pdf_ensure(credit_note_id=credit_note_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            raise
+        raise self.retry(exc=exc, countdown=min(600, 2**self.request.retries * 10)) from exc
+    return credit_note.pdf.name
+
+
+@shared_task
+def credit_note_pdfs_requeue_missing() -> int:
+    return credit_note_pdf_requeue_missing()
 
 
 def gateway_task_failed(task, payment_id: int, operation: str, exc: Exception) -> None:

@@ -80,6 +80,7 @@ INVOICE_WORDING = {
     Invoice.Status.ISSUED: "Awaiting payment",
     Invoice.Status.PARTIALLY_PAID: "Partly paid",
     Invoice.Status.PAID: "Paid",
+    Invoice.Status.CREDITED: "Credited in full: nothing to pay",
 }
 
 

@@ -20,6 +20,7 @@ SUBJECTS = {
     EmailNotification.Kind.OUT_FOR_DELIVERY: "Your order {number} is out for delivery today",
     EmailNotification.Kind.PARCEL_DELIVERED: "Your order {number} has been delivered",
     EmailNotification.Kind.DELIVERY_ATTEMPT_FAILED: "We could not deliver your order {number}",
+    EmailNotification.Kind.CREDIT_NOTE: "Credit note {credit_note_number} for order {number}",
 }
 # A parcel that left while the rest of the order still waits for stock (partial fulfilment).
 PART_SHIPPED_SUBJECT = "Part of your order {number} is on its way"
@@ -49,6 +50,8 @@ def email_build(
         context["quote_number"] = context["quote"].number
     if "invoice" in context:
         context["invoice_number"] = context["invoice"].number
+    if "credit_note" in context:
+        context["credit_note_number"] = context["credit_note"].number
     template = SUBJECTS[notification.kind]
     if notification.kind == EmailNotification.Kind.ORDER_SHIPPED and context.get("part_of_order"):
         template = PART_SHIPPED_SUBJECT  # the rest is still back-ordered: not "your order is on its way"

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from feedback.selectors import feedback_link_for_request
-from invoicing.services import invoice_pdf_ensure
+from invoicing.services import credit_note_pdf_ensure, invoice_pdf_ensure
 from orders.locks import notification_lock
 from orders.models import EmailNotification, OrderCheck, Quote, Shipment
 from orders.quote_links import quote_link_for
@@ -64,6 +64,10 @@ def _email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str
         invoice, pdf_bytes = invoice_pdf_ensure(invoice_id=int(object_id))
         context["invoice"] = invoice
         attachments.append((f"invoice-{invoice.number}.pdf", pdf_bytes, "application/pdf"))
+    elif notification.kind == EmailNotification.Kind.CREDIT_NOTE:
+        credit_note, pdf_bytes = credit_note_pdf_ensure(credit_note_id=int(object_id))
+        context["credit_note"] = credit_note
+        attachments.append((f"credit-note-{credit_note.number}.pdf", pdf_bytes, "application/pdf"))
     elif notification.kind == EmailNotification.Kind.FEEDBACK_REQUEST:
         context["feedback_url"] = absolute_url(feedback_link_for_request(request_id=int(object_id)))
     elif object_type == "event":

@@ -10,12 +10,14 @@ from invoicing.models import Invoice, Payment
 from orders.services.completion import order_payment_complete
 
 
-def _after_settling(actor):
-    """What follows a settled invoice, in its transaction: the PDF again, and a paid order completed."""
+def after_settling(actor, *, refresh_pdf: bool = True):
+    """What follows a settled invoice, in its transaction: the PDF again (unless the caller did),
+    and a paid order completed."""
 
     def follow(invoice: Invoice) -> None:
         # The stored PDF said "please pay"; render it again to say paid or what is left.
-        invoicing.invoice_pdf_refresh(invoice=invoice)
+        if refresh_pdf:
+            invoicing.invoice_pdf_refresh(invoice=invoice)
         if invoice.status == Invoice.Status.PAID:
             order = order_payment_complete(order=invoice.order, actor=actor)
             feedback_request_create(order=order)
@@ -47,11 +49,11 @@ def payment_record(
         reference=reference,
         actor=actor,
         expected_amount_paid=expected_amount_paid,
-        then=_after_settling(actor),
+        then=after_settling(actor),
     )
 
 
 def payment_capture(*, payment_id: int, actor=None) -> Payment:
     """Capture an authorised card payment against its issued invoice (invoicing's payment_capture:
     the gateway first, then one transaction); a paid invoice completes the order as above."""
-    return invoicing.payment_capture(payment=Payment(pk=payment_id), actor=actor, then=_after_settling(actor))
+    return invoicing.payment_capture(payment=Payment(pk=payment_id), actor=actor, then=after_settling(actor))

@@ -42,6 +42,7 @@ TRANSITION_KINDS: dict[tuple[str, str], OrderEvent.Kind] = {
     ("invoice", "issue"): Kind.INVOICE_ISSUE,
     ("invoice", "record_partial_payment"): Kind.INVOICE_RECORD_PARTIAL_PAYMENT,
     ("invoice", "mark_paid"): Kind.INVOICE_MARK_PAID,
+    ("invoice", "credit_in_full"): Kind.INVOICE_CREDIT_IN_FULL,
     ("payment", "authorize"): Kind.PAYMENT_AUTHORIZE,
     ("payment", "capture"): Kind.PAYMENT_CAPTURE,
     ("payment", "fail"): Kind.PAYMENT_FAIL,
@@ -72,8 +73,11 @@ CUSTOMER_MESSAGES: dict[OrderEvent.Kind, str] = {
     Kind.SHIPMENT_DELIVER: "Parcel delivered",
     Kind.SHIPMENT_FAIL_DELIVERY: "Delivery attempt failed",
     Kind.SHIPMENT_RETURN_TO_SENDER: "Parcel returned to us",
+    Kind.INVOICE_CREDIT_IN_FULL: "Invoice credited in full: nothing to pay",
 }
-CUSTOMER_NOTES: frozenset[OrderEvent.Kind] = frozenset({Kind.ORDER_BACKORDER_EXPECTED, Kind.SHIPMENT_OUT_FOR_DELIVERY})
+CUSTOMER_NOTES: frozenset[OrderEvent.Kind] = frozenset(
+    {Kind.ORDER_BACKORDER_EXPECTED, Kind.SHIPMENT_OUT_FOR_DELIVERY, Kind.CREDIT_NOTE_ISSUED}
+)
 
 
 def customer_visible(kind: str) -> bool:
@@ -222,6 +226,12 @@ def event_notification_resent(*, notification, actor=None) -> OrderEvent:
         note=f"{notification.get_kind_display()} e-mail to {notification.recipient} queued again",
         data={"notification": notification.pk, "attempts": notification.attempts},
     )
+
+
+def event_credit_note_issued(*, order, actor=None, note: str, data: dict) -> OrderEvent:
+    """A credit note corrected the order's invoice (invoicing.services.credit_notes); the customer
+    reads the note (number, amount, reason)."""
+    return _note(order=order, kind=Kind.CREDIT_NOTE_ISSUED, actor=actor, note=note, data=data)
 
 
 def event_invoice_pdf_failed(*, order, invoice_number: str, error: str) -> OrderEvent:

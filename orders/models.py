@@ -766,6 +766,7 @@ class OrderEvent(AppendOnlyModel):
         INVOICE_ISSUE = "invoice.issue", "Invoice issued"
         INVOICE_RECORD_PARTIAL_PAYMENT = "invoice.record_partial_payment", "Invoice partly paid"
         INVOICE_MARK_PAID = "invoice.mark_paid", "Invoice paid"
+        INVOICE_CREDIT_IN_FULL = "invoice.credit_in_full", "Invoice credited in full"
         PAYMENT_AUTHORIZE = "payment.authorize", "Card payment authorised"
         PAYMENT_CAPTURE = "payment.capture", "Payment received"
         PAYMENT_FAIL = "payment.fail", "Card payment failed"
@@ -792,6 +793,7 @@ class OrderEvent(AppendOnlyModel):
         SHIPMENT_TRACKING_NOTED = "shipment.tracking_noted", "Carrier update (no change)"
         SHIPMENT_RECEIVED_BACK = "shipment.received_back", "Returned parcel received back into stock"
         SHIPMENT_RETURN_DECIDED = "shipment.return_decided", "Returned parcel: decision recorded"
+        CREDIT_NOTE_ISSUED = "credit_note.issued", "Credit note issued"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     object_type = models.CharField(max_length=20, default="order")
@@ -1151,6 +1153,7 @@ class EmailNotification(models.Model):
         OUT_FOR_DELIVERY = "out_for_delivery", "Parcel out for delivery"
         PARCEL_DELIVERED = "parcel_delivered", "Parcel delivered"
         DELIVERY_ATTEMPT_FAILED = "delivery_attempt_failed", "Delivery attempt failed"
+        CREDIT_NOTE = "credit_note", "Credit note"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -143,6 +143,8 @@ PHRASES: dict[str, str] = {
     Kind.ORDER_EDITED: "{who} edited the order{colon_note}",
     Kind.STOCK_BACKORDER_ALLOCATED: "{who} allocated incoming stock to the order{colon_note}",
     Kind.NOTIFICATION_RESEND: "{who} queued an e-mail again{colon_note}",
+    Kind.INVOICE_CREDIT_IN_FULL: "{who} recorded invoice {invoice} as credited in full: nothing is owed",
+    Kind.CREDIT_NOTE_ISSUED: "{who} issued a credit note{colon_note}",
     Kind.INVOICE_PDF_FAILED: "{who} could not render an invoice PDF{colon_note}",
     Kind.PAYMENT_CAPTURE_FAILED: "{who} could not capture the card payment{colon_note}",
     Kind.PAYMENT_VOID_FAILED: "{who} could not release the card hold{colon_note}",

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from feedback.models import ProductRating
 from inventory.models import Category, Product
 from inventory.selectors import product_available_quantity
-from invoicing.models import Invoice
+from invoicing.models import CreditNote, Invoice
 from lifecycle.customer_status import (
     CustomerStatus,
     invoice_status_wording,
@@ -481,6 +481,7 @@ def _order_page_queryset() -> QuerySet[Order]:
             Prefetch(
                 "invoices", queryset=Invoice.objects.exclude(number=None).order_by("pk"), to_attr="issued_invoices"
             ),
+            Prefetch("credit_notes", queryset=CreditNote.objects.order_by("pk"), to_attr="issued_credit_notes"),
             Prefetch(
                 "events",
                 queryset=OrderEvent.objects.filter(customer_visible=True).order_by("created_at", "pk"),

@@ -48,6 +48,11 @@ urlpatterns = [
         orders.invoice_download,
         name="invoice_download",
     ),
+    path(
+        "orders/<order_number:number>/credit-notes/<str:credit_note_number>.pdf",
+        orders.credit_note_download,
+        name="credit_note_download",
+    ),
     path("feedback/<str:token>/", feedback.feedback, name="feedback"),
     path("quotes/<str:token>/", quotes.quote, name="quote"),
 ]

@@ -1,5 +1,13 @@
-"""Invoicing services: `invoices` (issue, PDF) and `payments` (gateway, recording, settling)."""
+"""Invoicing services: `invoices` (issue, PDF), `credit_notes` (corrections) and `payments`
+(gateway, recording, settling)."""
 
+from .credit_notes import (
+    CreditRefused,
+    credit_note_issue,
+    credit_note_pdf_ensure,
+    credit_note_pdf_requeue_missing,
+    invoice_creditable,
+)
 from .invoices import (
     invoice_issue,
     invoice_pdf_ensure,
@@ -20,6 +28,11 @@ from .payments import (
 )
 
 __all__ = [
+    "CreditRefused",
+    "credit_note_issue",
+    "credit_note_pdf_ensure",
+    "credit_note_pdf_requeue_missing",
+    "invoice_creditable",
     "PaymentDeclined",
     "card_holds_released_on_failure",
     "invoice_issue",

@@ -234,14 +234,14 @@ def _invoice_settle(*, invoice: Invoice, actor=None, then: Callable[[Invoice], N
     paid = sum(invoice.payments.filter(status=Payment.Status.CAPTURED).values_list("amount", flat=True), ZERO)
     Invoice.objects.filter(pk=invoice.pk).update(amount_paid=paid)
     invoice.amount_paid = paid
-    if paid >= invoice.total:
+    if paid >= invoice.amount_owed:  # the total less what credit notes took off
         invoice = transition_run(
             model=Invoice,
             pk=invoice.pk,
             transition="mark_paid",
             actor=actor,
             check_permission=False,
-            data={"paid": str(paid), "overpaid": str(paid - invoice.total)},
+            data={"paid": str(paid), "overpaid": str(paid - invoice.amount_owed)},
         )
     elif paid > 0:
         invoice = transition_run(
@@ -250,7 +250,7 @@ def _invoice_settle(*, invoice: Invoice, actor=None, then: Callable[[Invoice], N
             transition="record_partial_payment",
             actor=actor,
             check_permission=False,
-            data={"paid": str(paid), "balance": str(invoice.total - paid)},
+            data={"paid": str(paid), "balance": str(invoice.amount_owed - paid)},
         )
     if then is not None:
         then(invoice)

@@ -23,6 +23,7 @@ INVOICE_TRANSITIONS = {
     "issue": ([I.DRAFT], I.ISSUED),
     "record_partial_payment": ([I.ISSUED, I.PARTIALLY_PAID], I.PARTIALLY_PAID),
     "mark_paid": ([I.ISSUED, I.PARTIALLY_PAID], I.PAID),
+    "credit_in_full": ([I.ISSUED], I.CREDITED),
 }
 P = Payment.Status
 PAYMENT_TRANSITIONS = {

@@ -106,6 +106,7 @@ def placed(catalogue, customer):
         "event_shipment_tracking_noted": dict(shipment=parcel, kind_label="In transit", data={"kind": "x"}),
         "event_shipment_received_back": dict(shipment=parcel, data={"units": 1}),
         "event_shipment_return_decided": dict(shipment=parcel, decision_label="Refund due", note="Moved"),
+        "event_credit_note_issued": dict(order=order, note="Credit note CN-2026-000001", data={"total": "1.00"}),
     }
 
 
@@ -129,6 +130,7 @@ NOTE_FUNCTIONS = {
     "event_shipment_tracking_noted": Kind.SHIPMENT_TRACKING_NOTED,
     "event_shipment_received_back": Kind.SHIPMENT_RECEIVED_BACK,
     "event_shipment_return_decided": Kind.SHIPMENT_RETURN_DECIDED,
+    "event_credit_note_issued": Kind.CREDIT_NOTE_ISSUED,
 }
 
 

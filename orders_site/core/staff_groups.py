@@ -9,6 +9,8 @@ resolves held orders (re-check, release), cancels, fixes addresses, records paym
 e-mails, follows up low feedback. Managers: everything in the business apps.
 """
 
+from django.contrib.auth.management import create_permissions
+
 GROUP_PERMISSIONS = {
     "Warehouse": [
         "orders.view_order",
@@ -64,6 +66,9 @@ GROUP_PERMISSIONS = {
         "invoicing.view_payment",
         "invoicing.record_payment",
         "invoicing.view_amountowedback",  # the "Owed back to customers" queue (order edits)
+        "invoicing.view_creditnote",
+        "invoicing.view_creditnoteline",
+        "invoicing.issue_credit_note",
         "feedback.view_feedback",
         "feedback.change_feedback",
         "feedback.view_feedbackrequest",
@@ -73,6 +78,17 @@ GROUP_PERMISSIONS = {
     ],
 }
 MANAGER_APPS = ["orders", "inventory", "invoicing", "feedback"]
+
+
+def staff_groups_migrate(apps, schema_editor) -> None:
+    """The body of every migration that (re-)applies the groups (RunPython): create the
+    permissions of the models migrated so far (normally made after all migrations, but the groups
+    need them now), then staff_groups_apply."""
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    staff_groups_apply(apps)
 
 
 def staff_groups_apply(apps) -> list[str]:

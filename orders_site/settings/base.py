@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invoicing.tasks.invoice_pdfs_requeue_missing",
         "schedule": float(RECOVERY_SWEEP_INTERVAL_SECONDS),
     },
+    "requeue-missing-credit-note-pdfs": {
+        "task": "invoicing.tasks.credit_note_pdfs_requeue_missing",
+        "schedule": float(RECOVERY_SWEEP_INTERVAL_SECONDS),
+    },
     "capture-stale-card-payments": {
         "task": "invoicing.tasks.payment_captures_requeue_stale_task",
         "schedule": float(RECOVERY_SWEEP_INTERVAL_SECONDS),
@@ -313,6 +317,8 @@ DISPATCH_HANDLING_DAYS = env.int("DISPATCH_HANDLING_DAYS", default=2)
 CURRENCY = env("CURRENCY", default="EUR")
 PRICES_INCLUDE_TAX_DISPLAY = env.bool("PRICES_INCLUDE_TAX_DISPLAY", default=True)
 INVOICE_NUMBER_PREFIX = env("INVOICE_NUMBER_PREFIX", default="INV-")
+# Credit notes have their own gapless sequence per year: <prefix><year>-<000001>.
+CREDIT_NOTE_NUMBER_PREFIX = env("CREDIT_NOTE_NUMBER_PREFIX", default="CN-")
 DEFAULT_PAYMENT_TERMS_DAYS = env.int("DEFAULT_PAYMENT_TERMS_DAYS", default=14)
 FEEDBACK_LINK_MAX_AGE_DAYS = env.int("FEEDBACK_LINK_MAX_AGE_DAYS", default=60)
 # Quotes: how long one is valid unless staff choose another date, and the longest they may choose.

@@ -1,14 +1,19 @@
+from decimal import Decimal
+
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from feedback.models import FeedbackRequest
 from feedback.selectors import feedback_link_for_request
 from inventory.models import StockLevel
+from lifecycle.credit_notes import credit_note_issue
 from orders.events import event_order_address_changed
 from orders.models import Order, OrderEvent
 from orders_site.core.formatting import money_display
-from tests.builders import order_advance, order_build
+from tests.builders import order_advance, order_build, staff_member
+from tests.pdf_text import pdf_text
 from tests.storefront_forms import GUEST_DETAILS, add_to_cart, checkout
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +94,29 @@ def test_invoice_pdf_download(anna_client, anna, shop, staff):
     assert f'filename="invoice-{invoice.number}.pdf"' in response["Content-Disposition"]
     assert b"".join(response.streaming_content if response.streaming else [response.content]).startswith(b"%PDF")
     assert anna_client.get(order_url(order, "invoice_download", "INV-999999")).status_code == 404
+
+
+def test_the_customer_sees_a_credit_note_on_the_order_page_and_only_they_can_download_it(
+    anna_client, anna, shop, staff
+):
+    # Given Anna's invoiced order with one chair credited by customer service
+    order = order_build(state="invoiced", customer=anna.customer, lines=[(shop.chair, 1)], actor=staff)
+    invoice = order.invoices.get()
+    credit_note = credit_note_issue(
+        invoice=invoice, amount=Decimal("20.00"), reason="Scratch on the seat", actor=staff_member("Customer service")
+    )
+
+    # Then her order page lists it with the reason and what it takes off, and the timeline says so
+    page = anna_client.get(order_url(order)).content.decode()
+    assert f"Credit note {credit_note.number} (PDF)" in page and "Scratch on the seat" in page
+    assert money_display(Decimal("20.00"), "EUR") in page
+    # And she downloads its PDF; anyone else gets a 404 or the sign-in page
+    pdf = anna_client.get(order_url(order, "credit_note_download", credit_note.number))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert "Scratch on the seat" in pdf_text(pdf.content)
+    assert anna_client.get(order_url(order, "credit_note_download", "CN-2000-000009")).status_code == 404
+    stranger = Client()
+    assert stranger.get(order_url(order, "credit_note_download", credit_note.number)).status_code in (302, 404)
 
 
 def test_customer_cancels_while_cancellable(anna_client, anna, shop):

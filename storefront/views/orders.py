@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from feedback.selectors import feedback_link_for_request, feedback_open_for
 from feedback.services import feedback_request_create
-from invoicing.services import invoice_pdf_ensure
+from invoicing.services import credit_note_pdf_ensure, invoice_pdf_ensure
 from lifecycle.cancellation import order_cancel
 from orders_site.core.client_address import client_address
 from orders_site.core.exceptions import ApplicationError
@@ -109,6 +109,21 @@ def invoice_download(request, number, invoice_number):
         _, pdf_bytes = invoice_pdf_ensure(invoice_id=invoice.pk)
         response = HttpResponse(pdf_bytes, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def credit_note_download(request, number, credit_note_number):
+    """A credit note of the customer's own order (404 for anyone else's), rendered first if the
+    worker has not stored it yet."""
+    order = _order_or_404(request, number)
+    credit_note = next((c for c in order.issued_credit_notes if c.number == credit_note_number), None)
+    if credit_note is None:
+        raise Http404("No such credit note")
+    _, pdf_bytes = credit_note_pdf_ensure(credit_note_id=credit_note.pk)
+    response = HttpResponse(pdf_bytes, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="credit-note-{credit_note.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inventory.services import stock_receive
+from lifecycle.credit_notes import credit_note_issue
 from lifecycle.settlement import payment_record
 from orders.models import Order
 from tests.builders import customer_build, feedback_given, order_edited, stock_put
@@ -32,6 +33,7 @@ def partly_paid(catalogue, staff_users):
     payment_record(
         invoice=invoice, amount=Decimal("1.00"), method="bank_transfer", actor=staff_users["Customer service"]
     )
+    return invoice
 
 
 def queries_for(browser, url) -> tuple[int, int]:
@@ -99,6 +101,17 @@ def test_payment_changelist(plenty_of_books, staff_client, staff_users):
             partly_paid(plenty_of_books, staff_users)
 
     assert_flat(*grows(staff_client("Customer service"), reverse("admin:invoicing_payment_changelist"), add_payments))
+
+
+def test_credit_note_changelist(plenty_of_books, staff_client, staff_users):
+    def add_credit_notes(n):
+        for _ in range(n):
+            invoice = partly_paid(plenty_of_books, staff_users)
+            credit_note_issue(invoice=invoice, amount=Decimal("1.00"), reason="Goodwill", actor=staff_users["Managers"])
+
+    assert_flat(
+        *grows(staff_client("Customer service"), reverse("admin:invoicing_creditnote_changelist"), add_credit_notes)
+    )
 
 
 def test_feedback_changelist(plenty_of_books, staff_client, staff_users):

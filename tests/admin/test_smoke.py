@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from lifecycle.credit_notes import credit_note_issue
 from lifecycle.tracking import tracking_event_receive
 from orders.models import Cart, CartLine, RiskRules, ShippingZone, Voucher
 from orders.services.picking import pick_batch_create
@@ -49,6 +50,10 @@ def world(catalogue, staff_users):
         catalogue, state="completed", lines=[(catalogue.chair, 1), (catalogue.book, 1), (catalogue.assembly, 1)]
     )
     feedback_given(order, rating=2, comment="Slow")
+    invoice = order.invoices.get()
+    credit_note_issue(  # a credit note on the paid invoice, and the money it leaves owed back
+        invoice=invoice, units={invoice.lines.get(sku="BOOK-1").pk: 1}, reason="Damaged", actor=staff_users["Managers"]
+    )
     place_held_for_address(catalogue)
     shopper = User.objects.create_user("shopper")
     cart = Cart.objects.create(user=shopper)
