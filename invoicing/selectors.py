@@ -2,7 +2,7 @@
 invoices (the console's filters and work queues share them, so a count and its list agree), and an
 order's payment standing as the order list shows it."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet, Sum
@@ -12,7 +12,7 @@ from orders.models import Order
 from orders_site.core.formatting import money_display
 from orders_site.core.money import ZERO, money
 
-from .models import AmountOwedBack, Invoice, Payment
+from .models import AmountOwedBack, CreditNote, Invoice, Payment
 
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 
@@ -24,9 +24,11 @@ class PaymentSummary:
     total: Decimal
     paid: Decimal  # captured payments
     authorised: Decimal  # card holds not captured yet
-    balance_due: Decimal  # total - paid; negative when overpaid
+    balance_due: Decimal  # total - credited - paid; negative when overpaid
     invoices: list[Invoice]  # oldest first
     payments: list[Payment]  # oldest first
+    credited: Decimal = ZERO  # what credit notes took off its invoices
+    credit_notes: list = field(default_factory=list)  # oldest first
 
     @property
     def overpaid(self) -> Decimal:
@@ -41,19 +43,23 @@ def invoice_is_overdue(invoice: Invoice, *, today=None) -> bool:
 
 
 def order_payment_summary(*, order: Order) -> PaymentSummary:
-    """The order's payment card in the staff console. Two queries, whatever the number of invoices
-    and payments."""
+    """The order's payment card in the staff console. Three queries, whatever the number of
+    invoices, payments and credit notes."""
     invoices = list(Invoice.objects.filter(order=order).order_by("pk"))
     payments = list(Payment.objects.filter(order=order).order_by("pk"))
+    credit_notes = list(CreditNote.objects.filter(order=order).order_by("pk"))
     paid = sum((p.amount for p in payments if p.status == Payment.Status.CAPTURED), ZERO)
     authorised = sum((p.amount for p in payments if p.status == Payment.Status.AUTHORIZED), ZERO)
+    credited = sum((invoice.amount_credited for invoice in invoices), ZERO)
     return PaymentSummary(
         total=order.total,
         paid=paid,
         authorised=authorised,
-        balance_due=order.total - paid if order.status != Order.Status.CANCELLED else ZERO,
+        balance_due=order.total - credited - paid if order.status != Order.Status.CANCELLED else ZERO,
         invoices=invoices,
         payments=payments,
+        credited=credited,
+        credit_notes=credit_notes,
     )
 
 

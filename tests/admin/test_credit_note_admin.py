@@ -1,10 +1,13 @@
 """The credit-note page of an invoice (customer service and managers): units per line, the delivery
 fee, an amount, the reason; refusals beside the field; the credit note's own page and PDF."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
 from invoicing.models import CreditNote, Invoice
+from lifecycle.credit_notes import credit_note_issue
 from tests.builders import order_build
 from tests.pdf_text import pdf_text
 
@@ -90,3 +93,16 @@ def test_a_draft_invoice_cannot_be_credited_and_the_page_says_why(catalogue, sta
     )  # a bare row: drafts are never left by the services, the page must still refuse one
     response = staff_client("Customer service").get(page_url(draft), follow=True)
     assert "it cannot be credited" in " ".join(errors_in(response)) or "it cannot be credited" in response.text
+
+
+def test_the_order_page_shows_what_was_credited_and_links_each_credit_note(invoice, staff_client, staff_users):
+    credit_note_issue(invoice=invoice, amount=Decimal("10.00"), reason="Goodwill", actor=staff_users["Managers"])
+    credit_note = CreditNote.objects.get()
+
+    page = staff_client("Customer service").get(reverse("admin:orders_order_change", args=[invoice.order_id])).text
+
+    assert reverse("admin:invoicing_creditnote_change", args=[credit_note.pk]) in page
+    assert f"{credit_note.number}</a> −€\xa010.00: Goodwill" in page
+    assert "<dt>Credited</dt><dd>−€\xa010.00</dd>" in page
+    balance = invoice.total - Decimal("10.00")
+    assert f"€\xa0{balance:,}" in page

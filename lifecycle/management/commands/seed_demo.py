@@ -19,6 +19,7 @@ from lifecycle.checkout import order_checkout
 from lifecycle.delivery import shipment_deliver
 from lifecycle.quotes import order_desk_place
 from lifecycle.receiving import stock_receive
+from lifecycle.credit_notes import credit_note_issue
 from lifecycle.settlement import payment_record
 from orders.models import (
     Address,
@@ -318,7 +319,11 @@ class Command(BaseCommand):
         )
         shipment_start_picking(shipment=to_pack.shipments.get(), actor=admin)
         ship_all(place([("BOOK-JOINERY", 1), ("OIL-HARDWAX", 2)]))  # shipped
-        ship_all(place([("LAMP-DESK", 2), ("SVC-ENGRAVE", 1)]), deliver=True)  # invoiced
+        credited = ship_all(place([("LAMP-DESK", 2), ("SVC-ENGRAVE", 1)]), deliver=True)  # invoiced
+        lamps = credited.invoices.get()
+        credit_note_issue(  # one lamp arrived broken: a credit note, the invoice owes less
+            invoice=lamps, units={lamps.lines.get(sku="LAMP-DESK").pk: 1}, reason="One lamp arrived broken", actor=admin
+        )
         ship_all(place([("CHAIR-OAK", 1)], payment="card"), deliver=True)  # completed (card captured)
         partial = ship_all(place([("TABLE-OAK", 1), ("SVC-ASSEMBLY", 1)]), deliver=True)
         invoice = partial.invoices.get()
