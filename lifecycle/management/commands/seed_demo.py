@@ -16,10 +16,10 @@ from django.utils import timezone
 from inventory.models import BinLocation, Category, Product, StockLevel, TaxClass, Warehouse
 from lifecycle.cancellation import order_cancel
 from lifecycle.checkout import order_checkout
+from lifecycle.credit_notes import credit_note_issue
 from lifecycle.delivery import shipment_deliver
 from lifecycle.quotes import order_desk_place
 from lifecycle.receiving import stock_receive
-from lifecycle.credit_notes import credit_note_issue
 from lifecycle.settlement import payment_record
 from orders.models import (
     Address,
