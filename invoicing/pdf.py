@@ -6,7 +6,9 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
+from django.utils import timezone
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -31,13 +33,44 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime_type})
 
 
+def pdf_from_template(template: str, context: dict) -> bytes:
+    """A document of the shop as PDF bytes: the template with the seller's details added (name,
+    address, VAT and company numbers, for includes/pdf_seller.html), styles and images from the
+    static folders only (StaticOnlyFetcher)."""
+    html = render_to_string(
+        template,
+        {
+            **context,
+            "shop_name": settings.SHOP_NAME,
+            "shop_address": settings.SHOP_ADDRESS,
+            "shop_vat_number": settings.SHOP_VAT_NUMBER,
+            "shop_company_registration": settings.SHOP_COMPANY_REGISTRATION,
+        },
+    )
+    base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
+    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher()).write_pdf()
+
+
+def pdf_store(instance, pdf_bytes: bytes, number: str) -> None:
+    """Store a rendered PDF in `instance.pdf` under its fixed name (<number>.pdf in the folder its
+    upload_to gives) and stamp `pdf_rendered_at`. Storage renames a new file whose name is taken,
+    so a file left by an earlier try is removed first (S3 would overwrite). The caller holds the
+    row's lock."""
+    name = instance.pdf.field.generate_filename(instance, f"{number}.pdf")
+    if instance.pdf.storage.exists(name):
+        instance.pdf.storage.delete(name)
+    instance.pdf.save(name, ContentFile(pdf_bytes), save=False)
+    instance.pdf_rendered_at = timezone.now()
+    instance.save(update_fields=["pdf", "pdf_rendered_at", "updated_at"])
+
+
 def invoice_pdf_render(*, invoice, lines, order, payments=(), delivered_on=None, card_pending=False) -> bytes:
     """The invoice as it stands now: `payments` are the captured payments against it (the paid
     block names their dates and methods), `delivered_on` the delivery date, `card_pending` true
     while a card authorised at checkout is still to be charged (so the invoice asks for nothing).
     The payment standing changes, so the caller renders again when it does
     (invoicing.services.invoice_pdf_refresh)."""
-    html = render_to_string(
+    return pdf_from_template(
         "invoicing/invoice_pdf.html",
         {
             "invoice": invoice,
@@ -46,31 +79,14 @@ def invoice_pdf_render(*, invoice, lines, order, payments=(), delivered_on=None,
             "payments": list(payments),
             "delivered_on": delivered_on,
             "card_pending": card_pending,
-            "shop_name": settings.SHOP_NAME,
-            "shop_address": settings.SHOP_ADDRESS,
-            "shop_vat_number": settings.SHOP_VAT_NUMBER,
-            "shop_company_registration": settings.SHOP_COMPANY_REGISTRATION,
         },
     )
-    base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher()).write_pdf()
 
 
 def credit_note_pdf_render(*, credit_note, lines) -> bytes:
     """The credit note: seller, the customer as invoiced, the invoice it corrects, the reason, what
     it takes off per line and per tax rate, and the total credited."""
-    html = render_to_string(
+    return pdf_from_template(
         "invoicing/credit_note_pdf.html",
-        {
-            "credit_note": credit_note,
-            "invoice": credit_note.invoice,
-            "order": credit_note.order,
-            "lines": lines,
-            "shop_name": settings.SHOP_NAME,
-            "shop_address": settings.SHOP_ADDRESS,
-            "shop_vat_number": settings.SHOP_VAT_NUMBER,
-            "shop_company_registration": settings.SHOP_COMPANY_REGISTRATION,
-        },
+        {"credit_note": credit_note, "invoice": credit_note.invoice, "order": credit_note.order, "lines": lines},
     )
-    base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher()).write_pdf()

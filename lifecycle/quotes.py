@@ -5,14 +5,9 @@ same checks, verification and e-mails), with its channel and the staff member re
 Also the quote PDF (a pure function from the quote to bytes, like invoicing.pdf).
 """
 
-from pathlib import Path
-
-from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
-from weasyprint import HTML
 
-from invoicing.pdf import StaticOnlyFetcher
+from invoicing.pdf import pdf_from_template
 from orders.events import event_order_staff_comment
 from orders.locks import quote_lock
 from orders.models import Order, Quote
@@ -142,17 +137,6 @@ def quote_pdf_render(*, quote: Quote, lines) -> bytes:
         ]
         if part
     ]
-    html = render_to_string(
-        "quotes/quote_pdf.html",
-        {
-            "quote": quote,
-            "lines": list(lines),
-            "billing_lines": billing_lines,
-            "shop_name": settings.SHOP_NAME,
-            "shop_address": settings.SHOP_ADDRESS,
-            "shop_vat_number": settings.SHOP_VAT_NUMBER,
-            "shop_company_registration": settings.SHOP_COMPANY_REGISTRATION,
-        },
+    return pdf_from_template(
+        "quotes/quote_pdf.html", {"quote": quote, "lines": list(lines), "billing_lines": billing_lines}
     )
-    base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher()).write_pdf()

@@ -22,7 +22,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -40,7 +39,7 @@ from orders_site.core.tasks import task_send, task_send_on_commit
 
 from ..locks import invoice_lock
 from ..models import AmountOwedBack, CreditNote, CreditNoteLine, Invoice, InvoiceLine
-from ..pdf import credit_note_pdf_render
+from ..pdf import credit_note_pdf_render, pdf_store
 from .invoices import invoice_pdf_refresh
 
 CREDIT_NOTE_PDF_TASK = "invoicing.tasks.credit_note_pdf_render_task"
@@ -346,12 +345,7 @@ def credit_note_pdf_ensure(*, credit_note_id: int) -> tuple[CreditNote, bytes]:
             with credit_note.pdf.open("rb") as stored:
                 return credit_note, stored.read()
         pdf_bytes = credit_note_pdf_render(credit_note=credit_note, lines=list(credit_note.lines.all()))
-        name = credit_note.pdf.field.generate_filename(credit_note, f"{credit_note.number}.pdf")
-        if credit_note.pdf.storage.exists(name):
-            credit_note.pdf.storage.delete(name)
-        credit_note.pdf.save(name, ContentFile(pdf_bytes), save=False)
-        credit_note.pdf_rendered_at = timezone.now()
-        credit_note.save(update_fields=["pdf", "pdf_rendered_at", "updated_at"])
+        pdf_store(credit_note, pdf_bytes, credit_note.number)
     return credit_note, pdf_bytes
 
 

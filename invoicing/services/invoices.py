@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +20,7 @@ from orders_site.core.tasks import task_send, task_send_on_commit
 
 from ..locks import invoice_lock
 from ..models import Invoice, InvoiceLine, Payment
-from ..pdf import invoice_pdf_render
+from ..pdf import invoice_pdf_render, pdf_store
 from .payments import PAYMENT_CAPTURE_TASK
 
 INVOICE_PDF_TASK = "invoicing.tasks.invoice_pdf_render_task"
@@ -146,13 +145,7 @@ def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
             with invoice.pdf.open("rb") as stored:
                 return invoice, stored.read()
         pdf_bytes = invoice_pdf_render(invoice=invoice, **_pdf_inputs(invoice))
-        name = invoice.pdf.field.generate_filename(invoice, f"{invoice.number}.pdf")
-        # Storage renames a new file whose name is taken, so make room first (S3 would overwrite).
-        if invoice.pdf.storage.exists(name):
-            invoice.pdf.storage.delete(name)
-        invoice.pdf.save(name, ContentFile(pdf_bytes), save=False)
-        invoice.pdf_rendered_at = timezone.now()
-        invoice.save(update_fields=["pdf", "pdf_rendered_at", "updated_at"])
+        pdf_store(invoice, pdf_bytes, invoice.number)
     return invoice, pdf_bytes
 
 
