@@ -38,9 +38,10 @@ from orders_site.core.sequences import sequence_next
 from orders_site.core.tasks import task_send, task_send_on_commit
 
 from ..locks import invoice_lock
-from ..models import AmountOwedBack, CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from ..models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from ..pdf import credit_note_pdf_render, pdf_store
 from .invoices import invoice_pdf_refresh
+from .owed_back import amount_owed_back_record
 
 CREDIT_NOTE_PDF_TASK = "invoicing.tasks.credit_note_pdf_render_task"
 PERMISSION = "invoicing.issue_credit_note"
@@ -309,11 +310,8 @@ def credit_note_issue(
     )
     owed_back = max(ZERO, invoice.amount_paid - invoice.amount_owed) - owed_before
     if owed_back > 0:
-        AmountOwedBack.objects.create(
-            order_id=invoice.order_id,
-            amount=owed_back,
-            credit_note=credit_note,
-            reason=f"Credit note {number}: {reason}"[:300],
+        amount_owed_back_record(
+            order=invoice.order, amount=owed_back, credit_note=credit_note, reason=f"Credit note {number}: {reason}"
         )
     if invoice.balance_due <= 0 and invoice.status != Invoice.Status.PAID:
         transition = "credit_in_full" if invoice.amount_paid == 0 else "mark_paid"
