@@ -50,3 +50,57 @@ class CreditNoteForm(forms.Form):
             for entry, name in zip(self.entries, self.field_names, strict=True)
             if self.cleaned_data.get(name)
         }
+
+
+class RefundForm(forms.Form):
+    """The refund page: how much, how, why; the IBAN and holder for a bank transfer (checked by the
+    service, beside the field)."""
+
+    amount = forms.DecimalField(
+        label="Amount",
+        max_digits=12,
+        decimal_places=2,
+        error_messages={
+            "required": "Enter the amount to pay back.",
+            "invalid": "Enter the amount as a number, for example 12.50.",
+        },
+    )
+    method = forms.ChoiceField(label="Pay back", choices=(), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        error_messages={"required": "Say why the money is paid back; the customer reads it."},
+        widget=forms.TextInput(attrs={"size": 60}),
+    )
+    iban = forms.CharField(label="IBAN", max_length=42, required=False, help_text="For a bank transfer")
+    account_holder = forms.CharField(label="Account holder", max_length=200, required=False)
+
+    def __init__(self, *args, methods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = methods
+
+
+class RefundRetryForm(forms.Form):
+    iban = forms.CharField(label="IBAN", max_length=42, required=False, help_text="Leave empty to try the card again")
+    account_holder = forms.CharField(label="Account holder", max_length=200, required=False)
+
+
+class RefundTransferredForm(forms.Form):
+    transfer_reference = forms.CharField(label="Bank reference", max_length=100, required=False)
+
+
+class StoreCreditForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Amount",
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"invalid": "Enter the amount as a number, for example 12.50."},
+    )
+    reason = forms.CharField(label="Reason", max_length=300, widget=forms.TextInput(attrs={"size": 60}))
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        help_text="Leave empty for credit that does not expire",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date, for example 2027-06-30."},
+    )

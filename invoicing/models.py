@@ -148,11 +148,19 @@ class Payment(ConcurrentTransitionMixin, TimeStampedModel):
     gateway_reference = models.CharField(max_length=100, blank=True)
     reference = models.CharField(max_length=100, blank=True, help_text="Bank reference, receipt number...")
     captured_at = models.DateTimeField(null=True, blank=True)
+    # Pending and paid-out refunds of this payment (Refund): never more than the payment.
+    amount_refunded = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     recorded_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0, amount_refunded__lte=F("amount")),
+                name="payment_refunded_within_amount",
+            ),
+        ]
         # The console's payment list (newest first) under each filter, and its search by reference.
         indexes = [
             models.Index(fields=["status", "-created_at", "-id"], name="payment_status_created_idx"),
@@ -190,8 +198,9 @@ class Payment(ConcurrentTransitionMixin, TimeStampedModel):
 
 class AmountOwedBack(models.Model):
     """Money the customer is owed after an edit made their order cheaper than what they paid or had
-    authorised (lifecycle.order_edits). Shown in the console queue "Owed back to customers" until
-    it is settled; issue 13's refund service will settle these rows."""
+    authorised (lifecycle.order_edits), or a credit note corrected a paid invoice. Shown in the
+    console queue "Owed back to customers" until refunds made for it (Refund.amount_owed_back) are
+    paid out."""
 
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="amounts_owed_back")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
@@ -290,3 +299,144 @@ class CreditNoteLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.description}"
+
+
+class Refund(ConcurrentTransitionMixin, TimeStampedModel):
+    """Money paid back to a customer, out of one captured payment: to the card it came from
+    (through the gateway, by a retried task), by bank transfer (staff send it and mark it sent), or
+    as store credit (at once). Pending refunds count against the payment as soon as they exist
+    (`Payment.amount_refunded`), so two refunds can never pay out the same money."""
+
+    class Method(models.TextChoices):
+        CARD = "card", "To the card"
+        BANK_TRANSFER = "bank_transfer", "By bank transfer"
+        STORE_CREDIT = "store_credit", "As store credit"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Refunded"
+        FAILED = "failed", "Failed"
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    method = models.CharField(max_length=20, choices=Method.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True, db_index=True)
+    reason = models.CharField(max_length=300)
+    # Sent with every gateway call for this refund, so a retry after a lost answer never pays twice.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    gateway_reference = models.CharField(max_length=100, blank=True)
+    iban = models.CharField("IBAN", max_length=34, blank=True)
+    account_holder = models.CharField(max_length=200, blank=True)
+    transfer_reference = models.CharField(max_length=100, blank=True, help_text="The bank's reference of the transfer")
+    failure_message = models.CharField(max_length=500, blank=True)
+    amount_owed_back = models.ForeignKey(
+        AmountOwedBack, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("issue_refund", "Can refund customers")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(method="bank_transfer") | ~Q(iban=""), name="refund_bank_transfer_has_iban"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="refund_created_idx"),
+            models.Index(fields=["status", "-created_at", "-id"], name="refund_status_created_idx"),
+            models.Index(fields=["method", "-created_at", "-id"], name="refund_method_created_idx"),
+            # The queues: refunds that failed, and bank transfers still to send.
+            models.Index(fields=["created_at", "id"], name="refund_failed_idx", condition=Q(status="failed")),
+            models.Index(
+                fields=["created_at", "id"],
+                name="refund_transfer_pending_idx",
+                condition=Q(status="pending", method="bank_transfer"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.pk} of {self.amount} on {self.order}"
+
+    @transition(field=status, source=Status.PENDING, target=Status.SUCCEEDED)
+    def succeed(self):
+        pass
+
+    @transition(field=status, source=Status.PENDING, target=Status.FAILED)
+    def fail(self):
+        pass
+
+    @transition(
+        field=status, source=Status.FAILED, target=Status.PENDING, permission=staff_permission("invoicing.issue_refund")
+    )
+    def retry(self):
+        pass
+
+
+class StoreCreditAccount(models.Model):
+    """A customer's store credit: the balance of its ledger (StoreCreditEntry), kept on this row and
+    moved only by invoicing.services.store_credit in guarded UPDATEs; never below zero."""
+
+    customer = models.OneToOneField("orders.Customer", on_delete=models.PROTECT, related_name="store_credit")
+    currency = models.CharField(max_length=3)
+    balance = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["customer__full_name"]
+        permissions = [("issue_store_credit", "Can give customers store credit")]
+        constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="store_credit_never_negative")]
+        indexes = [models.Index(fields=["-balance", "id"], name="store_credit_balance_idx")]
+
+    def __str__(self) -> str:
+        return f"store credit of {self.customer}"
+
+
+class StoreCreditEntry(models.Model):
+    """One movement of store credit: append-only (nothing updates or deletes a row). Credit is
+    positive (issued by staff, a refund, a spend given back, nothing expired), debit negative
+    (spent, expired)."""
+
+    class Kind(models.TextChoices):
+        ISSUED = "issued", "Issued by staff"
+        REFUND = "refund", "Refund"
+        SPENT = "spent", "Spent on an order"
+        RETURNED = "returned", "Given back (order cancelled)"
+        EXPIRED = "expired", "Expired"
+
+    account = models.ForeignKey(StoreCreditAccount, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    balance_after = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.CharField(max_length=300)
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    refund = models.OneToOneField(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="store_credit_entry"
+    )
+    expires_on = models.DateField(null=True, blank=True, help_text="Credit not spent by then expires")
+    # An EXPIRED entry names the credit it expired, once.
+    expiry_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="expired_by")
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "store credit entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="store_credit_entry_not_zero"),
+            models.CheckConstraint(condition=Q(balance_after__gte=0), name="store_credit_entry_balance_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at", "-id"], name="store_credit_entry_account_idx"),
+            models.Index(fields=["-created_at", "-id"], name="store_credit_entry_created_idx"),
+            models.Index(fields=["kind", "-created_at", "-id"], name="store_credit_entry_kind_idx"),
+            # The expiry sweep: credit with a date, not expired yet.
+            models.Index(fields=["expires_on"], name="store_credit_expiry_idx", condition=Q(expires_on__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"

@@ -12,7 +12,7 @@ from orders.models import Order
 from orders_site.core.formatting import money_display
 from orders_site.core.money import ZERO, money
 
-from .models import AmountOwedBack, CreditNote, Invoice, Payment
+from .models import AmountOwedBack, CreditNote, Invoice, Payment, Refund, StoreCreditEntry
 
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 
@@ -24,11 +24,13 @@ class PaymentSummary:
     total: Decimal
     paid: Decimal  # captured payments
     authorised: Decimal  # card holds not captured yet
-    balance_due: Decimal  # total - credited - paid; negative when overpaid
+    balance_due: Decimal  # total - credited - (paid - refunded); negative when overpaid
     invoices: list[Invoice]  # oldest first
     payments: list[Payment]  # oldest first
     credited: Decimal = ZERO  # what credit notes took off its invoices
     credit_notes: list = field(default_factory=list)  # oldest first
+    refunded: Decimal = ZERO  # refunds paid out
+    refunds: list = field(default_factory=list)  # oldest first, every state
 
     @property
     def overpaid(self) -> Decimal:
@@ -43,11 +45,13 @@ def invoice_is_overdue(invoice: Invoice, *, today=None) -> bool:
 
 
 def order_payment_summary(*, order: Order) -> PaymentSummary:
-    """The order's payment card in the staff console. Three queries, whatever the number of
-    invoices, payments and credit notes."""
+    """The order's payment card in the staff console. Four queries, whatever the number of
+    invoices, payments, credit notes and refunds."""
     invoices = list(Invoice.objects.filter(order=order).order_by("pk"))
     payments = list(Payment.objects.filter(order=order).order_by("pk"))
     credit_notes = list(CreditNote.objects.filter(order=order).order_by("pk"))
+    refunds = list(Refund.objects.filter(order=order).order_by("pk"))
+    refunded = sum((r.amount for r in refunds if r.status == Refund.Status.SUCCEEDED), ZERO)
     paid = sum((p.amount for p in payments if p.status == Payment.Status.CAPTURED), ZERO)
     authorised = sum((p.amount for p in payments if p.status == Payment.Status.AUTHORIZED), ZERO)
     credited = sum((invoice.amount_credited for invoice in invoices), ZERO)
@@ -55,11 +59,13 @@ def order_payment_summary(*, order: Order) -> PaymentSummary:
         total=order.total,
         paid=paid,
         authorised=authorised,
-        balance_due=order.total - credited - paid if order.status != Order.Status.CANCELLED else ZERO,
+        balance_due=order.total - credited - (paid - refunded) if order.status != Order.Status.CANCELLED else ZERO,
         invoices=invoices,
         payments=payments,
         credited=credited,
         credit_notes=credit_notes,
+        refunded=refunded,
+        refunds=refunds,
     )
 
 
@@ -177,3 +183,35 @@ def amounts_owed_back_open():
 
 def amounts_owed_back_open_count() -> int:
     return amounts_owed_back_open().count()
+
+
+# --- refunds and store credit ------------------------------------------------------------------
+
+
+def refunds_failed(queryset: QuerySet[Refund] | None = None) -> QuerySet[Refund]:
+    """Refunds that failed and wait for staff (try again, or by bank transfer): refund_failed_idx."""
+    queryset = Refund.objects.all() if queryset is None else queryset
+    return queryset.filter(status=Refund.Status.FAILED)
+
+
+def refunds_failed_count() -> int:
+    return refunds_failed().count()
+
+
+def refunds_to_transfer(queryset: QuerySet[Refund] | None = None) -> QuerySet[Refund]:
+    """Bank-transfer refunds still to send: refund_transfer_pending_idx."""
+    queryset = Refund.objects.all() if queryset is None else queryset
+    return queryset.filter(status=Refund.Status.PENDING, method=Refund.Method.BANK_TRANSFER)
+
+
+def refunds_to_transfer_count() -> int:
+    return refunds_to_transfer().count()
+
+
+def store_credit_entries_for(*, customer_id: int, limit: int = 50) -> list[StoreCreditEntry]:
+    """The customer's newest ledger entries (store_credit_entry_account_idx), with their orders."""
+    return list(
+        StoreCreditEntry.objects.filter(account__customer_id=customer_id)
+        .select_related("order")
+        .order_by("-created_at", "-id")[:limit]
+    )

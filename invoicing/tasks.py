@@ -13,6 +13,10 @@ from .services import (
     payment_captures_requeue_stale,
     payment_gateway_failure_record,
     payment_void_at_gateway,
+    refund_at_gateway,
+    refund_fail,
+    refunds_requeue_stale,
+    store_credit_expire_due,
 )
 
 
@@ -71,3 +75,26 @@ def payment_void_at_gateway_task(self, payment_id: int) -> bool:
 @shared_task
 def payment_captures_requeue_stale_task() -> int:
     return payment_captures_requeue_stale()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, soft_time_limit=60, time_limit=90)
+def refund_at_gateway_task(self, refund_id: int) -> str:
+    """Ask the gateway to pay a card refund back. Retried with back-off on errors (the same
+    idempotency key each time, so nothing is refunded twice); after the last try the refund is
+    failed, for staff to see in "Refunds failed"."""
+    try:
+        return refund_at_gateway(refund_id=refund_id).status
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            return refund_fail(refund_id=refund_id, error=f"The gateway did not answer: {exc!r}"[:500]).status
+        raise self.retry(exc=exc, countdown=min(600, 2**self.request.retries * 10)) from exc
+
+
+@shared_task
+def refunds_requeue_stale_task() -> int:
+    return refunds_requeue_stale()
+
+
+@shared_task
+def store_credit_expire_due_task() -> int:
+    return store_credit_expire_due()

@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from orders.models import EmailNotification
+from orders_site.core.formatting import money_display
 
 SUBJECTS = {
     EmailNotification.Kind.ORDER_RECEIVED: "We received your order {number}",
@@ -21,6 +22,7 @@ SUBJECTS = {
     EmailNotification.Kind.PARCEL_DELIVERED: "Your order {number} has been delivered",
     EmailNotification.Kind.DELIVERY_ATTEMPT_FAILED: "We could not deliver your order {number}",
     EmailNotification.Kind.CREDIT_NOTE: "Credit note {credit_note_number} for order {number}",
+    EmailNotification.Kind.REFUND: "We have refunded {refund_amount} for order {number}",
 }
 # A parcel that left while the rest of the order still waits for stock (partial fulfilment).
 PART_SHIPPED_SUBJECT = "Part of your order {number} is on its way"
@@ -52,6 +54,8 @@ def email_build(
         context["invoice_number"] = context["invoice"].number
     if "credit_note" in context:
         context["credit_note_number"] = context["credit_note"].number
+    if "refund" in context:
+        context["refund_amount"] = money_display(context["refund"].amount, order.currency)
     template = SUBJECTS[notification.kind]
     if notification.kind == EmailNotification.Kind.ORDER_SHIPPED and context.get("part_of_order"):
         template = PART_SHIPPED_SUBJECT  # the rest is still back-ordered: not "your order is on its way"

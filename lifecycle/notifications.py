@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from feedback.selectors import feedback_link_for_request
+from invoicing.models import Refund
 from invoicing.services import credit_note_pdf_ensure, invoice_pdf_ensure
 from orders.locks import notification_lock
 from orders.models import EmailNotification, OrderCheck, Quote, Shipment
@@ -68,6 +69,8 @@ def _email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str
         credit_note, pdf_bytes = credit_note_pdf_ensure(credit_note_id=int(object_id))
         context["credit_note"] = credit_note
         attachments.append((f"credit-note-{credit_note.number}.pdf", pdf_bytes, "application/pdf"))
+    elif notification.kind == EmailNotification.Kind.REFUND:
+        context["refund"] = Refund.objects.get(pk=object_id)
     elif notification.kind == EmailNotification.Kind.FEEDBACK_REQUEST:
         context["feedback_url"] = absolute_url(feedback_link_for_request(request_id=int(object_id)))
     elif object_type == "event":

@@ -47,6 +47,9 @@ TRANSITION_KINDS: dict[tuple[str, str], OrderEvent.Kind] = {
     ("payment", "capture"): Kind.PAYMENT_CAPTURE,
     ("payment", "fail"): Kind.PAYMENT_FAIL,
     ("payment", "void"): Kind.PAYMENT_VOID,
+    ("refund", "succeed"): Kind.REFUND_SUCCEED,
+    ("refund", "fail"): Kind.REFUND_FAIL,
+    ("refund", "retry"): Kind.REFUND_RETRY,
     ("workitem", "start"): Kind.WORK_ITEM_START,
     ("workitem", "finish"): Kind.WORK_ITEM_FINISH,
 }
@@ -76,7 +79,7 @@ CUSTOMER_MESSAGES: dict[OrderEvent.Kind, str] = {
     Kind.INVOICE_CREDIT_IN_FULL: "Invoice credited in full: nothing to pay",
 }
 CUSTOMER_NOTES: frozenset[OrderEvent.Kind] = frozenset(
-    {Kind.ORDER_BACKORDER_EXPECTED, Kind.SHIPMENT_OUT_FOR_DELIVERY, Kind.CREDIT_NOTE_ISSUED}
+    {Kind.ORDER_BACKORDER_EXPECTED, Kind.SHIPMENT_OUT_FOR_DELIVERY, Kind.CREDIT_NOTE_ISSUED, Kind.REFUND_SUCCEED}
 )
 
 
@@ -232,6 +235,18 @@ def event_credit_note_issued(*, order, actor=None, note: str, data: dict) -> Ord
     """A credit note corrected the order's invoice (invoicing.services.credit_notes); the customer
     reads the note (number, amount, reason)."""
     return _note(order=order, kind=Kind.CREDIT_NOTE_ISSUED, actor=actor, note=note, data=data)
+
+
+def event_refund_requested(*, refund, actor=None, note: str) -> OrderEvent:
+    """A refund was started (invoicing.services.refunds); staff read how, how much and why."""
+    return _object_note(
+        order_id=refund.order_id,
+        about=("refund", refund.pk),
+        kind=Kind.REFUND_REQUESTED,
+        actor=actor,
+        note=note,
+        data={"refund": refund.pk, "amount": str(refund.amount), "method": refund.method},
+    )
 
 
 def event_invoice_pdf_failed(*, order, invoice_number: str, error: str) -> OrderEvent:

@@ -11,7 +11,10 @@ primary-key order, so that no two services can wait for each other (a deadlock):
    (`order_address_lock`), its shipments, invoices (invoicing.locks.invoice_lock) and payments
    (these three also through the transition core, orders_site.core.locks.transition_row_lock),
    its outbox rows (`notifications_lock`, `notification_lock`) and its voucher redemption (given
-   back on cancelling, orders.services.vouchers), each kind in primary-key order;
+   back on cancelling, orders.services.vouchers), each kind in primary-key order; then its refunds
+   (transition core) and last of this step its customer's store credit account
+   (invoicing.locks.store_credit_account_lock: spent at checkout, given back on cancelling, paid
+   into by a refund);
 4. stock levels, in primary-key order (inventory.locks.stock_levels_lock and friends);
 5. counter rows (orders_site.core.locks.sequence_lock, e.g. the invoice number; a voucher's use
    counter, taken by the guarded UPDATEs of orders.services.vouchers): last, because they

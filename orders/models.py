@@ -794,6 +794,10 @@ class OrderEvent(AppendOnlyModel):
         SHIPMENT_RECEIVED_BACK = "shipment.received_back", "Returned parcel received back into stock"
         SHIPMENT_RETURN_DECIDED = "shipment.return_decided", "Returned parcel: decision recorded"
         CREDIT_NOTE_ISSUED = "credit_note.issued", "Credit note issued"
+        REFUND_REQUESTED = "refund.requested", "Refund started"
+        REFUND_SUCCEED = "refund.succeed", "Refund paid out"
+        REFUND_FAIL = "refund.fail", "Refund failed"
+        REFUND_RETRY = "refund.retry", "Refund tried again"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     object_type = models.CharField(max_length=20, default="order")
@@ -1154,6 +1158,7 @@ class EmailNotification(models.Model):
         PARCEL_DELIVERED = "parcel_delivered", "Parcel delivered"
         DELIVERY_ATTEMPT_FAILED = "delivery_attempt_failed", "Delivery attempt failed"
         CREDIT_NOTE = "credit_note", "Credit note"
+        REFUND = "refund", "Refund paid out"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

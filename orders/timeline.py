@@ -102,7 +102,7 @@ CHANNEL_PHRASES = {
 
 # One phrase per kind. Fields: who, parcel ("parcel 2"), warehouse (" at AMS"), invoice, amount
 # (" of € 12.00"), channel, for_customer, reasons, note, carrier (" with PostNL"), tracking, work
-# (a work item's name).
+# (a work item's name), payment_kind ("card", "store credit").
 # A phrase with {note} or {reasons} holds the note itself; any other shows the note under it.
 PHRASES: dict[str, str] = {
     Kind.ORDER_PLACE: "{who} placed the order {channel}{for_customer}",
@@ -133,7 +133,7 @@ PHRASES: dict[str, str] = {
     Kind.INVOICE_ISSUE: "{who} issued invoice {invoice}{amount}",
     Kind.INVOICE_RECORD_PARTIAL_PAYMENT: "{who} recorded a part payment of invoice {invoice}",
     Kind.INVOICE_MARK_PAID: "{who} marked invoice {invoice} as paid",
-    Kind.PAYMENT_AUTHORIZE: "{who} authorised a card payment{amount}",
+    Kind.PAYMENT_AUTHORIZE: "{who} authorised a {payment_kind} payment{amount}",
     Kind.PAYMENT_CAPTURE: "{who} recorded a payment{amount}",
     Kind.PAYMENT_FAIL: "{who} refused the card payment{amount}{colon_note}",
     Kind.PAYMENT_VOID: "{who} voided the payment{amount}",
@@ -145,6 +145,10 @@ PHRASES: dict[str, str] = {
     Kind.NOTIFICATION_RESEND: "{who} queued an e-mail again{colon_note}",
     Kind.INVOICE_CREDIT_IN_FULL: "{who} recorded invoice {invoice} as credited in full: nothing is owed",
     Kind.CREDIT_NOTE_ISSUED: "{who} issued a credit note{colon_note}",
+    Kind.REFUND_REQUESTED: "{who} started a refund{colon_note}",
+    Kind.REFUND_SUCCEED: "{who} paid out a refund{amount}{colon_note}",
+    Kind.REFUND_FAIL: "{who} could not pay out a refund{amount}{colon_note}",
+    Kind.REFUND_RETRY: "{who} tried a failed refund again{amount}",
     Kind.INVOICE_PDF_FAILED: "{who} could not render an invoice PDF{colon_note}",
     Kind.PAYMENT_CAPTURE_FAILED: "{who} could not capture the card payment{colon_note}",
     Kind.PAYMENT_VOID_FAILED: "{who} could not release the card hold{colon_note}",
@@ -213,6 +217,7 @@ def _fields(event: OrderEvent, who: str, context: TimelineContext) -> dict[str, 
         "carrier": f" ({data['carrier']})" if data.get("carrier") else "",
         "tracking": f", tracking number {data['tracking_number']}" if data.get("tracking_number") else "",
         "work": str(data.get("work") or "a work item"),
+        "payment_kind": "store credit" if data.get("method") == "store_credit" else "card",
     }
 
 

@@ -383,13 +383,31 @@ class CheckoutForm(StorefrontForm):
         return initial
 
 
+CARD_REQUIRED = {
+    "card_number": "Enter your card number.",
+    "card_expiry": "Enter the expiry date.",
+    "card_cvc": "Enter the security code.",
+}
+
+
 class PlaceOrderForm(StorefrontForm):
     """The review step: the one-time key, and card details when paying by card (never stored)."""
 
     idempotency_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
 
-    def __init__(self, *args, needs_card: bool = False, **kwargs):
+    def __init__(self, *args, needs_card: bool = False, store_credit: Decimal = Decimal(0), **kwargs):
+        """`store_credit`: the signed-in customer's balance; above zero, they may pay with it first
+        (then the card is asked only for the rest, so its fields may stay empty when the credit
+        covers the total; the gateway refuses an empty card for a rest above zero, beside the field)."""
         super().__init__(*args, **kwargs)
+        self.needs_card = needs_card
+        self.store_credit = store_credit
+        if store_credit > 0:
+            self.fields["use_store_credit"] = forms.BooleanField(
+                label=f"Pay with my store credit ({money_display(store_credit)} available)",
+                required=False,
+                initial=True,
+            )
         if needs_card:
             self.fields["card_number"] = forms.CharField(
                 label="Card number",
@@ -416,14 +434,29 @@ class PlaceOrderForm(StorefrontForm):
                     "invalid": "Enter the 3 or 4 digit security code.",
                 },
             )
+            if "use_store_credit" in self.fields:  # required unless the credit pays (clean)
+                for name in CARD_REQUIRED:
+                    self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.needs_card and "use_store_credit" in self.fields and not cleaned.get("use_store_credit"):
+            for name, message in CARD_REQUIRED.items():
+                if not self.data.get(self.add_prefix(name), "").strip() and name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
 
     def clean_card_number(self):
+        if not self.cleaned_data["card_number"]:
+            return ""  # paying with store credit: the card is asked only for a rest
         digits = re.sub(r"[\s-]", "", self.cleaned_data["card_number"])
         if not digits.isdigit() or not 12 <= len(digits) <= 19:
             raise ValidationError("Enter the card number as it is printed on the card (12 to 19 digits).")
         return digits
 
     def clean_card_expiry(self):
+        if not self.cleaned_data["card_expiry"]:
+            return ""
         value = self.cleaned_data["card_expiry"].replace(" ", "")
         month, year = int(value[:2]), 2000 + int(value[-2:])
         today = timezone.localdate()

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from feedback.models import ProductRating
 from inventory.models import Category, Product
 from inventory.selectors import product_available_quantity
-from invoicing.models import CreditNote, Invoice
+from invoicing.models import CreditNote, Invoice, Refund, StoreCreditAccount
 from lifecycle.customer_status import (
     CustomerStatus,
     invoice_status_wording,
@@ -24,7 +24,7 @@ from orders.pricing import FREE_SHIPPING, PricedOrder, PriceInput, price_order
 from orders.selectors import voucher_offer_find
 from orders.selectors.shipping import delivery_fee_for, parcel_measure
 from orders_site.core.formatting import money_display
-from orders_site.core.money import money
+from orders_site.core.money import ZERO, money
 
 
 def order_list_for_customer(*, user) -> QuerySet[Order]:
@@ -408,6 +408,14 @@ def customer_for_user(*, user) -> Customer | None:
     return Customer.objects.filter(user=user).first()
 
 
+def store_credit_for_user(*, user) -> Decimal:
+    """The signed-in customer's store credit balance, in one query (guests have none)."""
+    if not user.is_authenticated:
+        return ZERO
+    balance = StoreCreditAccount.objects.filter(customer__user=user).values_list("balance", flat=True).first()
+    return balance if balance is not None else ZERO
+
+
 def address_list_for_customer(*, customer: Customer | None) -> list[Address]:
     if customer is None:
         return []
@@ -482,6 +490,13 @@ def _order_page_queryset() -> QuerySet[Order]:
                 "invoices", queryset=Invoice.objects.exclude(number=None).order_by("pk"), to_attr="issued_invoices"
             ),
             Prefetch("credit_notes", queryset=CreditNote.objects.order_by("pk"), to_attr="issued_credit_notes"),
+            # Refunds the customer hears of: paid out, or on their way (not one that failed and
+            # that staff are still dealing with).
+            Prefetch(
+                "refunds",
+                queryset=Refund.objects.exclude(status=Refund.Status.FAILED).order_by("pk"),
+                to_attr="customer_refunds",
+            ),
             Prefetch(
                 "events",
                 queryset=OrderEvent.objects.filter(customer_visible=True).order_by("created_at", "pk"),

@@ -35,6 +35,7 @@ urlpatterns = [
     path("account/", account.account, name="account"),
     path("account/sign-up/", account.sign_up, name="sign_up"),
     path("account/profile/", account.profile, name="profile"),
+    path("account/store-credit/", account.store_credit, name="store_credit"),
     path("account/addresses/", account.address_book, name="address_book"),
     path("account/addresses/new/", account.address_edit, name="address_new"),
     path("account/addresses/<int:address_id>/", account.address_edit, name="address_edit"),

@@ -1,5 +1,5 @@
-"""Invoicing services: `invoices` (issue, PDF), `credit_notes` (corrections) and `payments`
-(gateway, recording, settling)."""
+"""Invoicing services: `invoices` (issue, PDF), `credit_notes` (corrections), `payments`
+(gateway, recording, settling), `refunds` (money back) and `store_credit` (the customer's ledger)."""
 
 from .credit_notes import (
     CreditRefused,
@@ -18,6 +18,7 @@ from .invoices import (
 from .payments import (
     PaymentDeclined,
     card_holds_released_on_failure,
+    invoice_amount_paid,
     payment_authorize,
     payment_capture,
     payment_captures_requeue_stale,
@@ -26,8 +27,32 @@ from .payments import (
     payment_void_at_gateway,
     payment_void_for_order,
 )
+from .refunds import (
+    iban_clean,
+    order_refundable,
+    refund_at_gateway,
+    refund_create,
+    refund_fail,
+    refund_mark_transferred,
+    refund_retry,
+    refunds_requeue_stale,
+)
+from .store_credit import store_credit_balance, store_credit_expire_due, store_credit_issue, store_credit_spend
 
 __all__ = [
+    "iban_clean",
+    "invoice_amount_paid",
+    "order_refundable",
+    "refund_at_gateway",
+    "refund_create",
+    "refund_fail",
+    "refund_mark_transferred",
+    "refund_retry",
+    "refunds_requeue_stale",
+    "store_credit_balance",
+    "store_credit_expire_due",
+    "store_credit_issue",
+    "store_credit_spend",
     "CreditRefused",
     "credit_note_issue",
     "credit_note_pdf_ensure",

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from orders.events import event_payment_capture_failed, event_payment_void_failed
@@ -20,9 +21,10 @@ from orders_site.core.exceptions import ApplicationError, PermissionRefused, Tra
 from orders_site.core.money import ZERO, money
 from orders_site.core.tasks import task_send, task_send_on_commit
 
-from ..gateways import gateway_get
+from ..gateways import GatewayResult, gateway_get
 from ..locks import invoice_lock
-from ..models import Invoice, Payment
+from ..models import Invoice, Payment, Refund
+from .store_credit import store_credit_give_back
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +114,10 @@ def payment_capture(*, payment: Payment, actor=None, then: Callable[[Invoice], N
     invoice = Invoice.objects.filter(order_id=payment.order_id).exclude(number=None).first()
     if invoice is None:
         raise ApplicationError(f"Order {payment.order} has no issued invoice to capture against.")
-    result = gateway_get().capture(gateway_reference=payment.gateway_reference, amount=payment.amount)
+    if payment.gateway_reference:
+        result = gateway_get().capture(gateway_reference=payment.gateway_reference, amount=payment.amount)
+    else:  # store credit: taken from the balance when the order was placed, nothing to ask
+        result = GatewayResult(ok=True)
     with transaction.atomic():
         order_lock(order_id=payment.order_id)
         invoice_lock(invoice_id=invoice.pk)
@@ -227,11 +232,19 @@ def payment_record(
     return payment
 
 
+def invoice_amount_paid(*, invoice_id: int) -> Decimal:
+    """What the invoice counts as paid: its captured payments less the refunds paid out of them."""
+    captured = Payment.objects.filter(invoice_id=invoice_id, status=Payment.Status.CAPTURED)
+    received = captured.aggregate(s=Sum("amount"))["s"] or ZERO
+    refunded = Refund.objects.filter(payment__in=captured, status=Refund.Status.SUCCEEDED).aggregate(s=Sum("amount"))
+    return received - (refunded["s"] or ZERO)
+
+
 def _invoice_settle(*, invoice: Invoice, actor=None, then: Callable[[Invoice], None] | None = None) -> Invoice:
     """Recompute what was paid and move the invoice on; then `then(invoice)`. Locks the invoice
     (invoicing.locks.invoice_lock; the caller holds its order first)."""
     invoice = invoice_lock(invoice_id=invoice.pk)
-    paid = sum(invoice.payments.filter(status=Payment.Status.CAPTURED).values_list("amount", flat=True), ZERO)
+    paid = invoice_amount_paid(invoice_id=invoice.pk)
     Invoice.objects.filter(pk=invoice.pk).update(amount_paid=paid)
     invoice.amount_paid = paid
     if paid >= invoice.amount_owed:  # the total less what credit notes took off
@@ -259,7 +272,8 @@ def _invoice_settle(*, invoice: Invoice, actor=None, then: Callable[[Invoice], N
 
 @transaction.atomic
 def payment_void_for_order(*, order: Order, actor=None) -> int:
-    """Void every authorised or pending payment of a cancelled order. Returns how many.
+    """Void every authorised or pending payment of a cancelled order (store credit goes back to
+    the customer's balance). Returns how many.
 
     The payments are voided here; the gateway releases the card hold after commit (a retried task,
     which reports a final failure on the order's timeline), so a rollback never leaves a released
@@ -268,7 +282,9 @@ def payment_void_for_order(*, order: Order, actor=None) -> int:
     voided = 0
     for payment in order.payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.AUTHORIZED]).order_by("pk"):
         transition_run(model=Payment, pk=payment.pk, transition="void", actor=actor, check_permission=False)
-        if payment.gateway_reference:
+        if payment.method == Order.PaymentMethod.STORE_CREDIT:
+            store_credit_give_back(payment=payment, actor=actor)
+        elif payment.gateway_reference:
             task_send_on_commit(PAYMENT_VOID_TASK, payment.pk)
         voided += 1
     return voided

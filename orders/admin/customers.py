@@ -9,13 +9,15 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
+from invoicing.models import StoreCreditAccount
 from orders.models import Address, Customer, DeliveryMethod, Order, RiskRules, ShippingZone, WeightBand
 from orders.services.addresses import ADDRESS_FIELDS, order_address_fix, order_address_twin
 from orders_site.core.admin import LargeTableAdminMixin, SavedThroughServiceMixin, prefix
 from orders_site.core.countries import COUNTRY_NAMES
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.formatting import money_display
 from orders_site.core.staff_actions import admin_link
 
 
@@ -48,8 +50,25 @@ class CustomerAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     ordering = ("full_name", "pk")
     sortable_by = ("full_name",)
     raw_id_fields = ("user",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("store_credit_line", "created_at", "updated_at")
     inlines = (AddressInline,)
+
+    @admin.display(description="Store credit")
+    def store_credit_line(self, customer):
+        """The balance (a link to the ledger) and the give button: those who see customers (customer
+        service, managers) may give credit; the page checks."""
+        if customer.pk is None:
+            return "—"
+        account = StoreCreditAccount.objects.filter(customer=customer).first()
+        give = reverse("admin:invoicing_storecredit_give", args=[customer.pk])
+        if account is None:
+            return format_html('None <a class="button" href="{}">Give store credit</a>', give)
+        return format_html(
+            '<a href="{}">{}</a> <a class="button" href="{}">Give store credit</a>',
+            reverse("admin:invoicing_storecreditaccount_change", args=[account.pk]),
+            money_display(account.balance, account.currency),
+            give,
+        )
 
 
 class AddressFixForm(forms.ModelForm):

@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from invoicing.models import Invoice, Payment
 from invoicing.selectors import invoice_is_overdue, order_balance, order_payment_summary
+from invoicing.services import order_refundable
+from invoicing.services.refunds import PERMISSION as REFUND_PERMISSION
 from orders.models import Order, OrderCheck, OrderVersion
 from orders.selectors import addresses_alike, order_record
 from orders.services.order_edits import EDITABLE, order_version_diff
@@ -87,6 +89,7 @@ def order_page_context(request, order: Order) -> dict:
         state_labels={**dict(Payment.Status.choices), **dict(Invoice.Status.choices)},
     )
     standing = payment_standing(money, order)
+    refundable = order_refundable(order=order, payments=money.payments, invoices=money.invoices)
     held = order.status == Order.Status.ON_HOLD
     delivery = order.shipping_address
     billing_same = addresses_alike(delivery, order.billing_address)
@@ -110,6 +113,18 @@ def order_page_context(request, order: Order) -> dict:
                 title="Billing address",
                 same_as="the delivery address" if billing_same else "",
             ),
+        ],
+        "refund_url": reverse("admin:invoicing_refund_new", args=[order.pk])
+        if refundable.amount > 0 and request.user.has_perm(REFUND_PERMISSION)
+        else "",
+        "refundable": refundable.amount,
+        "refund_rows": [
+            {
+                "refund": refund,
+                "url": reverse("admin:invoicing_refund_change", args=[refund.pk]),
+                "badge": status_badge(refund.status, refund.get_status_display()),
+            }
+            for refund in money.refunds
         ],
         "invoice_rows": [
             {

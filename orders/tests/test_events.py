@@ -6,6 +6,7 @@ write exactly one row of their kind, and what the customer reads hangs off the s
 
 import inspect
 from datetime import date
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -48,7 +49,14 @@ def timeline_transitions() -> set[tuple[str, str]]:
 def test_every_transition_of_every_timeline_model_has_its_member_with_the_code_it_always_had():
     transitions = timeline_transitions()
 
-    assert {object_type for object_type, _ in transitions} == {"order", "shipment", "invoice", "payment", "workitem"}
+    assert {object_type for object_type, _ in transitions} == {
+        "order",
+        "shipment",
+        "invoice",
+        "payment",
+        "refund",
+        "workitem",
+    }
     for object_type, transition in transitions:
         kind = transition_kind(object_type=object_type, transition=transition)
         assert isinstance(kind, Kind)
@@ -107,6 +115,10 @@ def placed(catalogue, customer):
         "event_shipment_received_back": dict(shipment=parcel, data={"units": 1}),
         "event_shipment_return_decided": dict(shipment=parcel, decision_label="Refund due", note="Moved"),
         "event_credit_note_issued": dict(order=order, note="Credit note CN-2026-000001", data={"total": "1.00"}),
+        "event_refund_requested": dict(
+            refund=SimpleNamespace(pk=3, order_id=order.pk, amount=Decimal("4.00"), method="card"),
+            note="€ 4.00 to the card: one book came back",
+        ),
     }
 
 
@@ -131,6 +143,7 @@ NOTE_FUNCTIONS = {
     "event_shipment_received_back": Kind.SHIPMENT_RECEIVED_BACK,
     "event_shipment_return_decided": Kind.SHIPMENT_RETURN_DECIDED,
     "event_credit_note_issued": Kind.CREDIT_NOTE_ISSUED,
+    "event_refund_requested": Kind.REFUND_REQUESTED,
 }
 
 

@@ -192,7 +192,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invoicing.tasks.payment_captures_requeue_stale_task",
         "schedule": float(RECOVERY_SWEEP_INTERVAL_SECONDS),
     },
+    "requeue-stale-card-refunds": {
+        "task": "invoicing.tasks.refunds_requeue_stale_task",
+        "schedule": float(RECOVERY_SWEEP_INTERVAL_SECONDS),
+    },
     "fill-waiting-backorders": {"task": "lifecycle.tasks.stock_backorders_sweep", "schedule": 900.0},
+    "expire-store-credit": {"task": "invoicing.tasks.store_credit_expire_due_task", "schedule": 3600.0},
 }
 # An e-mail is claimed (committed) before it goes to the mail server. While the claim is younger
 # than this, no other worker sends it; after it, the claimer is taken to be dead and the e-mail

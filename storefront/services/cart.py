@@ -147,6 +147,7 @@ def cart_checkout(
     requested_delivery_date: date | None = None,
     delivery_instructions: str = "",
     card_token: str = "",
+    use_store_credit: bool = False,
 ) -> Order:
     """Place the cart as a web order and empty the cart, in one transaction (the order's own:
     the cart is emptied last inside it).
@@ -161,8 +162,10 @@ def cart_checkout(
     taken meanwhile is released), rather than placing an order that waits on hold for stock that
     is not coming.
 
-    Locks: as `order_place`. Raises InvalidOrder (extra["field"]: "lines" for the cart) and
-    PaymentDeclined; nothing is written then and the cart is kept.
+    `use_store_credit`: the customer's store credit pays first (lifecycle.checkout).
+    Locks: as `order_place`. Raises InvalidOrder (extra["field"]: "lines" for the cart),
+    PaymentDeclined and ApplicationError (field "store_credit"); nothing is written then and the
+    cart is kept.
     """
     view = cart_view_build(items=cart.items(), discount_code=discount_code, delivery_method=delivery_method)
     if view.is_empty or view.problems:
@@ -190,6 +193,7 @@ def cart_checkout(
             delivery_instructions=delivery_instructions,
             idempotency_key=idempotency_key,
             card_token=card_token,
+            use_store_credit=use_store_credit,
             refuse_when_sold_out=True,
             then=lambda order: cart.clear(),
         )

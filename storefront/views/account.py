@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from invoicing.selectors import store_credit_entries_for
+from invoicing.services import store_credit_balance
 from orders.services.customers import (
     SignUpRefused,
     address_delete,
@@ -87,6 +89,22 @@ def account(request):
             "page": page,
             "orders": order_history_decorate(page.object_list),
             "customer": customer_for_user(user=request.user),
+        },
+    )
+
+
+@require_safe
+@login_required
+def store_credit(request):
+    """The customer's store credit: what they can spend, and where it came from and went."""
+    customer = customer_for_user(user=request.user)
+    customer_id = customer.pk if customer is not None else None
+    return render(
+        request,
+        "storefront/store_credit.html",
+        {
+            "balance": store_credit_balance(customer_id=customer_id),
+            "entries": store_credit_entries_for(customer_id=customer_id) if customer_id else [],
         },
     )
 

@@ -7,6 +7,7 @@ resubmit after Back, or a second tab all land on the same order.
 """
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,7 +24,7 @@ from orders_site.core.exceptions import ApplicationError
 
 from ..cart import DISCOUNT_SESSION_KEY, SessionCartStore, cart_store_for
 from ..forms import PAYMENT_HINTS, CheckoutForm, PlaceOrderForm
-from ..selectors import address_list_for_customer, cart_view_build, customer_for_user
+from ..selectors import address_list_for_customer, cart_view_build, customer_for_user, store_credit_for_user
 from ..services.cart import cart_checkout
 from .helpers import form_page, guest_order_grant
 
@@ -153,10 +154,22 @@ def _render_review(request, details: CheckoutForm, place_form: PlaceOrderForm, *
             "payment_method": dict(Order.PaymentMethod.choices)[details.cleaned_data["payment_method"]],
             "payment_hint": REVIEW_PAYMENT_HINTS.get(details.cleaned_data["payment_method"], ""),
             "place_form": place_form,
+            "store_credit": _credit_preview(place_form, cart.priced.total),
             "test_gateway": settings.PAYMENT_GATEWAY.endswith(".TestGateway"),
         },
         status=status,
     )
+
+
+def _credit_preview(place_form: PlaceOrderForm, total: Decimal) -> dict | None:
+    """What the review shows when the customer may pay with store credit: what it takes off and
+    what is left to pay (the service decides again when the order is placed)."""
+    field = place_form.fields.get("use_store_credit")
+    if field is None:
+        return None
+    balance = place_form.store_credit
+    used = min(balance, total)
+    return {"used": used, "rest": total - used}
 
 
 def _ready_for_review(request):
@@ -175,8 +188,13 @@ def checkout_review(request):
     place_form = PlaceOrderForm(
         initial={"idempotency_key": request.session[KEY_SESSION_KEY]},
         needs_card=details.cleaned_data["payment_method"] == Order.PaymentMethod.CARD,
+        store_credit=_store_credit_of(request),
     )
     return _render_review(request, details, place_form)
+
+
+def _store_credit_of(request) -> Decimal:
+    return store_credit_for_user(user=request.user)
 
 
 def _remember_placed(request, key: str, order: Order) -> None:
@@ -244,7 +262,8 @@ def _refused(request, key: str, error: ApplicationError, details: CheckoutForm, 
             return redirect("storefront:cart")
         details.add_error(PLACEMENT_FIELDS.get(field), error.message)
         return _render_details(request, details)
-    place_form.add_error(None, error.message)
+    field = error.extra.get("field")
+    place_form.add_error(field if field in place_form.fields else None, error.message)
     return _render_review(request, details, place_form)
 
 
@@ -260,7 +279,9 @@ def checkout_place(request):
     if response is not None:
         return response
     payment_method = details.cleaned_data["payment_method"]
-    place_form = PlaceOrderForm(request.POST, needs_card=payment_method == Order.PaymentMethod.CARD)
+    place_form = PlaceOrderForm(
+        request.POST, needs_card=payment_method == Order.PaymentMethod.CARD, store_credit=_store_credit_of(request)
+    )
     if not place_form.is_valid():
         return _render_review(request, details, place_form)
     method = details.cleaned_data["delivery_method"]
@@ -284,6 +305,7 @@ def checkout_place(request):
             requested_delivery_date=details.cleaned_data.get("requested_delivery_date"),
             delivery_instructions=details.cleaned_data.get("delivery_instructions", ""),
             card_token=place_form.cleaned_data.get("card_number", ""),
+            use_store_credit=bool(place_form.cleaned_data.get("use_store_credit")),
         )
     except ApplicationError as error:
         return _refused(request, key, error, details, place_form)

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback.models import Feedback, FeedbackRequest
-from invoicing.models import AmountOwedBack, Invoice
+from invoicing.models import AmountOwedBack, Invoice, Payment, Refund
+from invoicing.services import refund_create
 from invoicing.services.owed_back import amount_owed_back_record
+from lifecycle.credit_notes import credit_note_issue
 from lifecycle.settlement import payment_record
 from orders.models import Order, OrderCheck, OrderLine, Shipment, ShipmentLine, WorkItem
 from orders.selectors import HOLD_REASONS
@@ -41,6 +43,7 @@ CUSTOMER_SERVICE_QUEUES = [
     "feedback.follow_up",
     "shipments.returned_undecided",
     "invoicing.owed_back",
+    "invoicing.refunds_failed",
 ]
 WAREHOUSE_QUEUES = [
     "orders.to_fulfil",
@@ -51,7 +54,7 @@ WAREHOUSE_QUEUES = [
     "shipments.to_ship",
     "shipments.delivery_failed",
 ]
-ACCOUNTS_QUEUES = ["invoices.open", "invoices.overdue"]
+ACCOUNTS_QUEUES = ["invoices.open", "invoices.overdue", "invoicing.refunds_to_transfer"]
 
 
 def shown(response) -> dict[str, object]:
@@ -80,7 +83,7 @@ def overdue(invoice: Invoice) -> Invoice:
 
 
 @pytest.fixture
-def busy_shop(catalogue, staff_users):
+def busy_shop(catalogue, staff_users, django_capture_on_commit_callbacks):
     """Work waiting in every queue, reached through the services, in these numbers."""
     warehouse = staff_users["Warehouse"]
     stock_put(product=catalogue.book, warehouse=catalogue.second, quantity=100)
@@ -127,6 +130,25 @@ def busy_shop(catalogue, staff_users):
     amount_owed_back_record(order=cheaper, amount=Decimal("5.00"), order_version=1, reason="Version 1: one less")
     settled = amount_owed_back_record(order=cheaper, amount=Decimal("2.00"), order_version=2, reason="Version 2")
     AmountOwedBack.objects.filter(pk=settled.pk).update(settled_at=timezone.now())
+    # a refund the card issuer declined (what it was for is still owed back), and an over-payment
+    # to pay back by bank transfer
+    service = staff_users["Customer service"]
+    declined = place(catalogue, state="completed", payment_method="card", card_token="4000000000000051")
+    invoice = declined.invoices.get()
+    credit = credit_note_issue(invoice=invoice, units={invoice.lines.get().pk: 1}, reason="Damaged", actor=service)
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_create(order=declined, amount=credit.total, method="card", reason="Damaged", actor=service)
+    overpaid = place(catalogue, state="invoiced", actor=warehouse).invoices.get()
+    payment_record(invoice=overpaid, amount=overpaid.total + 5, method="bank_transfer", actor=service)
+    refund_create(
+        order=overpaid.order,
+        amount=Decimal("5.00"),
+        method="bank_transfer",
+        reason="Paid twice",
+        iban="NL91ABNA0417164300",
+        account_holder="Anna",
+        actor=service,
+    )
     return catalogue
 
 
@@ -145,7 +167,9 @@ EXPECTED = {
     "shipments.returned_undecided": 1,
     "invoices.open": 3,
     "invoices.overdue": 1,
-    "invoicing.owed_back": 1,
+    "invoicing.owed_back": 2,  # the edit's, and the declined refund's credit note
+    "invoicing.refunds_failed": 1,
+    "invoicing.refunds_to_transfer": 1,
 }
 
 
@@ -297,6 +321,23 @@ def rows_in_every_queue(n: int, warehouse) -> None:
     )
     AmountOwedBack.objects.bulk_create(
         AmountOwedBack(order=order, amount=1, order_version=1, reason="cheaper after an edit") for order in held
+    )
+    payments = Payment.objects.bulk_create(
+        Payment(order=order, method="card", amount=10, status=Payment.Status.CAPTURED) for order in held
+    )
+    Refund.objects.bulk_create(
+        Refund(
+            order=payment.order,
+            payment=payment,
+            method=method,
+            amount=1,
+            status=status,
+            reason="returned",
+            idempotency_key=f"{method}-{n}-{payment.pk}",
+            iban="NL91ABNA0417164300" if method == "bank_transfer" else "",
+        )
+        for payment in payments
+        for method, status in (("card", "failed"), ("bank_transfer", "pending"))
     )
     for order in held:
         request = FeedbackRequest.objects.create(order=order)

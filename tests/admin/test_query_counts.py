@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inventory.services import stock_receive
+from invoicing.services import refund_create, store_credit_issue
 from lifecycle.credit_notes import credit_note_issue
 from lifecycle.settlement import payment_record
 from orders.models import Order
@@ -207,3 +208,43 @@ def test_a_later_page_of_the_order_list_costs_the_same_as_the_first(plenty_of_bo
 
     assert (first_rows, third_rows) == (2, 2)
     assert first_queries == third_queries
+
+
+def overpaid_by_transfer(catalogue, staff_users, extra=Decimal("2.00")):
+    """A delivered order whose invoice was paid `extra` too much by bank transfer."""
+    invoice = place(catalogue, state="invoiced", actor=staff_users["Warehouse"]).invoices.get()
+    payment_record(
+        invoice=invoice, amount=invoice.total + extra, method="bank_transfer", actor=staff_users["Customer service"]
+    )
+    return invoice.order
+
+
+@pytest.mark.parametrize("query", ["", "?queue=transfer", "?status=pending", "?method=bank_transfer"])
+def test_refund_changelist(plenty_of_books, staff_client, staff_users, query):
+    def add_refunds(n):
+        for _ in range(n):
+            refund_create(
+                order=overpaid_by_transfer(plenty_of_books, staff_users),
+                amount=Decimal("2.00"),
+                method="bank_transfer",
+                reason="Paid twice",
+                iban="NL91ABNA0417164300",
+                account_holder="Anna",
+                actor=staff_users["Customer service"],
+            )
+
+    url = reverse("admin:invoicing_refund_changelist") + query
+    assert_flat(*grows(staff_client("Customer service"), url, add_refunds))
+
+
+@pytest.mark.parametrize(
+    "url_name", ["admin:invoicing_storecreditaccount_changelist", "admin:invoicing_storecreditentry_changelist"]
+)
+def test_store_credit_changelists(staff_client, staff_users, url_name):
+    def add_credit(n):
+        for _ in range(n):
+            store_credit_issue(
+                customer=customer_build(), amount=Decimal("5.00"), reason="Sorry", actor=staff_users["Managers"]
+            )
+
+    assert_flat(*grows(staff_client("Customer service"), reverse(url_name), add_credit))

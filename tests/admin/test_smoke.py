@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from invoicing.services import refund_create, store_credit_issue
 from lifecycle.credit_notes import credit_note_issue
 from lifecycle.tracking import tracking_event_receive
 from orders.models import Cart, CartLine, RiskRules, ShippingZone, Voucher
@@ -51,9 +52,19 @@ def world(catalogue, staff_users):
     )
     feedback_given(order, rating=2, comment="Slow")
     invoice = order.invoices.get()
-    credit_note_issue(  # a credit note on the paid invoice, and the money it leaves owed back
+    credit_note = credit_note_issue(  # a credit note on the paid invoice, and the money it leaves owed back
         invoice=invoice, units={invoice.lines.get(sku="BOOK-1").pk: 1}, reason="Damaged", actor=staff_users["Managers"]
     )
+    refund_create(  # paid back by bank transfer, still to send
+        order=order,
+        amount=credit_note.total,
+        method="bank_transfer",
+        reason="Damaged",
+        iban="NL91ABNA0417164300",
+        account_holder="Anna",
+        actor=staff_users["Managers"],
+    )
+    store_credit_issue(customer=order.customer, amount=Decimal("5.00"), reason="Sorry", actor=staff_users["Managers"])
     place_held_for_address(catalogue)
     shopper = User.objects.create_user("shopper")
     cart = Cart.objects.create(user=shopper)

@@ -32,9 +32,9 @@ from orders_site.core.formatting import money_display, rate_display
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link, timeline_table
 from orders_site.core.work_queues import ACCOUNTS, CUSTOMER_SERVICE, WorkQueue, work_queue_register
 
-from .forms import CreditNoteForm
-from .models import AmountOwedBack, CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment
-from .selectors import (
+from ..forms import CreditNoteForm
+from ..models import AmountOwedBack, CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment
+from ..selectors import (
     amounts_owed_back_open,
     amounts_owed_back_open_count,
     invoice_is_overdue,
@@ -43,9 +43,11 @@ from .selectors import (
     invoices_overdue,
     invoices_overdue_count,
 )
-from .services import credit_note_pdf_ensure, invoice_creditable, invoice_pdf_ensure
-from .services.credit_notes import CREDITABLE, units_field
-from .services.credit_notes import PERMISSION as CREDIT_PERMISSION
+from ..services import credit_note_pdf_ensure, invoice_creditable, invoice_pdf_ensure
+from ..services.credit_notes import CREDITABLE, units_field
+from ..services.credit_notes import PERMISSION as CREDIT_PERMISSION
+from ..services.refunds import PERMISSION as REFUND_PERMISSION
+from .refunds import refund_link
 
 # What staff record is money already received, by the way it arrived: not "card" (card payments at
 # checkout go through the gateway) and not "on_invoice" (an agreement to pay later, by bank transfer).
@@ -507,7 +509,7 @@ class OwedBackFilter(admin.SimpleListFilter):
 
 @admin.register(AmountOwedBack)
 class AmountOwedBackAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """What edits made cheaper than was paid or authorised: owed back until issue 13's refunds."""
+    """What edits and credit notes left owed to customers, until refunds made for it are paid out."""
 
     list_display = ("created_at", "order", "amount_display", "reason", "order_version", "settled_at")
     list_filter = (OwedBackFilter,)
@@ -520,6 +522,17 @@ class AmountOwedBackAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelA
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, row):
         return money_display(row.amount, row.order.currency)
+
+    def get_list_display(self, request):
+        # The refund button for those who may refund.
+        can_refund = request.user.has_perm(REFUND_PERMISSION)
+        return (*self.list_display, "refund") if can_refund else self.list_display
+
+    @admin.display(description="")
+    def refund(self, row):
+        if row.settled_at is not None:
+            return ""
+        return format_html('<a class="button" href="{}">Refund</a>', refund_link(row.order, owed=row))
 
 
 work_queue_register(
