@@ -1,15 +1,15 @@
 """Reads of invoices and payments that are more than one obvious query: the open and overdue
-invoices (the console's filters and work queues share them, so a count and its list agree), and an
-order's payment standing as the order list shows it."""
+invoices (the console's filters and work queues share them, so a count and its list agree), an
+order's payment card, refunds and store credit. (An order's payment standing is stored on the
+order: invoicing.services.standing.)"""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from orders.models import Order
-from orders_site.core.formatting import money_display
 from orders_site.core.money import ZERO, money
 
 from .models import AmountOwedBack, CreditNote, Invoice, Payment, Refund, StoreCreditEntry
@@ -87,60 +87,6 @@ def invoices_open_count() -> int:
 
 def invoices_overdue_count() -> int:
     return invoices_overdue().count()
-
-
-# --- an order's payment standing (the order list's "payment" column) ------------------------------
-
-
-@dataclass(frozen=True)
-class PaymentStanding:
-    """What an order's money looks like now: `code` (paid, overdue, due, authorized) picks the
-    badge's tone, `label` is what staff read ("Paid", "€ 12.00 due", "Overdue", "Authorised")."""
-
-    code: str
-    label: str
-
-
-def payment_standing_prefetches() -> list[Prefetch]:
-    """What payment_standing() reads, for a page of orders at once (one query each)."""
-    return [
-        Prefetch(
-            "invoices",
-            queryset=Invoice.objects.exclude(status=Invoice.Status.DRAFT).order_by("pk"),
-            to_attr="standing_invoices",
-        ),
-        Prefetch(
-            "payments",
-            queryset=Payment.objects.filter(status__in=[Payment.Status.AUTHORIZED, Payment.Status.CAPTURED]).order_by(
-                "pk"
-            ),
-            to_attr="standing_payments",
-        ),
-    ]
-
-
-def payment_standing(order, *, today=None) -> PaymentStanding | None:
-    """The order's payment standing from its issued invoices, else from its card payments; None when
-    there is nothing to say yet (no invoice, no payment). Needs payment_standing_prefetches()."""
-    today = today or timezone.localdate()
-    invoices = order.standing_invoices
-    if invoices:
-        unpaid = [invoice for invoice in invoices if invoice.status in OPEN_STATUSES]
-        if not unpaid:
-            return PaymentStanding("paid", "Paid")
-        if any(invoice_is_overdue(invoice, today=today) for invoice in unpaid):
-            return PaymentStanding("overdue", "Overdue")
-        due = sum((invoice.balance_due for invoice in unpaid), Decimal("0"))
-        return PaymentStanding("due", f"{money_display(due, order.currency)} due")
-    payments = order.standing_payments
-    captured = sum((p.amount for p in payments if p.status == Payment.Status.CAPTURED), Decimal("0"))
-    if captured and captured >= order.total:
-        return PaymentStanding("paid", "Paid")
-    if any(p.status == Payment.Status.AUTHORIZED for p in payments):
-        return PaymentStanding("authorized", "Authorised")
-    if captured:
-        return PaymentStanding("due", f"{money_display(order.total - captured, order.currency)} due")
-    return None
 
 
 # --- what an edited order still owes, or is owed (lifecycle.order_edits) ---------------------------

@@ -18,6 +18,7 @@ from .services import (
     refunds_requeue_stale,
     store_credit_expire_due,
 )
+from .services.standing import payment_standings_mark_overdue
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, retry_backoff=True, soft_time_limit=120, time_limit=180)
@@ -98,3 +99,8 @@ def refunds_requeue_stale_task() -> int:
 @shared_task
 def store_credit_expire_due_task() -> int:
     return store_credit_expire_due()
+
+
+@shared_task
+def payment_standings_mark_overdue_task() -> int:
+    return payment_standings_mark_overdue()

@@ -1,10 +1,14 @@
-"""An order is cancelled -> its stock goes back (to waiting back-orders first), card holds are voided
-and its voucher use is given back."""
+"""An order is cancelled -> its stock goes back (to waiting back-orders first), card holds are voided,
+money already captured is refunded (prepaid shops) and its voucher use is given back."""
+
+from decimal import Decimal
 
 from django.db import transaction
 
 from inventory.services import stock_release_order
-from invoicing.services import payment_void_for_order
+from invoicing.models import Payment, Refund
+from invoicing.services import order_refundable, payment_void_for_order, refund_create
+from invoicing.services.owed_back import amount_owed_back_record
 from orders.models import Order
 from orders.selectors import backorders_waiting_exist
 from orders.services import fulfillment
@@ -21,6 +25,8 @@ def order_cancel(*, order: Order, actor=None, reason: str = "", expected_status:
     Locks, in the one lock order (orders/locks.py): the order, its shipments and its payments
     (transition core), then the stock levels of its products (inventory.locks.stock_levels_lock),
     then its voucher redemption and the voucher's use counter.
+    Prepaid orders (captured at release): what was captured is refunded in the same decision (the
+    card refund by a retried task after commit; store credit at once; a bank transfer is owed back).
     Queues: the "cancelled" e-mail; the gateway's release of card holds; when back-orders wait for the freed
     products, a task that gives them the units (after commit; beat sweeps what a lost task missed).
     Raises TransitionRefused / PermissionRefused.
@@ -28,6 +34,7 @@ def order_cancel(*, order: Order, actor=None, reason: str = "", expected_status:
     order = fulfillment.order_cancel(order=order, actor=actor, reason=reason, expected_status=expected_status)
     # The payments before the stock levels: the one lock order (orders/locks.py).
     payment_void_for_order(order=order, actor=actor)
+    _refund_what_was_captured(order, actor=actor, reason=reason)
     released = stock_release_order(order=order, actor=actor, reason=reason or "order cancelled")
     voucher_release_for_order(order=order)
     if released:
@@ -35,3 +42,32 @@ def order_cancel(*, order: Order, actor=None, reason: str = "", expected_status:
         if backorders_waiting_exist(product_ids=product_ids):
             task_send_on_commit("lifecycle.tasks.stock_backorders_fill_task", product_ids)
     return order
+
+
+def _refund_what_was_captured(order: Order, *, actor, reason: str) -> None:
+    """Prepaid (captured at release): pay it all back in the same decision, to the card it came
+    from and as store credit what was paid with store credit; money that came by bank transfer
+    is owed back for staff to refund (they need the customer's IBAN). The refunds are the shop's
+    doing whoever cancelled (a customer may cancel, not refund), so no actor checks them."""
+    refundable = order_refundable(order=order)
+    if refundable.amount <= 0:
+        return
+    why = f"Order {order.number} cancelled" + (f": {reason}" if reason else "")
+    if refundable.by_card > 0:
+        refund_create(order=order, amount=refundable.by_card, method=Refund.Method.CARD, reason=why)
+    by_credit = sum(
+        (
+            p.amount - p.amount_refunded
+            for p in Payment.objects.filter(
+                order=order, status=Payment.Status.CAPTURED, method=Order.PaymentMethod.STORE_CREDIT
+            )
+        ),
+        Decimal(0),
+    )
+    if by_credit > 0:
+        refund_create(
+            order=order, amount=by_credit, method=Refund.Method.STORE_CREDIT, reason=why, for_staff_order=True
+        )
+    rest = order_refundable(order=order).amount
+    if rest > 0:
+        amount_owed_back_record(order=order, amount=rest, reason=why)

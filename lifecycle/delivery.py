@@ -1,10 +1,12 @@
-"""The last parcel is delivered -> the order is invoiced."""
+"""The last parcel is delivered -> the order is invoiced (and, prepaid, paid at once)."""
 
 from django.db import transaction
 
-from invoicing.services import invoice_issue
+from invoicing.services import invoice_issue, invoice_payments_adopt
 from orders.models import Order, Shipment
 from orders.services import fulfillment
+
+from .settlement import after_settling
 
 
 @transaction.atomic
@@ -19,5 +21,7 @@ def shipment_deliver(*, shipment: Shipment, actor=None, note: str = "", expected
     shipment = fulfillment.shipment_deliver(shipment=shipment, actor=actor, note=note, expected_status=expected_status)
     order = Order.objects.get(pk=shipment.order_id)
     if order.status == Order.Status.DELIVERED:
-        invoice_issue(order=order, actor=actor)
+        invoice = invoice_issue(order=order, actor=actor)
+        # Prepaid: what was captured at release pays the invoice now, and completes the order.
+        invoice_payments_adopt(invoice=invoice, actor=actor, then=after_settling(actor, refresh_pdf=False))
     return shipment

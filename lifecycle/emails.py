@@ -23,6 +23,10 @@ SUBJECTS = {
     EmailNotification.Kind.DELIVERY_ATTEMPT_FAILED: "We could not deliver your order {number}",
     EmailNotification.Kind.CREDIT_NOTE: "Credit note {credit_note_number} for order {number}",
     EmailNotification.Kind.REFUND: "We have refunded {refund_amount} for order {number}",
+    EmailNotification.Kind.RETURN_REQUESTED: "We received your return request {return_number}",
+    EmailNotification.Kind.RETURN_AUTHORISED: "How to send back return {return_number}",
+    EmailNotification.Kind.RETURN_REFUSED: "About your return request {return_number}",
+    EmailNotification.Kind.RETURN_RECEIVED: "Your return {return_number} arrived",
 }
 # A parcel that left while the rest of the order still waits for stock (partial fulfilment).
 PART_SHIPPED_SUBJECT = "Part of your order {number} is on its way"
@@ -54,6 +58,9 @@ def email_build(
         context["invoice_number"] = context["invoice"].number
     if "credit_note" in context:
         context["credit_note_number"] = context["credit_note"].number
+    if "return_request" in context:
+        context["return_number"] = context["return_request"].number
+        context["shop_address"] = settings.SHOP_ADDRESS
     if "refund" in context:
         context["refund_amount"] = money_display(context["refund"].amount, order.currency)
     template = SUBJECTS[notification.kind]

@@ -14,13 +14,21 @@ from feedback.selectors import feedback_link_for_request
 from invoicing.models import Refund
 from invoicing.services import credit_note_pdf_ensure, invoice_pdf_ensure
 from orders.locks import notification_lock
-from orders.models import EmailNotification, OrderCheck, Quote, Shipment
+from orders.models import EmailNotification, OrderCheck, Quote, ReturnRequest, Shipment
 from orders.quote_links import quote_link_for
 from orders.selectors.parcels import shipment_left_rest_behind
 
 from .customer_status import order_status_wording
 from .emails import absolute_url, email_build
 from .quotes import quote_pdf_render
+from .return_slips import return_slip_pdf
+
+RETURN_KINDS = {
+    EmailNotification.Kind.RETURN_REQUESTED,
+    EmailNotification.Kind.RETURN_AUTHORISED,
+    EmailNotification.Kind.RETURN_REFUSED,
+    EmailNotification.Kind.RETURN_RECEIVED,
+}
 
 
 def _quote_email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str, bytes, str]]]:
@@ -69,6 +77,17 @@ def _email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str
         credit_note, pdf_bytes = credit_note_pdf_ensure(credit_note_id=int(object_id))
         context["credit_note"] = credit_note
         attachments.append((f"credit-note-{credit_note.number}.pdf", pdf_bytes, "application/pdf"))
+    elif notification.kind in RETURN_KINDS:
+        return_request = ReturnRequest.objects.select_related("warehouse").get(pk=object_id)
+        context["return_request"] = return_request
+        if notification.kind == EmailNotification.Kind.RETURN_AUTHORISED:
+            attachments.append(
+                (
+                    f"return-slip-{return_request.number}.pdf",
+                    return_slip_pdf(return_request=return_request),
+                    "application/pdf",
+                )
+            )
     elif notification.kind == EmailNotification.Kind.REFUND:
         context["refund"] = Refund.objects.get(pk=object_id)
     elif notification.kind == EmailNotification.Kind.FEEDBACK_REQUEST:

@@ -54,6 +54,7 @@ def _place(*, request: QuoteRequest, actor, idempotency_key: str, card_token: st
         idempotency_key=idempotency_key,
         placed_by=actor,
         card_token=card_token,
+        use_store_credit=request.use_store_credit,
         quote=quote,
     )
 

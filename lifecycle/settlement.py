@@ -57,3 +57,19 @@ def payment_capture(*, payment_id: int, actor=None) -> Payment:
     """Capture an authorised card payment against its issued invoice (invoicing's payment_capture:
     the gateway first, then one transaction); a paid invoice completes the order as above."""
     return invoicing.payment_capture(payment=Payment(pk=payment_id), actor=actor, then=after_settling(actor))
+
+
+def order_payments_capture(*, order_id: int, actor=None) -> list[Payment]:
+    """Prepaid (CARD_CAPTURE_AT=release): capture every payment authorised at checkout as the order
+    goes to the warehouse, before it is invoiced (each one: the gateway first, then its own
+    transaction; a payment captured meanwhile is left alone). The invoice, issued at delivery, is
+    then paid as it is issued (lifecycle.delivery)."""
+    payment_ids = Payment.objects.filter(order_id=order_id, status=Payment.Status.AUTHORIZED).values_list(
+        "pk", flat=True
+    )
+    return [
+        invoicing.payment_capture(
+            payment=Payment(pk=payment_id), actor=actor, then=after_settling(actor), before_invoice=True
+        )
+        for payment_id in list(payment_ids)
+    ]

@@ -50,6 +50,10 @@ TRANSITION_KINDS: dict[tuple[str, str], OrderEvent.Kind] = {
     ("refund", "succeed"): Kind.REFUND_SUCCEED,
     ("refund", "fail"): Kind.REFUND_FAIL,
     ("refund", "retry"): Kind.REFUND_RETRY,
+    ("returnrequest", "authorise"): Kind.RETURNREQUEST_AUTHORISE,
+    ("returnrequest", "refuse"): Kind.RETURNREQUEST_REFUSE,
+    ("returnrequest", "receive"): Kind.RETURNREQUEST_RECEIVE,
+    ("returnrequest", "close"): Kind.RETURNREQUEST_CLOSE,
     ("workitem", "start"): Kind.WORK_ITEM_START,
     ("workitem", "finish"): Kind.WORK_ITEM_FINISH,
 }
@@ -77,9 +81,19 @@ CUSTOMER_MESSAGES: dict[OrderEvent.Kind, str] = {
     Kind.SHIPMENT_FAIL_DELIVERY: "Delivery attempt failed",
     Kind.SHIPMENT_RETURN_TO_SENDER: "Parcel returned to us",
     Kind.INVOICE_CREDIT_IN_FULL: "Invoice credited in full: nothing to pay",
+    Kind.RETURNREQUEST_AUTHORISE: "Return accepted: we e-mailed you how to send it back",
+    Kind.RETURNREQUEST_RECEIVE: "Your return arrived back with us",
+    Kind.RETURNREQUEST_CLOSE: "Your return is credited",
 }
 CUSTOMER_NOTES: frozenset[OrderEvent.Kind] = frozenset(
-    {Kind.ORDER_BACKORDER_EXPECTED, Kind.SHIPMENT_OUT_FOR_DELIVERY, Kind.CREDIT_NOTE_ISSUED, Kind.REFUND_SUCCEED}
+    {
+        Kind.ORDER_BACKORDER_EXPECTED,
+        Kind.SHIPMENT_OUT_FOR_DELIVERY,
+        Kind.CREDIT_NOTE_ISSUED,
+        Kind.REFUND_SUCCEED,
+        Kind.RETURN_REQUESTED,
+        Kind.RETURNREQUEST_REFUSE,
+    }
 )
 
 
@@ -246,6 +260,18 @@ def event_refund_requested(*, refund, actor=None, note: str) -> OrderEvent:
         actor=actor,
         note=note,
         data={"refund": refund.pk, "amount": str(refund.amount), "method": refund.method},
+    )
+
+
+def event_return_requested(*, return_request, actor=None, note: str) -> OrderEvent:
+    """The customer (or staff for them) asked to send goods back (orders.services.return_requests)."""
+    return _object_note(
+        order_id=return_request.order_id,
+        about=("returnrequest", return_request.pk),
+        kind=Kind.RETURN_REQUESTED,
+        actor=actor,
+        note=note,
+        data={"return": return_request.number},
     )
 
 

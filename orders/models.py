@@ -338,6 +338,19 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
         STORE_CREDIT = "store_credit", "Store credit"
         ON_INVOICE = "on_invoice", "Pay on invoice"
 
+    class PaymentStanding(models.TextChoices):
+        """How the order's money stands, beside its fulfilment status; kept by invoicing's
+        payment_standing_refresh after every payment, refund, credit note and invoice, and by a
+        daily sweep for invoices that fall overdue."""
+
+        UNPAID = "unpaid", "Unpaid"
+        AUTHORISED = "authorised", "Authorised"
+        PARTIALLY_PAID = "partially_paid", "Partially paid"
+        PAID = "paid", "Paid"
+        OVERDUE = "overdue", "Overdue"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        REFUNDED = "refunded", "Refunded"
+
     CANCELLABLE = [
         Status.DRAFT,
         Status.PLACED,
@@ -406,6 +419,9 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     # How many times staff edited the order since placement (orders.services.order_edits): the edit
     # form posts the version it showed, and a save from a stale form is refused.
     version = models.PositiveIntegerField(default=0, editable=False)
+    payment_standing = models.CharField(
+        max_length=20, choices=PaymentStanding.choices, default=PaymentStanding.UNPAID, editable=False
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -424,6 +440,7 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["status", "-placed_at", "-id"], name="order_status_placed_idx"),
             models.Index(fields=["channel", "-placed_at", "-id"], name="order_channel_placed_idx"),
             models.Index(fields=["payment_method", "-placed_at", "-id"], name="order_payment_placed_idx"),
+            models.Index(fields=["payment_standing", "-placed_at", "-id"], name="order_standing_placed_idx"),
             UpperPrefixIndex(field="email", name="order_email_upper_idx"),
         ]
 
@@ -798,6 +815,11 @@ class OrderEvent(AppendOnlyModel):
         REFUND_SUCCEED = "refund.succeed", "Refund paid out"
         REFUND_FAIL = "refund.fail", "Refund failed"
         REFUND_RETRY = "refund.retry", "Refund tried again"
+        RETURN_REQUESTED = "return.requested", "Return requested"
+        RETURNREQUEST_AUTHORISE = "returnrequest.authorise", "Return authorised"
+        RETURNREQUEST_REFUSE = "returnrequest.refuse", "Return refused"
+        RETURNREQUEST_RECEIVE = "returnrequest.receive", "Returned goods received"
+        RETURNREQUEST_CLOSE = "returnrequest.close", "Return credited and refunded"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     object_type = models.CharField(max_length=20, default="order")
@@ -1159,6 +1181,10 @@ class EmailNotification(models.Model):
         DELIVERY_ATTEMPT_FAILED = "delivery_attempt_failed", "Delivery attempt failed"
         CREDIT_NOTE = "credit_note", "Credit note"
         REFUND = "refund", "Refund paid out"
+        RETURN_REQUESTED = "return_requested", "Return requested"
+        RETURN_AUTHORISED = "return_authorised", "Return authorised (instructions, slip)"
+        RETURN_REFUSED = "return_refused", "Return refused"
+        RETURN_RECEIVED = "return_received", "Returned goods received"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -1261,3 +1287,130 @@ class CartLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x product {self.product_id}"
+
+
+class ReturnRequest(ConcurrentTransitionMixin, TimeStampedModel):
+    """A customer's wish to send delivered goods back (an RMA): requested by them on their order
+    page or by staff for them, authorised (number, instructions, return slip) or refused, received
+    per unit (restocked or written off), then credited and refunded from what arrived
+    (lifecycle.returns). orders.services.return_requests holds the rules."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        AUTHORISED = "authorised", "Authorised, on its way back"
+        REFUSED = "refused", "Refused"
+        RECEIVED = "received", "Received, to refund"
+        CLOSED = "closed", "Credited and refunded"
+
+    class Reason(models.TextChoices):
+        DAMAGED = "damaged", "Arrived damaged"
+        DEFECTIVE = "defective", "Does not work"
+        WRONG_ITEM = "wrong_item", "Wrong item sent"
+        NOT_AS_DESCRIBED = "not_as_described", "Not as described"
+        NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
+        OTHER = "other", "Another reason"
+
+    class RefundTo(models.TextChoices):
+        ORIGINAL = "original", "The way I paid"
+        STORE_CREDIT = "store_credit", "Store credit"
+        # The value becomes store credit that pays a replacement order staff place for the customer.
+        EXCHANGE = "exchange", "An exchange for a replacement"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="return_requests")
+    number = models.CharField("RMA number", max_length=30, unique=True)
+    status = FSMField(default=Status.REQUESTED, choices=Status.choices, protected=True, db_index=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    comment = models.TextField(blank=True)
+    refund_to = models.CharField(max_length=20, choices=RefundTo.choices, default=RefundTo.ORIGINAL)
+    # For a refund by bank transfer (an order paid by transfer): the customer's account.
+    iban = models.CharField("IBAN", max_length=34, blank=True)
+    account_holder = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    refusal_reason = models.CharField(max_length=300, blank=True)
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where the goods are sent back to",
+    )
+    authorised_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    credit_note_number = models.CharField(max_length=30, blank=True)
+    replacement = models.ForeignKey(
+        "orders.Quote",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="An exchange: the draft replacement order, for the order desk",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("handle_returns", "Can authorise, refuse and refund returns"),
+            ("receive_returns", "Can receive returned goods"),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="return_created_idx"),
+            models.Index(fields=["status", "created_at", "id"], name="return_status_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    HANDLE = staff_permission("orders.handle_returns")
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.AUTHORISED, permission=HANDLE)
+    def authorise(self):
+        pass
+
+    @transition(field=status, source=Status.REQUESTED, target=Status.REFUSED, permission=HANDLE)
+    def refuse(self):
+        pass
+
+    @transition(
+        field=status,
+        source=Status.AUTHORISED,
+        target=Status.RECEIVED,
+        permission=staff_permission("orders.receive_returns"),
+    )
+    def receive(self):
+        pass
+
+    @transition(field=status, source=Status.RECEIVED, target=Status.CLOSED, permission=HANDLE)
+    def close(self):
+        pass
+
+
+class ReturnLine(models.Model):
+    """Units of one order line asked back, and what became of them when they arrived."""
+
+    request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
+    quantity = models.PositiveIntegerField()
+    restocked = models.PositiveIntegerField(default=0)
+    written_off = models.PositiveIntegerField(default=0)
+    write_off_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="return_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(restocked__lte=F("quantity") - F("written_off")),
+                name="return_line_received_within_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x order line {self.order_line_id}"
+
+    @property
+    def received(self) -> int:
+        return self.restocked + self.written_off

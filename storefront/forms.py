@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 
-from orders.models import DeliveryMethod, Order
+from orders.models import DeliveryMethod, Order, ReturnRequest
 from orders.selectors import voucher_code_problem
 from orders.selectors.shipping import delivery_fee_for, delivery_methods_for
 from orders.services.placement import MAX_LINE_QUANTITY, AddressData, delivery_choice_problems
@@ -602,4 +602,65 @@ class FeedbackForm(StorefrontForm):
             product.pk: self.cleaned_data[f"product_{product.pk}"]
             for product in self.products
             if self.cleaned_data.get(f"product_{product.pk}") not in (None, "")
+        }
+
+
+class ReturnRequestForm(StorefrontForm):
+    """Which delivered items go back (units per line), why, and how the money comes back. The
+    service checks the units against what was delivered and the deadline, beside each line."""
+
+    optional_fields = ("comment", "iban", "account_holder")
+
+    reason = forms.ChoiceField(
+        label="Why are you sending it back?",
+        choices=[("", "Choose a reason"), *ReturnRequest.Reason.choices],
+        error_messages={"required": "Choose why you send it back.", "invalid_choice": "Choose a reason from the list."},
+    )
+    comment = forms.CharField(
+        label="Anything we should know?", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, returnable, field_name, can_store_credit: bool, needs_iban: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entries = [entry for entry in returnable if entry.left]
+        self.field_names = []
+        for entry in self.entries:
+            name = field_name(entry.line.pk)
+            self.field_names.append(name)
+            self.fields[name] = forms.TypedChoiceField(
+                label=f"{entry.line.name}: how many to send back",
+                choices=[(n, str(n)) for n in range(entry.left + 1)],
+                coerce=int,
+                initial=0,
+                required=False,
+                empty_value=0,
+                error_messages={"invalid_choice": f"Choose from 0 to {entry.left}."},
+            )
+        refund_choices = [(ReturnRequest.RefundTo.ORIGINAL, "Refund the way I paid")]
+        if can_store_credit:
+            refund_choices.append((ReturnRequest.RefundTo.STORE_CREDIT, "Store credit in my account"))
+        self.fields["refund_to"] = forms.ChoiceField(
+            label="How do you want the money back?",
+            choices=refund_choices,
+            initial=ReturnRequest.RefundTo.ORIGINAL,
+            widget=forms.RadioSelect,
+            error_messages={"required": "Choose how you want the money back."},
+        )
+        if needs_iban:
+            self.fields["iban"] = forms.CharField(
+                label="Your IBAN, for a refund by bank transfer",
+                required=False,
+                max_length=42,
+                help_text="Only if you paid by bank transfer and chose a refund the way you paid.",
+            )
+            self.fields["account_holder"] = forms.CharField(label="Account holder", required=False, max_length=200)
+
+    def rows(self):
+        return [(entry, self[name]) for entry, name in zip(self.entries, self.field_names, strict=True)]
+
+    def units(self) -> dict[int, int]:
+        return {
+            entry.line.pk: self.cleaned_data.get(name) or 0
+            for entry, name in zip(self.entries, self.field_names, strict=True)
+            if self.cleaned_data.get(name)
         }

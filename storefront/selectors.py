@@ -19,7 +19,17 @@ from lifecycle.customer_status import (
     shipment_status_wording,
 )
 from orders.events import event_customer_message
-from orders.models import Address, Customer, DeliveryMethod, Order, OrderCheck, OrderEvent, Shipment, Voucher
+from orders.models import (
+    Address,
+    Customer,
+    DeliveryMethod,
+    Order,
+    OrderCheck,
+    OrderEvent,
+    ReturnRequest,
+    Shipment,
+    Voucher,
+)
 from orders.pricing import FREE_SHIPPING, PricedOrder, PriceInput, price_order
 from orders.selectors import voucher_offer_find
 from orders.selectors.shipping import delivery_fee_for, parcel_measure
@@ -492,6 +502,7 @@ def _order_page_queryset() -> QuerySet[Order]:
             Prefetch("credit_notes", queryset=CreditNote.objects.order_by("pk"), to_attr="issued_credit_notes"),
             # Refunds the customer hears of: paid out, or on their way (not one that failed and
             # that staff are still dealing with).
+            Prefetch("return_requests", queryset=ReturnRequest.objects.order_by("pk"), to_attr="returns"),
             Prefetch(
                 "refunds",
                 queryset=Refund.objects.exclude(status=Refund.Status.FAILED).order_by("pk"),

@@ -43,6 +43,7 @@ urlpatterns = [
     path("orders/find/", orders.order_lookup, name="order_lookup"),
     path("orders/<order_number:number>/", orders.order_detail, name="order_detail"),
     path("orders/<order_number:number>/cancel/", orders.order_cancel_view, name="order_cancel"),
+    path("orders/<order_number:number>/return/", orders.order_return_view, name="order_return"),
     path("orders/<order_number:number>/feedback/", orders.order_feedback_start, name="order_feedback_start"),
     path(
         "orders/<order_number:number>/invoices/<str:invoice_number>.pdf",

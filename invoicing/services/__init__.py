@@ -19,6 +19,7 @@ from .payments import (
     PaymentDeclined,
     card_holds_released_on_failure,
     invoice_amount_paid,
+    invoice_payments_adopt,
     payment_authorize,
     payment_capture,
     payment_captures_requeue_stale,
@@ -42,6 +43,7 @@ from .store_credit import store_credit_balance, store_credit_expire_due, store_c
 __all__ = [
     "iban_clean",
     "invoice_amount_paid",
+    "invoice_payments_adopt",
     "order_refundable",
     "refund_at_gateway",
     "refund_create",

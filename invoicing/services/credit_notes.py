@@ -42,6 +42,7 @@ from ..models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from ..pdf import credit_note_pdf_render, pdf_store
 from .invoices import invoice_pdf_refresh
 from .owed_back import amount_owed_back_record
+from .standing import payment_standing_refresh
 
 CREDIT_NOTE_PDF_TASK = "invoicing.tasks.credit_note_pdf_render_task"
 PERMISSION = "invoicing.issue_credit_note"
@@ -323,6 +324,7 @@ def credit_note_issue(
             check_permission=False,
             data={"credited": str(invoice.amount_credited), "paid": str(invoice.amount_paid)},
         )
+    payment_standing_refresh(order=invoice.order)
     # The stored invoice PDF says what is due: render it again with what was credited.
     invoice_pdf_refresh(invoice=invoice)
     task_send_on_commit(CREDIT_NOTE_PDF_TASK, credit_note.pk)

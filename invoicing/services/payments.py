@@ -16,6 +16,7 @@ from django.utils import timezone
 from orders.events import event_payment_capture_failed, event_payment_void_failed
 from orders.locks import order_lock
 from orders.models import Order
+from orders.services.payment_standing import order_payment_standing_record
 from orders.services.transitions import transition_run
 from orders_site.core.exceptions import ApplicationError, PermissionRefused, TransitionRefused
 from orders_site.core.money import ZERO, money
@@ -24,6 +25,7 @@ from orders_site.core.tasks import task_send, task_send_on_commit
 from ..gateways import GatewayResult, gateway_get
 from ..locks import invoice_lock
 from ..models import Invoice, Payment, Refund
+from .standing import payment_standing_refresh
 from .store_credit import store_credit_give_back
 
 logger = logging.getLogger(__name__)
@@ -87,17 +89,24 @@ def payment_authorize(*, order: Order, card_token: str, amount: Decimal | None =
     payment = Payment.objects.create(
         order=order, method=Order.PaymentMethod.CARD, amount=amount, gateway_reference=result.reference
     )
-    return transition_run(
+    payment = transition_run(
         model=Payment,
         pk=payment.pk,
         transition="authorize",
         system="payment gateway",
         data={"amount": str(amount), "gateway_reference": result.reference},
     )
+    if order.payment_standing == Order.PaymentStanding.UNPAID:  # placement: one UPDATE, no reads
+        order_payment_standing_record(order_id=order.pk, standing=Order.PaymentStanding.AUTHORISED)
+    return payment
 
 
-def payment_capture(*, payment: Payment, actor=None, then: Callable[[Invoice], None] | None = None) -> Payment:
+def payment_capture(
+    *, payment: Payment, actor=None, then: Callable[[Invoice], None] | None = None, before_invoice: bool = False
+) -> Payment:
     """Capture an authorised card payment against its order's issued invoice, and settle it.
+    `before_invoice` (prepaid, CARD_CAPTURE_AT=release): capture it although no invoice exists yet;
+    the invoice adopts it when it is issued (invoice_payments_adopt).
 
     Called by a task after the invoice's transaction committed: the gateway is asked first, outside
     any transaction, then the answer is recorded in one transaction. Locks: orders.locks.order_lock,
@@ -112,21 +121,24 @@ def payment_capture(*, payment: Payment, actor=None, then: Callable[[Invoice], N
     if payment.status != Payment.Status.AUTHORIZED:
         return payment
     invoice = Invoice.objects.filter(order_id=payment.order_id).exclude(number=None).first()
-    if invoice is None:
+    if invoice is None and not before_invoice:
         raise ApplicationError(f"Order {payment.order} has no issued invoice to capture against.")
     if payment.gateway_reference:
         result = gateway_get().capture(gateway_reference=payment.gateway_reference, amount=payment.amount)
     else:  # store credit: taken from the balance when the order was placed, nothing to ask
         result = GatewayResult(ok=True)
     with transaction.atomic():
-        order_lock(order_id=payment.order_id)
-        invoice_lock(invoice_id=invoice.pk)
+        order = order_lock(order_id=payment.order_id)
+        if invoice is not None:
+            invoice_lock(invoice_id=invoice.pk)
         if Payment.objects.get(pk=payment.pk).status != Payment.Status.AUTHORIZED:
             return Payment.objects.get(pk=payment.pk)  # another run recorded it meanwhile
         if not result.ok:
-            return transition_run(
+            payment = transition_run(
                 model=Payment, pk=payment.pk, transition="fail", system="payment gateway", note=result.message
             )
+            payment_standing_refresh(order=order)
+            return payment
         payment = transition_run(
             model=Payment,
             pk=payment.pk,
@@ -137,8 +149,23 @@ def payment_capture(*, payment: Payment, actor=None, then: Callable[[Invoice], N
             fields={"invoice": invoice, "captured_at": timezone.now()},
             data={"amount": str(payment.amount), "gateway_reference": payment.gateway_reference},
         )
-        _invoice_settle(invoice=invoice, actor=actor, then=then)
+        if invoice is not None:
+            _invoice_settle(invoice=invoice, actor=actor, then=then)
+        else:  # prepaid: the invoice, issued at delivery, finds it paid (invoice_payments_adopt)
+            payment_standing_refresh(order=order)
     return payment
+
+
+def invoice_payments_adopt(*, invoice: Invoice, actor=None, then: Callable[[Invoice], None] | None = None) -> int:
+    """A newly issued invoice takes the payments captured before it (prepaid: at release) and is
+    settled by them; `then(invoice)` as for a payment. Call it in the issuing transaction, holding
+    the order. Returns how many it took."""
+    adopted = Payment.objects.filter(
+        order_id=invoice.order_id, status=Payment.Status.CAPTURED, invoice__isnull=True
+    ).update(invoice=invoice)
+    if adopted:
+        _invoice_settle(invoice=invoice, actor=actor, then=then)
+    return adopted
 
 
 def payment_captures_requeue_stale(*, older_than_seconds: int | None = None) -> int:
@@ -265,6 +292,7 @@ def _invoice_settle(*, invoice: Invoice, actor=None, then: Callable[[Invoice], N
             check_permission=False,
             data={"paid": str(paid), "balance": str(invoice.amount_owed - paid)},
         )
+    payment_standing_refresh(order=invoice.order)
     if then is not None:
         then(invoice)
     return invoice
@@ -287,6 +315,8 @@ def payment_void_for_order(*, order: Order, actor=None) -> int:
         elif payment.gateway_reference:
             task_send_on_commit(PAYMENT_VOID_TASK, payment.pk)
         voided += 1
+    if voided:
+        payment_standing_refresh(order=order)
     return voided
 
 

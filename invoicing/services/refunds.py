@@ -43,6 +43,7 @@ from ..gateways import gateway_get
 from ..locks import payments_lock
 from ..models import AmountOwedBack, Invoice, Payment, Refund
 from .payments import invoice_amount_paid
+from .standing import payment_standing_refresh
 from .store_credit import store_credit_issue
 
 PERMISSION = "invoicing.issue_refund"
@@ -108,9 +109,11 @@ def refund_create(
     iban: str = "",
     account_holder: str = "",
     owed_back: AmountOwedBack | None = None,
+    for_staff_order: bool = False,
 ) -> list[Refund]:
     """Pay `amount` back to the order's customer by `method` (Refund.Method), out of its captured
-    payments, oldest first (to the card: its card payments only).
+    payments, oldest first (to the card: its card payments only). Store credit needs a customer
+    with a shop account, unless `for_staff_order` (an exchange: staff spend it on the replacement).
 
     Locks: the order (orders.locks.order_lock), its captured payments (invoicing.locks.payments_lock),
     for store credit the customer's account. Queues, after commit, the gateway call of each card
@@ -133,7 +136,7 @@ def refund_create(
         if not account_holder:
             raise ApplicationError("Enter the account holder's name.", extra={"field": "account_holder"})
     order = order_lock(order_id=order.pk)
-    if method == Method.STORE_CREDIT and order.customer.user_id is None:
+    if method == Method.STORE_CREDIT and order.customer.user_id is None and not for_staff_order:
         raise ApplicationError(
             "This customer has no account to spend store credit from: refund to the card or by bank transfer.",
             extra={"field": "method"},
@@ -367,5 +370,6 @@ def _succeed(*, refund: Refund, actor=None, system: str = "") -> Refund:
         paid_back = owed.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(s=Sum("amount"))["s"] or ZERO
         if paid_back >= owed.amount and owed.settled_at is None:
             AmountOwedBack.objects.filter(pk=owed.pk).update(settled_at=timezone.now())
+    payment_standing_refresh(order=order)
     notification_queue(order=order, kind=EmailNotification.Kind.REFUND, subject_key=f"refund:{refund.pk}")
     return refund

@@ -20,6 +20,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from orders.models import Customer, Order
+from orders.services.payment_standing import order_payment_standing_record
 from orders.services.transitions import transition_run
 from orders_site.core.exceptions import ApplicationError, PermissionRefused
 from orders_site.core.formatting import money_display
@@ -132,7 +133,7 @@ def store_credit_spend(*, order: Order, amount: Decimal, actor=None) -> Payment:
         payment=payment,
         created_by=actor,
     )
-    return transition_run(
+    payment = transition_run(
         model=Payment,
         pk=payment.pk,
         transition="authorize",
@@ -141,6 +142,8 @@ def store_credit_spend(*, order: Order, amount: Decimal, actor=None) -> Payment:
         note="Paid with store credit",
         data={"amount": str(amount), "method": Order.PaymentMethod.STORE_CREDIT},
     )
+    order_payment_standing_record(order_id=order.pk, standing=Order.PaymentStanding.AUTHORISED)
+    return payment
 
 
 def store_credit_give_back(*, payment: Payment, actor=None) -> StoreCreditEntry:

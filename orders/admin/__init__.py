@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     picking,
     queues,
     records,
+    returns,
     shipments,
     vouchers,
     work_items,

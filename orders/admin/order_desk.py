@@ -99,6 +99,11 @@ class DeskForm(forms.Form):
     card_number = forms.CharField(
         label="Card number", max_length=40, required=False, help_text="Only for payment by card (test gateway)"
     )
+    use_store_credit = forms.BooleanField(
+        label="Pay with the customer's store credit first",
+        required=False,
+        help_text="As much of the total as the credit covers; the payment method pays the rest",
+    )
     received_message = forms.CharField(
         label="E-mail received", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -446,6 +451,7 @@ class QuoteAdmin(LargeTableAdminMixin, admin.ModelAdmin):
             requested_delivery_date=data.get("requested_delivery_date"),
             delivery_instructions=data.get("delivery_instructions") or "",
             received_message=data.get("received_message") or "",
+            use_store_credit=bool(data.get("use_store_credit")),
         )
 
     def _act(self, request, action, form, billing, shipping, order_request, quote, pricing):
@@ -500,6 +506,7 @@ class QuoteAdmin(LargeTableAdminMixin, admin.ModelAdmin):
             )
         except ApplicationError as error:
             field = (error.extra or {}).get("field")
+            field = "use_store_credit" if field == "store_credit" else field
             message = error.message
             if field in form.fields:
                 form.add_error(field, message)

@@ -44,16 +44,13 @@ def _comment_form(request, order: Order) -> StaffCommentForm:
 
 
 def payment_standing(summary, order: Order) -> tuple[str, str] | None:
-    """(value, label) of the payment badge: how much of the order is paid."""
-    if order.status == Order.Status.CANCELLED:
+    """(value, label) of the payment badge: the order's stored standing (invoicing keeps it), or
+    "Overpaid" when more came in than is owed."""
+    if order.status == Order.Status.CANCELLED and order.payment_standing == Order.PaymentStanding.UNPAID:
         return None
-    if summary.total > 0 and summary.paid >= summary.total:
-        return ("paid", "Overpaid" if summary.overpaid else "Paid")
-    if summary.paid > 0:
-        return ("partially_paid", "Partially paid")
-    if summary.authorised > 0:
-        return ("authorized", "Card authorised")
-    return ("unpaid", "Unpaid")
+    if order.payment_standing == Order.PaymentStanding.PAID and summary.overpaid:
+        return ("paid", "Overpaid")
+    return (order.payment_standing, order.get_payment_standing_display())
 
 
 def _address_card(request, order: Order, address, *, title: str, same_as: str = "") -> dict:
@@ -149,6 +146,10 @@ def order_page_context(request, order: Order) -> dict:
         ]
         if request.user.has_perm("orders.view_ordercheck")
         else None,
+        "open_return_url": reverse("admin:orders_returnrequest_open", args=[order.pk])
+        if request.user.has_perm("orders.handle_returns")
+        and any(parcel.status == parcel.Status.DELIVERED for parcel in record.parcels)
+        else "",
         "edit_url": reverse("admin:orders_order_edit", args=[order.pk])
         if may_edit(request.user) and order.status in EDITABLE
         else "",

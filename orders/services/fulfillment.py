@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,6 +10,7 @@ from inventory.locks import stock_levels_lock_by_id
 from inventory.models import StockAllocation, Warehouse
 from inventory.services import stock_dispatch
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.tasks import task_send_on_commit
 
 from ..dispatch import dispatch_by_for
 from ..locks import order_lock, shipment_lock
@@ -27,6 +29,17 @@ DISPATCHED = {
 }
 
 
+# Capturing settles money in invoicing and may complete the order: the task is lifecycle's.
+PAYMENTS_CAPTURE_TASK = "lifecycle.tasks.order_payments_capture_task"
+
+
+def payments_capture_on_release(*, order: Order) -> None:
+    """Prepaid shops (CARD_CAPTURE_AT=release) capture what was authorised at checkout as the
+    order goes to the warehouse: queued after commit."""
+    if settings.CARD_CAPTURE_AT == "release":
+        task_send_on_commit(PAYMENTS_CAPTURE_TASK, order.pk)
+
+
 @transaction.atomic
 def order_fulfillment_start(*, order: Order, actor=None, expected_status: str | None = None) -> Order:
     """Send a verified order to the warehouse: one shipment per warehouse its stock comes from.
@@ -38,6 +51,7 @@ def order_fulfillment_start(*, order: Order, actor=None, expected_status: str | 
     order = transition_run(
         model=Order, pk=order.pk, transition="start_fulfillment", actor=actor, expected_status=expected_status
     )
+    payments_capture_on_release(order=order)
     allocations = (
         StockAllocation.objects.filter(order_line__order=order)
         .select_related("stock_level__warehouse", "order_line")

@@ -18,6 +18,7 @@ from ..events import event_order_backorder_rest_ready
 from ..locks import order_lock
 from ..models import Order, Shipment, ShipmentLine
 from ..selectors.parcels import allocations_without_parcel, shipment_number_next
+from . import fulfillment
 from .transitions import transition_run
 from .work_items import work_items_create
 
@@ -89,6 +90,7 @@ def order_fulfillment_start_partial(*, order: Order, actor=None, expected_status
         note=f"Shipping the {allocated} unit(s) in stock now; {short} unit(s) stay back-ordered and follow.",
         data={"allocated_units": allocated, "backordered_units": short},
     )
+    fulfillment.payments_capture_on_release(order=order)
     parcels_make(order=order, with_service_lines=not order.shipments.exists())
     return order
 

@@ -69,6 +69,8 @@ class QuoteRequest:
     delivery_instructions: str = ""
     received_message: str = ""
     new_customer: NewCustomer | None = None
+    # Placing it: the customer's store credit pays first (lifecycle.checkout); not kept on a draft.
+    use_store_credit: bool = False
 
     @property
     def destination_country(self) -> str:

@@ -55,6 +55,7 @@ def test_every_transition_of_every_timeline_model_has_its_member_with_the_code_i
         "invoice",
         "payment",
         "refund",
+        "returnrequest",
         "workitem",
     }
     for object_type, transition in transitions:
@@ -115,6 +116,9 @@ def placed(catalogue, customer):
         "event_shipment_received_back": dict(shipment=parcel, data={"units": 1}),
         "event_shipment_return_decided": dict(shipment=parcel, decision_label="Refund due", note="Moved"),
         "event_credit_note_issued": dict(order=order, note="Credit note CN-2026-000001", data={"total": "1.00"}),
+        "event_return_requested": dict(
+            return_request=SimpleNamespace(pk=4, order_id=order.pk, number="RMA-1-1"), note="Return RMA-1-1: 1 x chair"
+        ),
         "event_refund_requested": dict(
             refund=SimpleNamespace(pk=3, order_id=order.pk, amount=Decimal("4.00"), method="card"),
             note="€ 4.00 to the card: one book came back",
@@ -144,6 +148,7 @@ NOTE_FUNCTIONS = {
     "event_shipment_return_decided": Kind.SHIPMENT_RETURN_DECIDED,
     "event_credit_note_issued": Kind.CREDIT_NOTE_ISSUED,
     "event_refund_requested": Kind.REFUND_REQUESTED,
+    "event_return_requested": Kind.RETURN_REQUESTED,
 }
 
 

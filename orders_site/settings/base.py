@@ -198,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "fill-waiting-backorders": {"task": "lifecycle.tasks.stock_backorders_sweep", "schedule": 900.0},
     "expire-store-credit": {"task": "invoicing.tasks.store_credit_expire_due_task", "schedule": 3600.0},
+    "mark-overdue-payment-standings": {
+        "task": "invoicing.tasks.payment_standings_mark_overdue_task",
+        "schedule": 3600.0,
+    },
 }
 # An e-mail is claimed (committed) before it goes to the mail server. While the claim is younger
 # than this, no other worker sends it; after it, the claimer is taken to be dead and the e-mail
@@ -307,6 +311,10 @@ STOCK_RECEIPT_CONFIRM_ABOVE = env.int("STOCK_RECEIPT_CONFIRM_ABOVE", default=1_0
 # Merchant settings.
 SHOP_NAME = env("SHOP_NAME", default="Demo Shop")
 SHOP_ADDRESS = env("SHOP_ADDRESS", default="Keizersgracht 1, 1015 CJ Amsterdam, NL")
+# Returns (issue 13): days after delivery a customer may ask to send goods back, and when the
+# delivery fee is credited with them ("all": when everything delivered comes back, "never", "always").
+RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
+RETURN_CREDITS_DELIVERY_FEE = env("RETURN_CREDITS_DELIVERY_FEE", default="all")
 SHOP_VAT_NUMBER = env("SHOP_VAT_NUMBER", default="NL000000000B01")
 SHOP_BASE_URL = env("SHOP_BASE_URL", default="http://127.0.0.1:8000")
 # Where a bank transfer goes (order page, order e-mail, invoice). The IBAN and BIC are checked at
@@ -344,3 +352,7 @@ LOGGING = {
 
 # Card payments go through this class (see invoicing/gateways.py); the test gateway ships with us.
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="invoicing.gateways.TestGateway")
+# When money authorised at checkout (card, store credit) is captured: "invoice" (when the invoice is
+# issued, at delivery) or "release" (prepaid: when the order is released to the warehouse; the
+# invoice is then paid as it is issued, and cancelling refunds what was captured).
+CARD_CAPTURE_AT = env("CARD_CAPTURE_AT", default="invoice")

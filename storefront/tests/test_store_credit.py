@@ -109,3 +109,24 @@ def test_guests_and_customers_without_credit_see_no_option(anna_client, shop):
     details_and_review_key(anna_client, ANNA_DETAILS)
 
     assert "use_store_credit" not in anna_client.get(reverse("storefront:checkout_review")).content.decode()
+
+
+def test_cancelling_an_order_paid_with_store_credit_gives_the_credit_back(anna_client, anna, shop, credit):
+    credit("5.00")
+    add_to_cart(anna_client, shop.lamp, 1)
+    key = details_and_review_key(anna_client, ANNA_DETAILS)
+    checkout_place(anna_client, key, use_store_credit="on", **CARD)
+    order = Order.objects.get()
+
+    anna_client.post(reverse("storefront:order_cancel", args=[order.number]), {"reason": "Ordered twice"})
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert {p.method: p.status for p in Payment.objects.filter(order=order)} == {
+        "store_credit": "voided",
+        "card": "voided",
+    }
+    account = StoreCreditAccount.objects.get(customer=anna.customer)
+    assert account.balance == Decimal("5.00")
+    assert account.entries.first().kind == "returned"
+    assert "Given back: order" in anna_client.get(reverse("storefront:store_credit")).content.decode()

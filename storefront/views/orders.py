@@ -3,21 +3,27 @@
 Every URL answers 404 for an order the visitor may not see, so order numbers cannot be probed.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from feedback.selectors import feedback_link_for_request, feedback_open_for
 from feedback.services import feedback_request_create
 from invoicing.services import credit_note_pdf_ensure, invoice_pdf_ensure
 from lifecycle.cancellation import order_cancel
+from orders.models import Order
+from orders.selectors.return_requests import returnable_lines
+from orders.services.return_requests import return_request_create, units_field
 from orders_site.core.client_address import client_address
 from orders_site.core.exceptions import ApplicationError
 from orders_site.core.throttle import attempt_record, attempts_count
 
-from ..forms import CancelOrderForm, GuestLookupForm
+from ..forms import CancelOrderForm, GuestLookupForm, ReturnRequestForm
 from ..selectors import order_page_for_guest, order_page_view
 from .helpers import form_page, guest_order_grant, lookup_url, order_for_request
 
@@ -32,6 +38,16 @@ def _order_or_404(request, number):
 def _can_cancel(request, order) -> bool:
     """Only the account holder cancels online; guests ask customer service (they have no sign-in)."""
     return order.is_cancellable and request.user.is_authenticated and order.customer.user_id == request.user.pk
+
+
+def _can_return(order) -> bool:
+    """A parcel was delivered within the return window (read from the prefetched parcels; the
+    return page says which items are left)."""
+    since = timezone.now() - timedelta(days=settings.RETURN_WINDOW_DAYS)
+    return any(
+        parcel.status == parcel.Status.DELIVERED and parcel.delivered_at and parcel.delivered_at >= since
+        for parcel in order.shipments.all()
+    )
 
 
 def _feedback_state(order):
@@ -65,6 +81,7 @@ def order_detail(request, number):
             "timeline": view.timeline,
             "amount_due": view.amount_due,
             "can_cancel": _can_cancel(request, order),
+            "can_return": _can_return(order),
             "is_guest_order": order.customer.user_id is None,
             "feedback_state": feedback_state,
             "feedback_url": feedback_url,
@@ -91,6 +108,50 @@ def order_cancel_view(request, number):
             messages.success(request, f"Your order {order.number} has been cancelled.")
         return redirect("storefront:order_detail", number=order.number)
     return render(request, "storefront/order_cancel.html", {"order": order, "form": form})
+
+
+@form_page
+def order_return_view(request, number):
+    """The customer asks to send delivered items back: units per line, a reason, how the money
+    comes back (orders.services.return_requests checks the rest, beside the field)."""
+    order = _order_or_404(request, number)
+    returnable = returnable_lines(order=order)
+    today = timezone.localdate()
+    open_now = [entry for entry in returnable if entry.left and entry.open_on(today)]
+    if not open_now:
+        messages.info(request, "Nothing on this order can be returned online any more. Please contact us.")
+        return redirect("storefront:order_detail", number=order.number)
+    form = ReturnRequestForm(
+        request.POST or None,
+        returnable=open_now,
+        field_name=units_field,
+        can_store_credit=order.customer.user_id is not None,
+        needs_iban=order.payment_method != Order.PaymentMethod.CARD,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            return_request = return_request_create(
+                order=order,
+                units=form.units(),
+                reason=data["reason"],
+                comment=data["comment"],
+                refund_to=data["refund_to"],
+                iban=data.get("iban", ""),
+                account_holder=data.get("account_holder", ""),
+                actor=request.user if request.user.is_authenticated else None,
+            )
+        except ApplicationError as error:
+            field = error.extra.get("field")
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                f"We received your return request {return_request.number}. Please wait for our e-mail with "
+                "the instructions before you send anything.",
+            )
+            return redirect("storefront:order_detail", number=order.number)
+    return render(request, "storefront/order_return.html", {"order": order, "form": form})
 
 
 @require_safe

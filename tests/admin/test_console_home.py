@@ -15,10 +15,12 @@ from invoicing.models import AmountOwedBack, Invoice, Payment, Refund
 from invoicing.services import refund_create
 from invoicing.services.owed_back import amount_owed_back_record
 from lifecycle.credit_notes import credit_note_issue
+from lifecycle.returns import return_request_receive
 from lifecycle.settlement import payment_record
-from orders.models import Order, OrderCheck, OrderLine, Shipment, ShipmentLine, WorkItem
+from orders.models import Order, OrderCheck, OrderLine, ReturnRequest, Shipment, ShipmentLine, WorkItem
 from orders.selectors import HOLD_REASONS
 from orders.services.fulfillment import shipment_fail_delivery, shipment_return_to_sender, shipment_start_picking
+from orders.services.return_requests import return_request_authorise, return_request_create
 from orders.services.returns import shipment_receive_back, shipment_return_decide
 from orders_site.core.work_queues import work_queue_shown, work_queues
 from tests.builders import (
@@ -44,6 +46,8 @@ CUSTOMER_SERVICE_QUEUES = [
     "shipments.returned_undecided",
     "invoicing.owed_back",
     "invoicing.refunds_failed",
+    "returns.requested",
+    "returns.received",
 ]
 WAREHOUSE_QUEUES = [
     "orders.to_fulfil",
@@ -53,6 +57,7 @@ WAREHOUSE_QUEUES = [
     "shipments.waiting_for_work",
     "shipments.to_ship",
     "shipments.delivery_failed",
+    "returns.authorised",
 ]
 ACCOUNTS_QUEUES = ["invoices.open", "invoices.overdue", "invoicing.refunds_to_transfer"]
 
@@ -149,6 +154,16 @@ def busy_shop(catalogue, staff_users, django_capture_on_commit_callbacks):
         account_holder="Anna",
         actor=service,
     )
+    # returns: one asked for, one authorised and on its way, one received and to refund
+    for steps in range(3):
+        delivered = place(catalogue, state="completed")
+        request = return_request_create(
+            order=delivered, units={delivered.lines.get().pk: 1}, reason="damaged", actor=service, for_customer=True
+        )
+        if steps >= 1:
+            request = return_request_authorise(return_request=request, actor=service)
+        if steps >= 2:
+            return_request_receive(return_request=request, received={request.lines.get().pk: (1, 0)}, actor=warehouse)
     return catalogue
 
 
@@ -170,6 +185,9 @@ EXPECTED = {
     "invoicing.owed_back": 2,  # the edit's, and the declined refund's credit note
     "invoicing.refunds_failed": 1,
     "invoicing.refunds_to_transfer": 1,
+    "returns.requested": 1,
+    "returns.authorised": 1,
+    "returns.received": 1,
 }
 
 
@@ -338,6 +356,11 @@ def rows_in_every_queue(n: int, warehouse) -> None:
         )
         for payment in payments
         for method, status in (("card", "failed"), ("bank_transfer", "pending"))
+    )
+    ReturnRequest.objects.bulk_create(
+        ReturnRequest(order=order, number=f"RMA-{n}-{order.pk}-{status}", status=status, reason="damaged")
+        for order in held
+        for status in ("requested", "authorised", "received")
     )
     for order in held:
         request = FeedbackRequest.objects.create(order=order)

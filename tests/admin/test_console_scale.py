@@ -19,7 +19,7 @@ from django.utils import timezone
 from feedback.models import Feedback, FeedbackRequest, ProductRating
 from inventory.models import StockMovement
 from inventory.services import stock_receive
-from invoicing.models import Invoice, InvoiceLine, Payment
+from invoicing.models import Invoice, InvoiceLine, Payment, Refund, StoreCreditEntry
 from orders.models import (
     Customer,
     EmailNotification,
@@ -27,6 +27,7 @@ from orders.models import (
     OrderCheck,
     OrderEvent,
     OrderLine,
+    ReturnRequest,
     Shipment,
     ShipmentLine,
 )
@@ -50,6 +51,9 @@ LARGE_MODELS = [
     Invoice,
     InvoiceLine,
     Payment,
+    Refund,
+    StoreCreditEntry,
+    ReturnRequest,
     StockMovement,
     Feedback,
     FeedbackRequest,
@@ -357,6 +361,29 @@ INDEXED = [
         "order_payment_placed_idx",
     ),
     (
+        "order list by payment standing",
+        lambda: Order.objects.filter(payment_standing="overdue").order_by("-placed_at", "-pk")[:100],
+        "order_standing_placed_idx",
+    ),
+    ("refund list", lambda: Refund.objects.order_by("-created_at", "-id")[:100], "refund_created_idx"),
+    ("refunds failed", lambda: Refund.objects.filter(status="failed").order_by("created_at", "id")[:100], "refund_"),
+    (
+        "bank transfers to send",
+        lambda: Refund.objects.filter(status="pending", method="bank_transfer").order_by("created_at", "id")[:100],
+        "refund_",
+    ),
+    (
+        "store credit ledger",
+        lambda: StoreCreditEntry.objects.order_by("-created_at", "-id")[:100],
+        "store_credit_entry_created_idx",
+    ),
+    ("return list", lambda: ReturnRequest.objects.order_by("-created_at", "-id")[:100], "return_created_idx"),
+    (
+        "returns queue",
+        lambda: ReturnRequest.objects.filter(status="requested").order_by("created_at", "id")[:100],
+        "return_status_created_idx",
+    ),
+    (
         "held orders by reason",
         lambda: OrderCheck.objects.filter(result="failed", name="customer").values("order_id"),
         "ordercheck_failed_idx",
@@ -407,6 +434,7 @@ SET_ASIDE = {
     "order_status_placed_idx": ["order_placed_idx", "orders_order_placed_at_c2de8920"],
     "order_channel_placed_idx": ["order_placed_idx", "orders_order_placed_at_c2de8920"],
     "order_payment_placed_idx": ["order_placed_idx", "orders_order_placed_at_c2de8920"],
+    "order_standing_placed_idx": ["order_placed_idx", "orders_order_placed_at_c2de8920"],
     "movement_kind_created_idx": ["inventory_stockmovement_created_at_05b478ed"],
 }
 

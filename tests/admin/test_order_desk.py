@@ -505,3 +505,30 @@ def test_the_desk_price_endpoint_prices_delivery_by_the_rules_and_offers_only_me
     assert {m["id"] for m in nl["delivery_methods"]} == {standard.pk, express.pk}
     assert [m["id"] for m in be["delivery_methods"]] == [standard.pk]
     assert any(p["field"] == "delivery_method" and "Express does not deliver" in p["message"] for p in be["problems"])
+
+
+def test_a_phone_order_paid_with_the_customers_store_credit_first(catalogue, standard, clerk, staff_users):
+    from invoicing.models import Payment, StoreCreditAccount
+    from invoicing.services import store_credit_issue
+    from tests.builders import customer_build
+
+    customer = customer_build(email="jan@example.com", full_name="Jan Jansen")
+    store_credit_issue(customer=customer, amount=Decimal("50.00"), reason="Exchange", actor=staff_users["Managers"])
+    key = page_key(clerk.get(DESK))
+    form = phone_order_form(
+        catalogue, standard, key, place_order="1", use_store_credit="on", customer_id=str(customer.pk)
+    )
+    for name in ("new_full_name", "new_email", "new_phone"):
+        form.pop(name)
+
+    response = clerk.post(DESK, form)
+
+    assert response.status_code == 302, errors_in(response) or response.context["form"].errors
+    order = Order.objects.get()
+    assert {p.method: p.amount for p in Payment.objects.filter(order=order)} == {"store_credit": Decimal("50.00")}
+    assert StoreCreditAccount.objects.get(customer=customer).balance == 0
+
+    # With the credit spent, asking for it again is refused beside the tick box
+    again = clerk.post(DESK, {**form, "idempotency_key": page_key(clerk.get(DESK))})
+    assert again.status_code == 200
+    assert "used on another order" in again.context["form"].errors["use_store_credit"][0]

@@ -14,6 +14,7 @@ from orders.models import Cart, CartLine, RiskRules, ShippingZone, Voucher
 from orders.services.picking import pick_batch_create
 from orders.services.placement import LineRequest
 from orders.services.quotes import QuoteRequest, quote_save_draft
+from orders.services.return_requests import return_request_create
 from tests.builders import (
     carrier_build,
     feedback_given,
@@ -65,6 +66,13 @@ def world(catalogue, staff_users):
         actor=staff_users["Managers"],
     )
     store_credit_issue(customer=order.customer, amount=Decimal("5.00"), reason="Sorry", actor=staff_users["Managers"])
+    return_request_create(  # a return of the chair, asked for by customer service for the customer
+        order=order,
+        units={order.lines.get(sku="CHAIR-1").pk: 1},
+        reason="damaged",
+        actor=staff_users["Managers"],
+        for_customer=True,
+    )
     place_held_for_address(catalogue)
     shopper = User.objects.create_user("shopper")
     cart = Cart.objects.create(user=shopper)

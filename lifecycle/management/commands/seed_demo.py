@@ -14,6 +14,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from inventory.models import BinLocation, Category, Product, StockLevel, TaxClass, Warehouse
+from invoicing.services import store_credit_issue
 from lifecycle.cancellation import order_cancel
 from lifecycle.checkout import order_checkout
 from lifecycle.credit_notes import credit_note_issue
@@ -42,6 +43,7 @@ from orders.services.packing import shipment_scan
 from orders.services.picking import pick_batch_create
 from orders.services.placement import AddressData, LineRequest
 from orders.services.quotes import QuoteRequest, quote_save_draft, quote_send
+from orders.services.return_requests import return_request_authorise, return_request_create
 from orders.services.transitions import transition_run
 from orders.services.work_items import work_item_finish
 
@@ -325,6 +327,22 @@ class Command(BaseCommand):
             invoice=lamps, units={lamps.lines.get(sku="LAMP-DESK").pk: 1}, reason="One lamp arrived broken", actor=admin
         )
         ship_all(place([("CHAIR-OAK", 1)], payment="card"), deliver=True)  # completed (card captured)
+        # A return: two chairs paid by card, one sent back and authorised (on its way back), and
+        # store credit given for the wait
+        returned = ship_all(place([("CHAIR-OAK", 2)], payment="card"), deliver=True)
+        return_request_authorise(
+            return_request=return_request_create(
+                order=returned,
+                units={returned.lines.get().pk: 1},
+                reason="damaged",
+                comment="A scratch on the seat",
+                actor=customer.user,
+            ),
+            actor=admin,
+        )
+        store_credit_issue(
+            customer=customer, amount=Decimal("10.00"), reason="Sorry for the scratched chair", actor=admin
+        )
         partial = ship_all(place([("TABLE-OAK", 1), ("SVC-ASSEMBLY", 1)]), deliver=True)
         invoice = partial.invoices.get()
         payment_record(
