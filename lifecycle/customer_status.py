@@ -151,19 +151,29 @@ def order_status_wording(
     has_tracking: bool = False,
     is_pickup: bool = False,
     payment_method: str = "",
+    waits_for_payment: bool = False,
 ) -> CustomerStatus:
     """The customer's words for an order in `status`.
 
     `hold_reasons`: the names of the checks an on-hold order failed (its OrderCheck rows);
     `expected_date`: when a back-ordered order's missing items should be in, as the customer was
     told (None: not known yet); `has_tracking`: a parcel of a shipped order has a tracking number;
-    `is_pickup`: the customer collects the order; `payment_method`: the order's (Order.PaymentMethod).
+    `is_pickup`: the customer collects the order; `payment_method`: the order's (Order.PaymentMethod);
+    `waits_for_payment`: a prepaid bank transfer must arrive before the order is sent
+    (orders.services.fulfillment.waits_for_payment).
     Raises KeyError for a status this module has no words for (a test makes sure there is none).
     """
     if status == Status.ON_HOLD:
         return HOLD_WORDING[hold_reason(hold_reasons)]
     if status == Status.BACKORDERED:
         return _backordered(expected_date)
+    if status == Status.VERIFIED and waits_for_payment:
+        return CustomerStatus(
+            "Waiting for your payment",
+            "Please transfer the order total, quoting the payment reference shown under Payment. We "
+            "send your order as soon as the money arrives, and e-mail you when it leaves our warehouse.",
+            "attention",
+        )
     if status in (Status.VERIFIED, Status.IN_FULFILLMENT):
         return _preparing(is_pickup)
     if status == Status.INVOICED:

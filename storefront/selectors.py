@@ -33,6 +33,7 @@ from orders.models import (
 from orders.pricing import FREE_SHIPPING, PricedOrder, PriceInput, price_order
 from orders.selectors import voucher_offer_find
 from orders.selectors.shipping import delivery_fee_for, parcel_measure
+from orders.services.fulfillment import waits_for_payment
 from orders_site.core.formatting import money_display
 from orders_site.core.money import ZERO, money
 
@@ -438,6 +439,7 @@ def order_history_for_customer(*, user) -> QuerySet[Order]:
     return (
         order_list_for_customer(user=user)
         .annotate(item_count=Coalesce(Sum("lines__quantity"), 0))
+        .select_related("customer")  # the words of a prepaid bank transfer (waits_for_payment)
         .prefetch_related(_failed_checks(), _backorder_dates())
     )
 
@@ -486,6 +488,7 @@ def _customer_status(order: Order, *, events, shipments=()) -> CustomerStatus:
         has_tracking=any(shipment.tracking_number for shipment in shipments),
         is_pickup=order.shipping_address_id is None,
         payment_method=order.payment_method,
+        waits_for_payment=order.status == Order.Status.VERIFIED and waits_for_payment(order),
     )
 
 

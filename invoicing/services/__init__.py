@@ -25,6 +25,7 @@ from .payments import (
     payment_captures_requeue_stale,
     payment_gateway_failure_record,
     payment_record,
+    payment_record_before_invoice,
     payment_void_at_gateway,
     payment_void_for_order,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "payment_captures_requeue_stale",
     "payment_gateway_failure_record",
     "payment_record",
+    "payment_record_before_invoice",
     "payment_void_at_gateway",
     "payment_void_for_order",
 ]

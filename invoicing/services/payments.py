@@ -267,6 +267,47 @@ def invoice_amount_paid(*, invoice_id: int) -> Decimal:
     return received - (refunded["s"] or ZERO)
 
 
+@transaction.atomic
+def payment_record_before_invoice(
+    *, order: Order, amount: Decimal, method: str, reference: str = "", actor=None
+) -> Payment:
+    """Record money received for an order that is not invoiced yet (a prepaid customer's bank
+    transfer, BANK_TRANSFER_BEFORE_RELEASE): captured without an invoice, the order's standing
+    updated (paid in full, it may go to the warehouse), and adopted by the invoice at delivery
+    (invoice_payments_adopt). Over-payments are accepted (refund them later).
+    Locks the order, then the new payment. Raises PermissionRefused, ApplicationError beside the field.
+    """
+    if actor is not None and not (actor.is_staff and actor.has_perm("invoicing.record_payment")):
+        raise PermissionRefused("You are not allowed to record payments.")
+    amount = money(amount)
+    if amount <= 0:
+        raise ApplicationError("Enter an amount above zero.", extra={"field": "amount"})
+    if amount > _largest_amount_paid():
+        raise ApplicationError(
+            f"{amount} cannot be right for order {order}; check the amount.", extra={"field": "amount"}
+        )
+    if method not in Order.PaymentMethod.values:
+        raise ApplicationError("Choose how the money was paid.", extra={"field": "method"})
+    order = order_lock(order_id=order.pk)
+    if order.status in (Order.Status.DRAFT, Order.Status.CANCELLED):
+        raise ApplicationError(f"Order {order} is {order.get_status_display().lower()}; no payment can be recorded.")
+    if Invoice.objects.filter(order=order).exclude(number=None).exists():
+        raise ApplicationError(f"Order {order} is invoiced: record the payment on its invoice.")
+    payment = Payment.objects.create(
+        order=order, method=method, amount=amount, reference=reference.strip(), recorded_by=actor
+    )
+    payment = transition_run(
+        model=Payment,
+        pk=payment.pk,
+        transition="capture",
+        actor=actor,
+        fields={"captured_at": timezone.now()},
+        data={"amount": str(amount), "method": method, "reference": reference},
+    )
+    payment_standing_refresh(order=order)
+    return payment
+
+
 def _invoice_settle(*, invoice: Invoice, actor=None, then: Callable[[Invoice], None] | None = None) -> Invoice:
     """Recompute what was paid and move the invoice on; then `then(invoice)`. Locks the invoice
     (invoicing.locks.invoice_lock; the caller holds its order first)."""

@@ -1,5 +1,6 @@
 """The order page: queues, the record with its timeline, and the buttons that move an order on."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -11,11 +12,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from invoicing.services import payment_record_before_invoice
 from lifecycle.cancellation import order_cancel
 from orders.models import Order
 from orders.selectors import hold_checks_prefetch, hold_reason_label, hold_reasons_of
 from orders.services.comments import order_comment_add
-from orders.services.fulfillment import order_fulfillment_start
+from orders.services.fulfillment import order_fulfillment_start, waits_for_payment
 from orders.services.partial_fulfilment import order_fulfillment_start_partial
 from orders.services.verification import order_release, order_reverify
 from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, prefix, status_badge
@@ -26,7 +28,7 @@ from orders_site.core.staff_actions import StaffAction, StaffActionsMixin
 from .forms import NoteForm, ReasonForm, StaffCommentForm
 from .order_edits import order_edit_view
 from .order_page import comment_draft_keep, order_page_context
-from .queues import HoldReasonFilter
+from .queues import HoldReasonFilter, PrepaymentFilter
 
 # Each order is its own transaction; a page of the queue at a time keeps a request short.
 BULK_LIMIT = 200
@@ -48,6 +50,22 @@ def _start_fulfillment(*, instance, actor, data, guard):
 
 def _start_partial_fulfillment(*, instance, actor, data, guard):
     return order_fulfillment_start_partial(order=instance, actor=actor, expected_status=guard["expected_status"])
+
+
+class PrepaymentForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Amount",
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"invalid": "Enter the amount as a number, for example 125.50."},
+    )
+    reference = forms.CharField(label="Bank reference", max_length=100, required=False)
+
+
+def _prepayment(*, instance, actor, data, guard):
+    return payment_record_before_invoice(
+        order=instance, amount=data["amount"], method=instance.payment_method, reference=data["reference"], actor=actor
+    )
 
 
 def _cancel(*, instance, actor, data, guard):
@@ -93,6 +111,18 @@ ORDER_ACTIONS = (
         done="{verbose_name} {obj} is now “{status}”: what is in stock goes ahead, the rest follows.",
     ),
     StaffAction(
+        name="record_prepayment",
+        label="Record payment before release",
+        transition="",
+        when=waits_for_payment,
+        permission="invoicing.record_payment",
+        run=_prepayment,
+        form_class=PrepaymentForm,
+        initial=lambda order: {"amount": order.total},
+        help_text="The customer's bank transfer arrived: once the order is paid in full it can go to the warehouse.",
+        done="Payment recorded on order {obj}.",
+    ),
+    StaffAction(
         name="cancel",
         label="Cancel order",
         transition="cancel",
@@ -121,7 +151,15 @@ class OrderAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, ad
     list_display = ("number", "placed_at", "customer_name", "status_badge", "payment", "total_display", "hold_reasons")
     # Each filter and the ordering have an index (Order.Meta.indexes); "placed" replaces a date
     # drill-down, which would read the whole table for its dates.
-    list_filter = ("status", "payment_standing", "channel", HoldReasonFilter, "payment_method", "placed_at")
+    list_filter = (
+        "status",
+        "payment_standing",
+        PrepaymentFilter,
+        "channel",
+        HoldReasonFilter,
+        "payment_method",
+        "placed_at",
+    )
     list_select_related = ("customer",)
     search_fields = (prefix("number"), prefix("email", ignore_case=True), prefix("customer__email", ignore_case=True))
     search_help_text = "Order number or customer e-mail, or how either begins."

@@ -1,6 +1,7 @@
 """The order and shipment queues: the on-hold filter of the order list, and the work queues these
 lists give the console's home (orders_site.core.work_queues). The reads are orders.selectors'."""
 
+from django.conf import settings
 from django.contrib import admin
 
 from orders.models import Order, Shipment
@@ -10,6 +11,8 @@ from orders.selectors import (
     order_count,
     orders_held_for,
     orders_on_hold_counts,
+    orders_waiting_for_prepayment,
+    orders_waiting_for_prepayment_count,
     shipment_count,
 )
 from orders.selectors.packing import shipments_waiting_for_work, shipments_waiting_for_work_count, work_items_open_count
@@ -28,6 +31,21 @@ class HoldReasonFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value():
             return orders_held_for(queryset, reason=self.value())
+        return queryset
+
+
+class PrepaymentFilter(admin.SimpleListFilter):
+    """Orders that wait for their bank transfer before release (the queue of the same name)."""
+
+    title = "waiting for"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("prepayment", "Payment before release")] if settings.BANK_TRANSFER_BEFORE_RELEASE else []
+
+    def queryset(self, request, queryset):
+        if self.value() == "prepayment":
+            return orders_waiting_for_prepayment(queryset)
         return queryset
 
 
@@ -171,6 +189,18 @@ for queue in (
         query={"waiting": "work_items"},
         help_text="Picking: a work item is not done",
         position=35,
+    ),
+    WorkQueue(
+        key="orders.waiting_for_prepayment",
+        heading=CUSTOMER_SERVICE,
+        title="Waiting for payment before release",
+        permission="invoicing.record_payment",
+        count=orders_waiting_for_prepayment_count,
+        changelist=ORDERS,
+        query={"waiting": "prepayment"},
+        help_text="Prepaid bank transfers: record the money, then the warehouse gets the order",
+        position=35,
+        enabled=lambda: settings.BANK_TRANSFER_BEFORE_RELEASE,
     ),
     WorkQueue(
         key="shipments.returned_undecided",

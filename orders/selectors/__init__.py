@@ -647,3 +647,19 @@ def quote_with_lines(*, quote_id: int) -> Quote | None:
         .filter(pk=quote_id)
         .first()
     )
+
+
+def orders_waiting_for_prepayment(queryset: QuerySet[Order] | None = None) -> QuerySet[Order]:
+    """Verified bank-transfer orders of prepaid customers whose money has not come in (with
+    BANK_TRANSFER_BEFORE_RELEASE they wait for it before the warehouse gets them); by status, then
+    the few verified rows (order_status_placed_idx)."""
+    queryset = Order.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(status=Order.Status.VERIFIED, payment_method=Order.PaymentMethod.BANK_TRANSFER)
+        .filter(customer__payment_terms=Customer.PaymentTerms.PREPAID)
+        .exclude(payment_standing=Order.PaymentStanding.PAID)
+    )
+
+
+def orders_waiting_for_prepayment_count() -> int:
+    return orders_waiting_for_prepayment().count()

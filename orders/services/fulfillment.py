@@ -9,12 +9,13 @@ from django.utils import timezone
 from inventory.locks import stock_levels_lock_by_id
 from inventory.models import StockAllocation, Warehouse
 from inventory.services import stock_dispatch
-from orders_site.core.exceptions import ApplicationError
+from orders_site.core.exceptions import ApplicationError, TransitionRefused
+from orders_site.core.formatting import money_display
 from orders_site.core.tasks import task_send_on_commit
 
 from ..dispatch import dispatch_by_for
 from ..locks import order_lock, shipment_lock
-from ..models import Carrier, EmailNotification, Order, Shipment, ShipmentLine
+from ..models import Carrier, Customer, EmailNotification, Order, Shipment, ShipmentLine
 from .notifications import notification_queue
 from .packing import shipment_pack_check
 from .transitions import transition_run
@@ -33,6 +34,26 @@ DISPATCHED = {
 PAYMENTS_CAPTURE_TASK = "lifecycle.tasks.order_payments_capture_task"
 
 
+def waits_for_payment(order: Order) -> bool:
+    """A prepaid customer's bank-transfer order waits for the money before the warehouse gets it
+    (BANK_TRANSFER_BEFORE_RELEASE); invoicing records the payment and keeps the standing."""
+    return (
+        settings.BANK_TRANSFER_BEFORE_RELEASE
+        and order.payment_method == Order.PaymentMethod.BANK_TRANSFER
+        and order.customer.payment_terms == Customer.PaymentTerms.PREPAID
+        and order.payment_standing != Order.PaymentStanding.PAID
+    )
+
+
+def release_payment_check(*, order: Order) -> None:
+    """Refuse to release an order that waits for its bank transfer. Raises TransitionRefused."""
+    if waits_for_payment(order):
+        raise TransitionRefused(
+            f"Order {order.number} waits for its bank transfer of {money_display(order.total, order.currency)}: "
+            "record the payment first (“Record payment before release”), then send it to the warehouse."
+        )
+
+
 def payments_capture_on_release(*, order: Order) -> None:
     """Prepaid shops (CARD_CAPTURE_AT=release) capture what was authorised at checkout as the
     order goes to the warehouse: queued after commit."""
@@ -48,6 +69,7 @@ def order_fulfillment_start(*, order: Order, actor=None, expected_status: str | 
     core, orders_site.core.locks.transition_row_lock).
     Raises TransitionRefused.
     """
+    release_payment_check(order=order_lock(order_id=order.pk))
     order = transition_run(
         model=Order, pk=order.pk, transition="start_fulfillment", actor=actor, expected_status=expected_status
     )

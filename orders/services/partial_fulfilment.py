@@ -66,6 +66,7 @@ def order_fulfillment_start_partial(*, order: Order, actor=None, expected_status
     TransitionRefused / PermissionRefused, before writing anything.
     """
     locked = order_lock(order_id=order.pk)
+    fulfillment.release_payment_check(order=locked)
     allocated, short = 0, 0
     if locked.status == Order.Status.BACKORDERED:  # otherwise the transition core refuses it below
         allocated = sum(units for pairs in allocations_without_parcel(order=locked).values() for _, units in pairs)

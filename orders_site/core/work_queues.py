@@ -72,13 +72,15 @@ class WorkQueue:
     query: Mapping[str, str] = field(default_factory=dict)
     help_text: str = ""
     position: int = 100
+    # A queue of a way of working the shop may not use (a setting): shown only while it returns True.
+    enabled: Callable[[], bool] | None = None
 
     def url(self, extra: Mapping[str, str] | None = None) -> str:
         query = {**self.query, **(extra or {})}
         return reverse(self.changelist) + ("?" + urlencode(query) if query else "")
 
     def visible_to(self, user) -> bool:
-        return user.has_perm(self.permission)
+        return (self.enabled is None or self.enabled()) and user.has_perm(self.permission)
 
 
 @dataclass(frozen=True)

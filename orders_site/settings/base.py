@@ -356,3 +356,7 @@ PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="invoicing.gateways.TestGateway
 # issued, at delivery) or "release" (prepaid: when the order is released to the warehouse; the
 # invoice is then paid as it is issued, and cancelling refunds what was captured).
 CARD_CAPTURE_AT = env("CARD_CAPTURE_AT", default="invoice")
+# Prepaid customers (payment terms "prepaid") paying by bank transfer: their order waits for the
+# money before it goes to the warehouse ("Waiting for payment before release"); the invoice issued at
+# delivery is then paid as it is issued. Off: they pay the invoice after delivery, like account customers.
+BANK_TRANSFER_BEFORE_RELEASE = env.bool("BANK_TRANSFER_BEFORE_RELEASE", default=False)
