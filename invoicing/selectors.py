@@ -12,7 +12,7 @@ from django.utils import timezone
 from orders.models import Order
 from orders_site.core.money import ZERO, money
 
-from .models import AmountOwedBack, CreditNote, Invoice, Payment, Refund, StoreCreditEntry
+from .models import AmountOwedBack, CreditNote, Invoice, Payment, Refund, StoreCreditAccount, StoreCreditEntry
 
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 
@@ -152,6 +152,14 @@ def refunds_to_transfer(queryset: QuerySet[Refund] | None = None) -> QuerySet[Re
 
 def refunds_to_transfer_count() -> int:
     return refunds_to_transfer().count()
+
+
+def store_credit_balance(*, customer_id: int | None) -> Decimal:
+    """What the customer can spend now (0 without an account)."""
+    if customer_id is None:
+        return ZERO
+    balance = StoreCreditAccount.objects.filter(customer_id=customer_id).values_list("balance", flat=True).first()
+    return balance if balance is not None else ZERO
 
 
 def store_credit_entries_for(*, customer_id: int, limit: int = 50) -> list[StoreCreditEntry]:

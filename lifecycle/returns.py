@@ -14,7 +14,7 @@ from inventory.services import stock_write_off
 from invoicing.models import AmountOwedBack, Invoice, Refund
 from invoicing.services import order_refundable, refund_create
 from orders.locks import order_lock
-from orders.models import Order, ReturnLine, ReturnRequest, ShipmentLine
+from orders.models import Order, ReturnLine, ReturnRequest, Shipment, ShipmentLine
 from orders.services import return_requests as returns
 from orders.services.placement import AddressData, LineRequest
 from orders.services.quotes import QuoteRequest, quote_save_draft
@@ -171,9 +171,9 @@ def _credits_delivery_fee(return_request: ReturnRequest, invoice: Invoice) -> bo
         return True
     # "all": this return completes the return of everything delivered.
     delivered = (
-        ShipmentLine.objects.filter(shipment__order_id=invoice.order_id, shipment__status="delivered").aggregate(
-            s=Sum("quantity")
-        )["s"]
+        ShipmentLine.objects.filter(
+            shipment__order_id=invoice.order_id, shipment__status=Shipment.Status.DELIVERED
+        ).aggregate(s=Sum("quantity"))["s"]
         or 0
     )
     returned = (

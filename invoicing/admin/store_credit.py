@@ -16,7 +16,8 @@ from orders_site.core.formatting import money_display
 
 from ..forms import StoreCreditForm
 from ..models import StoreCreditAccount, StoreCreditEntry
-from ..services import store_credit_balance, store_credit_issue
+from ..selectors import store_credit_balance
+from ..services import store_credit_issue
 from ..services.store_credit import PERMISSION
 
 

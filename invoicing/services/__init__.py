@@ -39,7 +39,7 @@ from .refunds import (
     refund_retry,
     refunds_requeue_stale,
 )
-from .store_credit import store_credit_balance, store_credit_expire_due, store_credit_issue, store_credit_spend
+from .store_credit import store_credit_expire_due, store_credit_issue, store_credit_spend
 
 __all__ = [
     "iban_clean",
@@ -52,7 +52,6 @@ __all__ = [
     "refund_mark_transferred",
     "refund_retry",
     "refunds_requeue_stale",
-    "store_credit_balance",
     "store_credit_expire_due",
     "store_credit_issue",
     "store_credit_spend",

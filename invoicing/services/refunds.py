@@ -43,7 +43,7 @@ from ..gateways import gateway_get
 from ..locks import payments_lock
 from ..models import AmountOwedBack, Invoice, Payment, Refund
 from .payments import invoice_amount_paid
-from .standing import payment_standing_refresh
+from .standing import amount_owed, payment_standing_refresh
 from .store_credit import store_credit_issue
 
 PERMISSION = "invoicing.issue_refund"
@@ -76,11 +76,7 @@ def order_refundable(
     captured = [p for p in payments if p.status == Payment.Status.CAPTURED]
     paid = sum((p.amount - p.amount_refunded for p in captured), ZERO)
     by_card = sum((p.amount - p.amount_refunded for p in captured if _is_card(p)), ZERO)
-    issued = [invoice for invoice in invoices if invoice.number]
-    if issued:
-        owed = sum((invoice.amount_owed for invoice in issued), ZERO)
-    else:
-        owed = ZERO if order.status == Order.Status.CANCELLED else order.total
+    owed = amount_owed(order_total=order.total, cancelled=order.status == Order.Status.CANCELLED, invoices=invoices)
     return Refundable(paid=paid, owed=owed, by_card=by_card)
 
 

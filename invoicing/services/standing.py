@@ -25,6 +25,15 @@ Standing = Order.PaymentStanding
 OPEN = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 
 
+def amount_owed(*, order_total: Decimal, cancelled: bool, invoices: list[Invoice]) -> Decimal:
+    """What the order asks to be paid: its issued invoices' totals less credit notes, or before it
+    is invoiced its total (nothing once cancelled). Refunds and the standing both go by it."""
+    issued = [invoice for invoice in invoices if invoice.number]
+    if issued:
+        return sum((invoice.amount_owed for invoice in issued), ZERO)
+    return ZERO if cancelled else order_total
+
+
 def payment_standing_of(
     *,
     order_total: Decimal,
@@ -39,7 +48,7 @@ def payment_standing_of(
     if refunded > 0:
         return Standing.REFUNDED if refunded >= captured else Standing.PARTIALLY_REFUNDED
     issued = [invoice for invoice in invoices if invoice.number]
-    owed = sum((i.amount_owed for i in issued), ZERO) if issued else (ZERO if cancelled else order_total)
+    owed = amount_owed(order_total=order_total, cancelled=cancelled, invoices=invoices)
     if captured > 0 and captured >= owed:
         return Standing.PAID
     if any(i.status in OPEN and i.due_date and i.due_date < today for i in issued):

@@ -33,14 +33,6 @@ PERMISSION = "invoicing.issue_store_credit"
 Kind = StoreCreditEntry.Kind
 
 
-def store_credit_balance(*, customer_id: int | None) -> Decimal:
-    """What the customer can spend now (0 without an account)."""
-    if customer_id is None:
-        return ZERO
-    balance = StoreCreditAccount.objects.filter(customer_id=customer_id).values_list("balance", flat=True).first()
-    return balance if balance is not None else ZERO
-
-
 def _account_for_update(*, customer_id: int) -> StoreCreditAccount:
     account = store_credit_account_lock(customer_id=customer_id)
     if account is not None:

@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import IntegrityError, transaction
 
 from invoicing.gateways import GatewayResult, TestGateway
 from invoicing.models import AmountOwedBack, Invoice, Payment, Refund, StoreCreditEntry
+from invoicing.selectors import store_credit_balance
 from invoicing.services import (
     order_refundable,
     refund_at_gateway,
@@ -15,7 +17,6 @@ from invoicing.services import (
     refund_mark_transferred,
     refund_retry,
     refunds_requeue_stale,
-    store_credit_balance,
 )
 from invoicing.tasks import refund_at_gateway_task
 from lifecycle.credit_notes import credit_note_issue
@@ -261,8 +262,6 @@ def test_only_customer_service_and_managers_refund(card_order, staff_users):
 
 
 def test_the_database_refuses_refunding_more_than_a_payment(card_order):
-    from django.db import IntegrityError, transaction
-
     payment = card_order.payments.get(status=Payment.Status.CAPTURED)
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.filter(pk=payment.pk).update(amount_refunded=payment.amount + D("0.01"))

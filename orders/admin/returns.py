@@ -111,7 +111,7 @@ class ReturnRequestAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminM
     staff_actions = RETURN_ACTIONS
     change_form_template = "admin/staff_actions/record_change_form.html"
     list_display = ("number", "created_at", "order", "status_badge", "reason", "refund_to")
-    list_filter = (QueueFilter, "status", "reason")
+    list_filter = (QueueFilter, "status")
     list_select_related = ("order",)
     search_fields = (prefix("number", capitals=True), prefix("order__number"))
     search_help_text = "Return (RMA) or order number, or how one begins."

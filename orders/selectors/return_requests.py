@@ -61,10 +61,20 @@ def returnable_lines(*, order: Order) -> list[Returnable]:
     ]
 
 
-def return_can_be_requested(*, order: Order, today: date | None = None) -> bool:
-    """The customer's order page offers "Return items" (a line with units left, in its window)."""
+def returnable_now(*, order: Order, today: date | None = None) -> list[Returnable]:
+    """The lines a customer can still ask to return today: units left, within the window."""
     today = today or timezone.localdate()
-    return any(r.left and r.open_on(today) for r in returnable_lines(order=order))
+    return [entry for entry in returnable_lines(order=order) if entry.left and entry.open_on(today)]
+
+
+def return_window_open(*, order: Order) -> bool:
+    """A parcel was delivered within the return window: the order page offers "Return items". Reads
+    the order's parcels as prefetched (no query); the return page says which items are left."""
+    since = timezone.now() - timedelta(days=settings.RETURN_WINDOW_DAYS)
+    return any(
+        parcel.status == Shipment.Status.DELIVERED and parcel.delivered_at and parcel.delivered_at >= since
+        for parcel in order.shipments.all()
+    )
 
 
 def returns_in(status: str, queryset: QuerySet[ReturnRequest] | None = None) -> QuerySet[ReturnRequest]:

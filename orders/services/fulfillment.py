@@ -69,9 +69,15 @@ def order_fulfillment_start(*, order: Order, actor=None, expected_status: str | 
     core, orders_site.core.locks.transition_row_lock).
     Raises TransitionRefused.
     """
-    release_payment_check(order=order_lock(order_id=order.pk))
+    locked = order_lock(order_id=order.pk)
+    release_payment_check(order=locked)
     order = transition_run(
-        model=Order, pk=order.pk, transition="start_fulfillment", actor=actor, expected_status=expected_status
+        model=Order,
+        pk=order.pk,
+        transition="start_fulfillment",
+        actor=actor,
+        expected_status=expected_status,
+        locked=locked,
     )
     payments_capture_on_release(order=order)
     allocations = (

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from invoicing.selectors import store_credit_entries_for
-from invoicing.services import store_credit_balance
 from orders.services.customers import (
     SignUpRefused,
     address_delete,
@@ -26,6 +25,7 @@ from ..selectors import (
     customer_for_user,
     order_history_decorate,
     order_history_for_customer,
+    store_credit_for_user,
 )
 from ..services.cart import cart_merge
 from .helpers import form_page, paginate, safe_next
@@ -98,13 +98,12 @@ def account(request):
 def store_credit(request):
     """The customer's store credit: what they can spend, and where it came from and went."""
     customer = customer_for_user(user=request.user)
-    customer_id = customer.pk if customer is not None else None
     return render(
         request,
         "storefront/store_credit.html",
         {
-            "balance": store_credit_balance(customer_id=customer_id),
-            "entries": store_credit_entries_for(customer_id=customer_id) if customer_id else [],
+            "balance": store_credit_for_user(user=request.user),
+            "entries": store_credit_entries_for(customer_id=customer.pk) if customer is not None else [],
         },
     )
 

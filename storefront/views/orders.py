@@ -3,13 +3,10 @@
 Every URL answers 404 for an order the visitor may not see, so order numbers cannot be probed.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from feedback.selectors import feedback_link_for_request, feedback_open_for
@@ -17,7 +14,7 @@ from feedback.services import feedback_request_create
 from invoicing.services import credit_note_pdf_ensure, invoice_pdf_ensure
 from lifecycle.cancellation import order_cancel
 from orders.models import Order
-from orders.selectors.return_requests import returnable_lines
+from orders.selectors.return_requests import return_window_open, returnable_now
 from orders.services.return_requests import return_request_create, units_field
 from orders_site.core.client_address import client_address
 from orders_site.core.exceptions import ApplicationError
@@ -38,16 +35,6 @@ def _order_or_404(request, number):
 def _can_cancel(request, order) -> bool:
     """Only the account holder cancels online; guests ask customer service (they have no sign-in)."""
     return order.is_cancellable and request.user.is_authenticated and order.customer.user_id == request.user.pk
-
-
-def _can_return(order) -> bool:
-    """A parcel was delivered within the return window (read from the prefetched parcels; the
-    return page says which items are left)."""
-    since = timezone.now() - timedelta(days=settings.RETURN_WINDOW_DAYS)
-    return any(
-        parcel.status == parcel.Status.DELIVERED and parcel.delivered_at and parcel.delivered_at >= since
-        for parcel in order.shipments.all()
-    )
 
 
 def _feedback_state(order):
@@ -81,7 +68,7 @@ def order_detail(request, number):
             "timeline": view.timeline,
             "amount_due": view.amount_due,
             "can_cancel": _can_cancel(request, order),
-            "can_return": _can_return(order),
+            "can_return": return_window_open(order=order),
             "is_guest_order": order.customer.user_id is None,
             "feedback_state": feedback_state,
             "feedback_url": feedback_url,
@@ -115,9 +102,7 @@ def order_return_view(request, number):
     """The customer asks to send delivered items back: units per line, a reason, how the money
     comes back (orders.services.return_requests checks the rest, beside the field)."""
     order = _order_or_404(request, number)
-    returnable = returnable_lines(order=order)
-    today = timezone.localdate()
-    open_now = [entry for entry in returnable if entry.left and entry.open_on(today)]
+    open_now = returnable_now(order=order)
     if not open_now:
         messages.info(request, "Nothing on this order can be returned online any more. Please contact us.")
         return redirect("storefront:order_detail", number=order.number)

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from invoicing.models import Invoice, Payment
+from invoicing.services import payment_record_before_invoice
 from lifecycle.delivery import shipment_deliver
 from orders.models import Customer, Order
 from orders.services.fulfillment import order_fulfillment_start
@@ -70,8 +71,6 @@ def test_the_order_waits_for_the_transfer_then_goes_and_is_paid_when_invoiced(
 
 
 def test_part_of_the_money_is_not_enough_to_release(catalogue, staff_users):
-    from invoicing.services import payment_record_before_invoice
-
     order = order_build(lines=[(catalogue.book, 1)], state="verified")
     payment_record_before_invoice(
         order=order, amount=Decimal("1.00"), method="bank_transfer", actor=staff_users["Customer service"]

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.models import Product, StockLevel
+from invoicing.models import Payment, StoreCreditAccount
+from invoicing.services import store_credit_issue
 from orders.models import Customer, EmailNotification, Order, OrderEvent, Quote, Voucher
 from orders.selectors import customer_matches, product_matches
 from tests.builders import customer_build, delivery_method_build, product_build, stock_put
@@ -508,10 +510,6 @@ def test_the_desk_price_endpoint_prices_delivery_by_the_rules_and_offers_only_me
 
 
 def test_a_phone_order_paid_with_the_customers_store_credit_first(catalogue, standard, clerk, staff_users):
-    from invoicing.models import Payment, StoreCreditAccount
-    from invoicing.services import store_credit_issue
-    from tests.builders import customer_build
-
     customer = customer_build(email="jan@example.com", full_name="Jan Jansen")
     store_credit_issue(customer=customer, amount=Decimal("50.00"), reason="Exchange", actor=staff_users["Managers"])
     key = page_key(clerk.get(DESK))

@@ -5,6 +5,7 @@ the field, the request confirmed and listed on the order page."""
 import pytest
 
 from orders.models import ReturnRequest
+from tests.builders import customer_signed_up, order_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,8 +14,6 @@ PASSWORD = "a long passphrase 42"
 
 @pytest.fixture
 def delivered(shop):
-    from tests.builders import customer_signed_up, order_build
-
     customer = customer_signed_up(email="anna@example.com", password=PASSWORD)
     return order_build(lines=[(shop.chair, 2), (shop.lamp, 1)], state="completed", customer=customer.customer)
 
