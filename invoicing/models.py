@@ -115,6 +115,11 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    # The order line it bills: returns and returned parcels credit units of that line. Empty only
+    # on invoices issued before the link existed and left unmatched by migration 0008.
+    order_line = models.ForeignKey(
+        "orders.OrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines"
+    )
     sku = models.CharField("SKU", max_length=64, blank=True)
     description = models.CharField(max_length=250)
     quantity = models.PositiveIntegerField()
@@ -258,6 +263,11 @@ class CreditNote(TimeStampedModel):
     tax_breakdown = models.JSONField(default=list, help_text="[{rate, percent, net, tax}] per tax rate")
     pdf = models.FileField(upload_to=credit_note_pdf_upload_to, blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    # A parcel that came back to us and whose goods the customer will not get ("refund due"): its
+    # units are credited once, by this note (lifecycle.returned_parcels).
+    shipment = models.OneToOneField(
+        "orders.Shipment", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note"
+    )
 
     class Meta:
         ordering = ["-issued_at", "-id"]

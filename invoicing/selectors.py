@@ -169,3 +169,8 @@ def store_credit_entries_for(*, customer_id: int, limit: int = 50) -> list[Store
         .select_related("order")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def invoice_lines_by_order_line(*, invoice: Invoice) -> dict[int, int]:
+    """{order line id: invoice line id} of an invoice: which line of it bills each order line."""
+    return dict(invoice.lines.filter(order_line__isnull=False).values_list("order_line_id", "pk"))

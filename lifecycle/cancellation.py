@@ -1,13 +1,17 @@
 """An order is cancelled -> its stock goes back (to waiting back-orders first), card holds are voided,
 money already captured is refunded (prepaid shops) and its voucher use is given back."""
 
-from decimal import Decimal
-
 from django.db import transaction
 
 from inventory.services import stock_release_order
-from invoicing.models import Payment, Refund
-from invoicing.services import order_refundable, payment_void_for_order, refund_create
+from invoicing.models import AmountOwedBack
+from invoicing.services import (
+    credit_note_issue_for_rest,
+    invoice_creditable,
+    order_refundable,
+    payment_void_for_order,
+    refund_the_way_it_was_paid,
+)
 from invoicing.services.owed_back import amount_owed_back_record
 from orders.models import Order
 from orders.selectors import backorders_waiting_exist
@@ -45,29 +49,17 @@ def order_cancel(*, order: Order, actor=None, reason: str = "", expected_status:
 
 
 def _refund_what_was_captured(order: Order, *, actor, reason: str) -> None:
-    """Prepaid (captured at release): pay it all back in the same decision, to the card it came
-    from and as store credit what was paid with store credit; money that came by bank transfer
-    is owed back for staff to refund (they need the customer's IBAN). The refunds are the shop's
-    doing whoever cancelled (a customer may cancel, not refund), so no actor checks them."""
-    refundable = order_refundable(order=order)
-    if refundable.amount <= 0:
-        return
+    """Prepaid (captured at release, or invoiced at order and paid): an issued invoice is credited
+    in full, and what was paid goes back in the same decision (invoicing's
+    refund_the_way_it_was_paid: the card, store credit); money that came by bank transfer is owed
+    back for staff to refund (they need the customer's IBAN)."""
     why = f"Order {order.number} cancelled" + (f": {reason}" if reason else "")
-    if refundable.by_card > 0:
-        refund_create(order=order, amount=refundable.by_card, method=Refund.Method.CARD, reason=why)
-    by_credit = sum(
-        (
-            p.amount - p.amount_refunded
-            for p in Payment.objects.filter(
-                order=order, status=Payment.Status.CAPTURED, method=Order.PaymentMethod.STORE_CREDIT
-            )
-        ),
-        Decimal(0),
-    )
-    if by_credit > 0:
-        refund_create(
-            order=order, amount=by_credit, method=Refund.Method.STORE_CREDIT, reason=why, for_staff_order=True
-        )
-    rest = order_refundable(order=order).amount
-    if rest > 0:
-        amount_owed_back_record(order=order, amount=rest, reason=why)
+    owed_back = None
+    invoice = order.invoices.exclude(number=None).first()
+    if invoice is not None and invoice_creditable(invoice=invoice).amount_left > 0:
+        credit_note = credit_note_issue_for_rest(invoice=invoice, reason=why)
+        owed_back = AmountOwedBack.objects.filter(credit_note=credit_note).first()
+    refundable = order_refundable(order=order).amount
+    left = refund_the_way_it_was_paid(order=order, amount=refundable, reason=why, owed_back=owed_back)
+    if left > 0 and owed_back is None:
+        amount_owed_back_record(order=order, amount=left, reason=why)

@@ -21,13 +21,20 @@ def credit_note_issue(
     include_shipping: bool = False,
     amount: Decimal | None = None,
     actor=None,
+    shipment=None,
 ) -> CreditNote:
     """Issue a credit note (invoicing's credit_note_issue: locks, events, PDF, e-mail). When the
     credit settles an invoice that was part paid (what was paid now covers the corrected total),
     the order is paid and completed and the customer asked for feedback, as a payment would.
     Raises what invoicing's service raises."""
     credit_note = invoicing.credit_note_issue(
-        invoice=invoice, reason=reason, units=units, include_shipping=include_shipping, amount=amount, actor=actor
+        invoice=invoice,
+        reason=reason,
+        units=units,
+        include_shipping=include_shipping,
+        amount=amount,
+        actor=actor,
+        shipment=shipment,
     )
     invoice = Invoice.objects.select_related("order").get(pk=credit_note.invoice_id)
     if invoice.status == Invoice.Status.PAID and invoice.order.status == Order.Status.INVOICED:

@@ -12,6 +12,7 @@ from inventory.locks import stock_levels_lock
 from inventory.models import StockLevel, Warehouse
 from inventory.services import stock_write_off
 from invoicing.models import AmountOwedBack, Invoice, Refund
+from invoicing.selectors import invoice_lines_by_order_line
 from invoicing.services import order_refundable, refund_create
 from orders.locks import order_lock
 from orders.models import Order, ReturnLine, ReturnRequest, Shipment, ShipmentLine
@@ -151,16 +152,9 @@ def _replacement_draft(return_request, order, lines, *, actor):
 
 
 def _invoice_units(invoice: Invoice, lines: list[ReturnLine]) -> dict[int, int]:
-    """{invoice line id: units} for what arrived. The invoice has a line per order line, in the
-    same order (invoicing.services.invoices)."""
-    invoice_lines = list(invoice.lines.order_by("pk"))
-    order_line_ids = list(invoice.order.lines.order_by("pk").values_list("pk", flat=True))
-    by_order_line = dict(zip(order_line_ids, invoice_lines, strict=False))
-    units = {}
-    for line in lines:
-        if line.received:
-            units[by_order_line[line.order_line_id].pk] = line.received
-    return units
+    """{invoice line id: units} for what arrived (each invoice line names the order line it bills)."""
+    by_order_line = invoice_lines_by_order_line(invoice=invoice)
+    return {by_order_line[line.order_line_id]: line.received for line in lines if line.received}
 
 
 def _credits_delivery_fee(return_request: ReturnRequest, invoice: Invoice) -> bool:

@@ -2,12 +2,16 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 
 from feedback.services import feedback_request_create
 from invoicing import services as invoicing
 from invoicing.models import Invoice, Payment
+from orders.locks import order_lock
+from orders.models import Order
 from orders.services.completion import order_payment_complete
+from orders.services.fulfillment import invoiced_at_order
 
 
 def after_settling(actor, *, refresh_pdf: bool = True):
@@ -18,7 +22,13 @@ def after_settling(actor, *, refresh_pdf: bool = True):
         # The stored PDF said "please pay"; render it again to say paid or what is left.
         if refresh_pdf:
             invoicing.invoice_pdf_refresh(invoice=invoice)
-        if invoice.status == Invoice.Status.PAID:
+        # Invoiced at order, money may settle the invoice before delivery: the order completes
+        # once it is delivered and invoiced (lifecycle.delivery). The status is read again: the
+        # invoice's cached order may predate "invoiced".
+        if (
+            invoice.status == Invoice.Status.PAID
+            and Order.objects.filter(pk=invoice.order_id, status=Order.Status.INVOICED).exists()
+        ):
             order = order_payment_complete(order=invoice.order, actor=actor)
             feedback_request_create(order=order)
 
@@ -59,17 +69,34 @@ def payment_capture(*, payment_id: int, actor=None) -> Payment:
     return invoicing.payment_capture(payment=Payment(pk=payment_id), actor=actor, then=after_settling(actor))
 
 
-def order_payments_capture(*, order_id: int, actor=None) -> list[Payment]:
-    """Prepaid (CARD_CAPTURE_AT=release): capture every payment authorised at checkout as the order
-    goes to the warehouse, before it is invoiced (each one: the gateway first, then its own
-    transaction; a payment captured meanwhile is left alone). The invoice, issued at delivery, is
-    then paid as it is issued (lifecycle.delivery)."""
+def order_released(*, order_id: int, actor=None) -> str:
+    """What follows an order's release to the warehouse (orders' order_released_follow_up, after
+    commit). Invoiced at order (orders.services.fulfillment.invoiced_at_order): its invoice is
+    issued now, which captures what was authorised at checkout as every invoice does, and takes
+    up what was captured before. Otherwise, prepaid (CARD_CAPTURE_AT=release): each authorised
+    payment is captured before the invoice (the gateway first, then its own transaction). Safe to
+    repeat: an invoice issued or a payment captured meanwhile is left alone; an order cancelled
+    or delivered meanwhile needs nothing (the delivery invoices it). Returns what it did."""
+    order = Order.objects.select_related("customer").get(pk=order_id)
+    if invoiced_at_order(order):
+        with transaction.atomic():
+            order = order_lock(order_id=order_id)
+            if order.status not in invoicing.INVOICEABLE_BEFORE_DELIVERY or order.invoices.exists():
+                return "nothing to invoice"
+            invoice = invoicing.invoice_issue(order=order, actor=actor)
+            invoicing.invoice_payments_adopt(
+                invoice=invoice, actor=actor, then=after_settling(actor, refresh_pdf=False)
+            )
+        return f"invoiced {invoice.number}"
+    if settings.CARD_CAPTURE_AT != "release":
+        return "nothing to do"
     payment_ids = Payment.objects.filter(order_id=order_id, status=Payment.Status.AUTHORIZED).values_list(
         "pk", flat=True
     )
-    return [
+    captured = [
         invoicing.payment_capture(
             payment=Payment(pk=payment_id), actor=actor, then=after_settling(actor), before_invoice=True
         )
         for payment_id in list(payment_ids)
     ]
+    return f"captured {len(captured)}"

@@ -9,7 +9,7 @@ from orders.services.notifications import notification_mark_failed, notification
 
 from .notifications import notification_deliver
 from .receiving import stock_backorders_fill
-from .settlement import order_payments_capture, payment_capture
+from .settlement import order_released, payment_capture
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, retry_backoff=True, retry_backoff_max=600)
@@ -55,11 +55,12 @@ def payment_capture_task(self, payment_id: int) -> str:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, soft_time_limit=60, time_limit=90)
-def order_payments_capture_task(self, order_id: int) -> int:
-    """Prepaid: capture what was authorised at checkout as the order goes to the warehouse. A retry
-    finds the captured ones captured and does nothing twice; a lost run is made good at delivery
-    (the invoice captures what is still authorised)."""
+def order_released_task(self, order_id: int) -> str:
+    """An order went to the warehouse: invoice it when it is invoiced at order, or (prepaid) capture
+    what was authorised at checkout. A retry finds the invoice issued or the payments captured and
+    does nothing twice; a lost run is made good at delivery (which invoices the order, and the
+    invoice captures what is still authorised)."""
     try:
-        return len(order_payments_capture(order_id=order_id))
+        return order_released(order_id=order_id)
     except Exception as exc:
         raise self.retry(exc=exc, countdown=min(600, 2**self.request.retries * 10)) from exc

@@ -4,9 +4,10 @@ from datetime import datetime
 
 from django.db import transaction
 
-from invoicing.services import invoice_issue
 from orders.models import Order, Shipment
 from orders.services.tracking import TrackingOutcome, tracking_event_record
+
+from .delivery import order_delivered_invoice
 
 
 @transaction.atomic
@@ -22,7 +23,7 @@ def tracking_event_receive(
 ) -> TrackingOutcome:
     """Record a tracking event (orders.services.tracking.tracking_event_record: once per carrier
     event id, the parcel moved at most once, e-mails queued); when it delivered the order's last
-    parcel, issue the order's invoice as the console's "Delivered" button does (lifecycle.delivery).
+    parcel, invoice the order as the console's "Delivered" button does (lifecycle.delivery).
 
     Locks: as tracking_event_record, then the invoice number counter. Raises ApplicationError,
     TransitionRefused.
@@ -37,7 +38,5 @@ def tracking_event_receive(
         payload=payload,
     )
     if outcome.transition == "deliver":
-        order = Order.objects.get(pk=shipment.order_id)
-        if order.status == Order.Status.DELIVERED:
-            invoice_issue(order=order, actor=actor)
+        order_delivered_invoice(order=Order.objects.get(pk=shipment.order_id), actor=actor)
     return outcome

@@ -32,6 +32,15 @@ class Customer(TimeStampedModel):
     payment_terms = models.CharField(max_length=10, choices=PaymentTerms.choices, default=PaymentTerms.PREPAID)
     net_days = models.PositiveIntegerField(default=0, help_text="Days to pay when terms are net")
 
+    class Invoicing(models.TextChoices):
+        SHOP_RULE = "", "The shop's rule for the payment method"
+        AT_ORDER = "at_order", "At order (when it goes to the warehouse)"
+        AT_DELIVERY = "at_delivery", "At delivery"
+
+    invoicing = models.CharField(
+        "invoice", max_length=12, choices=Invoicing.choices, blank=True, default=Invoicing.SHOP_RULE
+    )
+
     class Meta:
         ordering = ["full_name"]
         indexes = [

@@ -4,16 +4,19 @@
 from .credit_notes import (
     CreditRefused,
     credit_note_issue,
+    credit_note_issue_for_rest,
     credit_note_pdf_ensure,
     credit_note_pdf_requeue_missing,
     invoice_creditable,
 )
 from .invoices import (
+    INVOICEABLE_BEFORE_DELIVERY,
     invoice_issue,
     invoice_pdf_ensure,
     invoice_pdf_mark_failed,
     invoice_pdf_refresh,
     invoice_pdf_requeue_missing,
+    order_invoice_on_delivery,
 )
 from .payments import (
     PaymentDeclined,
@@ -37,11 +40,13 @@ from .refunds import (
     refund_fail,
     refund_mark_transferred,
     refund_retry,
+    refund_the_way_it_was_paid,
     refunds_requeue_stale,
 )
 from .store_credit import store_credit_expire_due, store_credit_issue, store_credit_spend
 
 __all__ = [
+    "INVOICEABLE_BEFORE_DELIVERY",
     "iban_clean",
     "invoice_amount_paid",
     "invoice_payments_adopt",
@@ -51,12 +56,14 @@ __all__ = [
     "refund_fail",
     "refund_mark_transferred",
     "refund_retry",
+    "refund_the_way_it_was_paid",
     "refunds_requeue_stale",
     "store_credit_expire_due",
     "store_credit_issue",
     "store_credit_spend",
     "CreditRefused",
     "credit_note_issue",
+    "credit_note_issue_for_rest",
     "credit_note_pdf_ensure",
     "credit_note_pdf_requeue_missing",
     "invoice_creditable",
@@ -67,6 +74,7 @@ __all__ = [
     "invoice_pdf_mark_failed",
     "invoice_pdf_refresh",
     "invoice_pdf_requeue_missing",
+    "order_invoice_on_delivery",
     "payment_authorize",
     "payment_capture",
     "payment_captures_requeue_stale",

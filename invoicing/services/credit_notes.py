@@ -212,9 +212,11 @@ def credit_note_issue(
     include_shipping: bool = False,
     amount: Decimal | None = None,
     actor=None,
+    shipment=None,
 ) -> CreditNote:
     """Issue a credit note against an issued invoice: `units` ({invoice line id: units}), the
-    delivery fee (`include_shipping`), and/or a gross `amount`, with a `reason` (required).
+    delivery fee (`include_shipping`), and/or a gross `amount`, with a `reason` (required);
+    `shipment` names the returned parcel it credits (once: the database refuses a second note).
     Returns it, numbered `<CREDIT_NOTE_NUMBER_PREFIX><year>-<000001>` with the next number of its
     year's own gapless sequence.
 
@@ -296,6 +298,7 @@ def credit_note_issue(
         tax_total=sum((line.tax_amount for line in lines), ZERO),
         total=total,
         tax_breakdown=_breakdown(lines),
+        shipment=shipment,
     )
     for line in lines:
         line.credit_note = credit_note
@@ -332,6 +335,21 @@ def credit_note_issue(
         order=invoice.order, kind=EmailNotification.Kind.CREDIT_NOTE, subject_key=f"credit_note:{credit_note.pk}"
     )
     return credit_note
+
+
+def credit_note_issue_for_rest(*, invoice: Invoice, reason: str, actor=None) -> CreditNote:
+    """Credit all that is left of an invoice (an order cancelled after it was invoiced): every unit
+    not credited yet and the delivery fee, or, when earlier amount credits make the lines say
+    more than is left, that amount. As credit_note_issue (locks, events, PDF, e-mail)."""
+    creditable = invoice_creditable(invoice=invoice)
+    units = {entry.line.pk: entry.units_left for entry in creditable.lines if entry.units_left > 0}
+    goods = sum((entry.net_left + entry.tax_left for entry in creditable.lines if entry.units_left > 0), ZERO)
+    shipping = creditable.shipping_net + creditable.shipping_tax
+    if goods + shipping == creditable.amount_left:
+        return credit_note_issue(
+            invoice=invoice, reason=reason, units=units, include_shipping=shipping > 0, actor=actor
+        )
+    return credit_note_issue(invoice=invoice, reason=reason, amount=creditable.amount_left, actor=actor)
 
 
 def credit_note_pdf_ensure(*, credit_note_id: int) -> tuple[CreditNote, bytes]:

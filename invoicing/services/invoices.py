@@ -11,6 +11,7 @@ from django.utils import timezone
 from orders.events import event_invoice_pdf_failed
 from orders.locks import order_lock
 from orders.models import EmailNotification, Order
+from orders.services.fulfillment import invoiced_at_order
 from orders.services.notifications import notification_queue
 from orders.services.transitions import transition_run
 from orders_site.core.exceptions import ApplicationError
@@ -48,20 +49,34 @@ def _tax_breakdown(*, order: Order, lines) -> dict[Decimal, dict[str, Decimal]]:
     return dict(sorted(breakdown.items()))
 
 
+# Invoiced at order (orders.services.fulfillment.invoiced_at_order): issued as the order goes to
+# the warehouse; the order becomes "invoiced" when it is delivered (order_invoice_on_delivery).
+INVOICEABLE_BEFORE_DELIVERY = (Order.Status.IN_FULFILLMENT, Order.Status.PARTIALLY_SHIPPED, Order.Status.SHIPPED)
+
+
 @transaction.atomic
 def invoice_issue(*, order: Order, actor=None) -> Invoice:
-    """Issue the invoice of a delivered order with the next gapless number, then capture any card
-    authorised at checkout.
+    """Issue the invoice of a delivered order (the order becomes "invoiced"), or of an order in
+    fulfilment that is invoiced at order (its status stays), with the next gapless number, then
+    capture any card authorised at checkout.
 
     Locks: orders.locks.order_lock, then the invoice-number counter (orders_site.core.locks.sequence_lock,
     until commit, so numbers never repeat or skip).
     Queues, on commit: the PDF render, the invoice e-mail (with the PDF attached), and the capture
     of each card payment authorised at checkout (the gateway is called outside this transaction).
-    Raises: ApplicationError when the order already has an invoice; TransitionRefused.
+    Raises: ApplicationError when the order already has an invoice, or is not delivered (nor in
+    fulfilment and invoiced at order); TransitionRefused.
     """
     order = order_lock(order_id=order.pk)
     if order.invoices.exists():
         raise ApplicationError(f"Order {order.number} already has an invoice.")
+    if order.status != Order.Status.DELIVERED and not (
+        order.status in INVOICEABLE_BEFORE_DELIVERY and invoiced_at_order(order)
+    ):
+        raise ApplicationError(
+            f"Cannot invoice order {order.number} while it is “{order.get_status_display()}”: it is invoiced "
+            + ("at delivery." if order.status in INVOICEABLE_BEFORE_DELIVERY else "once it is delivered.")
+        )
     lines = list(order.lines.all())
     address = order.billing_address
     invoice = Invoice.objects.create(
@@ -88,6 +103,7 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
         [
             InvoiceLine(
                 invoice=invoice,
+                order_line=line,
                 sku=line.sku,
                 description=line.name,
                 quantity=line.quantity,
@@ -113,9 +129,15 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
         fields={"number": number, "issued_at": issued_at, "due_date": _due_date(order, issued_at)},
         data={"number": number, "total": str(invoice.total)},
     )
-    transition_run(
-        model=Order, pk=order.pk, transition="invoice", actor=actor, check_permission=False, data={"invoice": number}
-    )
+    if order.status == Order.Status.DELIVERED:
+        transition_run(
+            model=Order,
+            pk=order.pk,
+            transition="invoice",
+            actor=actor,
+            check_permission=False,
+            data={"invoice": number},
+        )
 
     # A lost task is re-queued by invoice_pdf_requeue_missing (and the first download or e-mail
     # renders it through invoice_pdf_ensure).
@@ -124,6 +146,27 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
 
     for payment_id in order.payments.filter(status=Payment.Status.AUTHORIZED).values_list("pk", flat=True):
         task_send_on_commit(PAYMENT_CAPTURE_TASK, payment_id)
+    return invoice
+
+
+@transaction.atomic
+def order_invoice_on_delivery(*, order: Order, actor=None) -> Invoice:
+    """The order was delivered: issue its invoice (invoice_issue), or, invoiced at order already,
+    move the order on to "invoiced" under that invoice. Locks the order first. Raises as
+    invoice_issue."""
+    order = order_lock(order_id=order.pk)
+    invoice = order.invoices.exclude(number=None).first()
+    if invoice is None:
+        return invoice_issue(order=order, actor=actor)
+    transition_run(
+        model=Order,
+        pk=order.pk,
+        transition="invoice",
+        actor=actor,
+        check_permission=False,
+        note=f"Invoiced at order: {invoice.number}",
+        data={"invoice": invoice.number, "at_order": True},
+    )
     return invoice
 
 

@@ -181,6 +181,41 @@ def refund_create(
     return refunds
 
 
+def refund_the_way_it_was_paid(
+    *, order: Order, amount: Decimal, reason: str, owed_back: AmountOwedBack | None = None
+) -> Decimal:
+    """The shop's own decision to pay `amount` back (a cancellation, a parcel that came back): to
+    the cards it came from first, then as store credit what was paid with store credit. Returns
+    what is left, paid some other way (bank transfer, cash): staff refund that with the customer's
+    bank details, from "Owed back to customers". The refunds settle `owed_back` when given.
+    No actor is checked: a customer may cancel, not refund, and the refund is the shop's doing.
+
+    Locks, queues and raises as refund_create; call it in the caller's transaction."""
+    amount = min(money(amount), order_refundable(order=order).amount)
+    if amount <= 0:
+        return ZERO
+    by_card = min(amount, order_refundable(order=order).by_card)
+    if by_card > 0:
+        refund_create(order=order, amount=by_card, method=Method.CARD, reason=reason, owed_back=owed_back)
+    by_credit = min(
+        amount - by_card,
+        Payment.objects.filter(
+            order=order, status=Payment.Status.CAPTURED, method=Order.PaymentMethod.STORE_CREDIT
+        ).aggregate(left=Sum(F("amount") - F("amount_refunded")))["left"]
+        or ZERO,
+    )
+    if by_credit > 0:
+        refund_create(
+            order=order,
+            amount=by_credit,
+            method=Method.STORE_CREDIT,
+            reason=reason,
+            owed_back=owed_back,
+            for_staff_order=True,
+        )
+    return amount - by_card - by_credit
+
+
 def _refund_start(*, order, payment, amount, method, reason, actor, iban, account_holder, owed_back) -> Refund:
     reserved = Payment.objects.filter(pk=payment.pk, amount_refunded__lte=F("amount") - amount).update(
         amount_refunded=F("amount_refunded") + amount

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from lifecycle import delivery
 from lifecycle.delivery import shipment_deliver
 from lifecycle.tracking import tracking_event_receive
 from orders.dispatch import dispatch_overdue
@@ -109,7 +110,7 @@ def _receive_back(*, instance, actor, data, guard):
 
 
 def _return_decide(*, instance, actor, data, guard):
-    return returns.shipment_return_decide(
+    return delivery.shipment_return_decide(
         shipment=instance, decision=data["decision"], note=data.get("note", ""), actor=actor
     )
 

@@ -30,8 +30,8 @@ DISPATCHED = {
 }
 
 
-# Capturing settles money in invoicing and may complete the order: the task is lifecycle's.
-PAYMENTS_CAPTURE_TASK = "lifecycle.tasks.order_payments_capture_task"
+# Invoicing at order and capturing at release happen in invoicing: the task is lifecycle's.
+RELEASED_TASK = "lifecycle.tasks.order_released_task"
 
 
 def waits_for_payment(order: Order) -> bool:
@@ -54,11 +54,24 @@ def release_payment_check(*, order: Order) -> None:
         )
 
 
-def payments_capture_on_release(*, order: Order) -> None:
-    """Prepaid shops (CARD_CAPTURE_AT=release) capture what was authorised at checkout as the
-    order goes to the warehouse: queued after commit."""
-    if settings.CARD_CAPTURE_AT == "release":
-        task_send_on_commit(PAYMENTS_CAPTURE_TASK, order.pk)
+def invoiced_at_order(order: Order) -> bool:
+    """The invoicing policy: is this order invoiced as it goes to the warehouse (rather than at
+    delivery)? The customer's own choice, else the shop's per payment method
+    (INVOICE_AT_ORDER_PAYMENT_METHODS). Cash on delivery is paid, so invoiced, at the door."""
+    if order.payment_method == Order.PaymentMethod.CASH_ON_DELIVERY:
+        return False
+    choice = order.customer.invoicing
+    if choice:
+        return choice == Customer.Invoicing.AT_ORDER
+    return order.payment_method in settings.INVOICE_AT_ORDER_PAYMENT_METHODS
+
+
+def order_released_follow_up(*, order: Order) -> None:
+    """What follows an order's release to the warehouse, after commit (lifecycle's task): its
+    invoice when it is invoiced at order, and the capture of what was authorised at checkout when
+    the shop captures at release (CARD_CAPTURE_AT=release)."""
+    if settings.CARD_CAPTURE_AT == "release" or invoiced_at_order(order):
+        task_send_on_commit(RELEASED_TASK, order.pk)
 
 
 @transaction.atomic
@@ -79,7 +92,7 @@ def order_fulfillment_start(*, order: Order, actor=None, expected_status: str | 
         expected_status=expected_status,
         locked=locked,
     )
-    payments_capture_on_release(order=order)
+    order_released_follow_up(order=order)
     allocations = (
         StockAllocation.objects.filter(order_line__order=order)
         .select_related("stock_level__warehouse", "order_line")
@@ -276,12 +289,21 @@ def shipment_deliver(*, shipment: Shipment, actor=None, note: str = "", expected
         expected_status=expected_status,
         fields={"delivered_at": timezone.now()},
     )
-    open_shipments = order.shipments.exclude(status__in=[Shipment.Status.DELIVERED, Shipment.Status.CANCELLED]).exclude(
-        return_decision=Shipment.ReturnDecision.RESHIP
-    )  # a returned parcel whose goods went out again
-    if order.status == Order.Status.SHIPPED and not open_shipments.exists():
-        transition_run(model=Order, pk=order.pk, transition="deliver", actor=actor, check_permission=False)
+    order_deliver_when_all_arrived(order=order, actor=actor)
     return shipment
+
+
+def order_deliver_when_all_arrived(*, order: Order, actor=None) -> Order:
+    """A shipped order is delivered once none of its parcels is still on its way: each one arrived,
+    was cancelled, or came back with its decision taken (its goods went out again in another
+    parcel, or the customer is owed a refund for them). Call it holding the order's lock."""
+    decided = order.shipments.filter(status=Shipment.Status.RETURNED_TO_SENDER, return_decided_at__isnull=False)
+    open_shipments = order.shipments.exclude(status__in=[Shipment.Status.DELIVERED, Shipment.Status.CANCELLED]).exclude(
+        pk__in=decided.values("pk")
+    )
+    if order.status == Order.Status.SHIPPED and not open_shipments.exists():
+        return transition_run(model=Order, pk=order.pk, transition="deliver", actor=actor, check_permission=False)
+    return order
 
 
 @transaction.atomic

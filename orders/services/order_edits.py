@@ -206,6 +206,13 @@ def order_edit(
         raise TransitionRefused(
             f"Order {order.number} is “{order.get_status_display()}”; only orders not yet dispatched can be edited."
         )
+    # Invoiced at order (invoicing): an issued invoice is never changed, so neither is what it bills.
+    invoice_number = order.invoices.exclude(number=None).values_list("number", flat=True).first()
+    if invoice_number:
+        raise TransitionRefused(
+            f"Order {order.number} is invoiced ({invoice_number}), so it can no longer be edited: correct the "
+            "invoice with a credit note, or cancel the order."
+        )
     reason = (reason or "").strip()
     if not reason:
         raise EditRefused("Say why the order is changed.", extra={"field": "reason"})

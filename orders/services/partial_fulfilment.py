@@ -91,7 +91,7 @@ def order_fulfillment_start_partial(*, order: Order, actor=None, expected_status
         note=f"Shipping the {allocated} unit(s) in stock now; {short} unit(s) stay back-ordered and follow.",
         data={"allocated_units": allocated, "backordered_units": short},
     )
-    fulfillment.payments_capture_on_release(order=order)
+    fulfillment.order_released_follow_up(order=order)
     parcels_make(order=order, with_service_lines=not order.shipments.exists())
     return order
 

@@ -17,6 +17,7 @@ from .. import events
 from ..locks import order_lock, shipment_lock
 from ..models import Order, Shipment, ShipmentLine
 from ..selectors.parcels import shipment_number_next
+from .fulfillment import order_deliver_when_all_arrived
 from .transitions import transition_run
 
 
@@ -68,8 +69,12 @@ def shipment_receive_back(*, shipment: Shipment, actor=None) -> Shipment:
 
 @transaction.atomic
 def shipment_return_decide(*, shipment: Shipment, decision: str, note: str = "", actor=None) -> Shipment:
-    """Record what happens after a returned parcel: "refund_due" (for the refund, issue 13) or
-    "reship". Takes the parcel out of the "Returned parcels" queue and writes the order's timeline.
+    """Record what happens after a returned parcel: "refund_due" or "reship". Takes the parcel out
+    of the "Returned parcels" queue and writes the order's timeline.
+
+    Refund due: the parcel no longer holds up the order's delivery; when every other parcel has
+    arrived the order is delivered now (lifecycle.returned_parcels then invoices it, credits the
+    parcel's units and pays back what was paid for them).
 
     Re-ship: the same units are promised again from the same warehouse (they are back on its
     shelf) and go into a new pending parcel, due for dispatch in DISPATCH_HANDLING_DAYS; service
@@ -101,6 +106,8 @@ def shipment_return_decide(*, shipment: Shipment, decision: str, note: str = "",
     )
     if decision == Shipment.ReturnDecision.RESHIP:
         _reship(shipment=shipment, actor=actor, note=note.strip())
+    else:
+        order_deliver_when_all_arrived(order=shipment.order, actor=actor)
     return shipment
 
 

@@ -360,3 +360,7 @@ CARD_CAPTURE_AT = env("CARD_CAPTURE_AT", default="invoice")
 # money before it goes to the warehouse ("Waiting for payment before release"); the invoice issued at
 # delivery is then paid as it is issued. Off: they pay the invoice after delivery, like account customers.
 BANK_TRANSFER_BEFORE_RELEASE = env.bool("BANK_TRANSFER_BEFORE_RELEASE", default=False)
+# The invoicing policy: orders paid with these methods are invoiced at order (as they go to the
+# warehouse) instead of at delivery, e.g. "card,store_credit"; a customer's own choice ("Invoice" on
+# the customer's page) overrides it. Cash on delivery is always invoiced at delivery.
+INVOICE_AT_ORDER_PAYMENT_METHODS = env.list("INVOICE_AT_ORDER_PAYMENT_METHODS", default=[])
