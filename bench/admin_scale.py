@@ -111,6 +111,28 @@ def _log(message: str) -> None:
 # -- the rows, in bulk SQL ------------------------------------------------------------------------------
 
 
+def _column_defaults(cursor) -> None:
+    """Give every column its model's default in the scratch database, so the INSERTs below name only
+    the columns they fill: a column a later migration adds (Django keeps defaults in Python, not in
+    the table) gets its default instead of breaking the fill with a NULL."""
+    from django.apps import apps
+    from django.db import connection
+
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        for field in model._meta.concrete_fields:
+            if field.primary_key or field.null:
+                continue
+            # What Django's own AddField puts in existing rows: the default, '' for a blank text field.
+            value = connection.schema_editor().effective_default(field)
+            if value is None:
+                continue
+            cursor.execute(
+                f'ALTER TABLE "{model._meta.db_table}" ALTER COLUMN "{field.column}" SET DEFAULT %s', [value]
+            )
+
+
 def _fill(orders: int) -> dict[str, int]:
     """Every table the console lists, filled with INSERT ... SELECT; returns rows per table."""
     from django.db import connection
@@ -199,7 +221,7 @@ def _fill(orders: int) -> dict[str, int]:
                                       delivery_method_name, delivery_instructions, payment_method, payment_reference,
                                       discount_code, currency, subtotal, discount_total, shipping_total,
                                       shipping_tax_rate, tax_total, total, placed_at, billing_address_id,
-                                      customer_id, delivery_method_id, shipping_address_id)
+                                      customer_id, delivery_method_id, shipping_address_id, payment_standing)
             SELECT t.g, t.placed, t.placed, CASE WHEN t.status = 'draft' THEN 'new-' || md5(t.g::text)::varchar(16)
                                                ELSE (100000 + t.g)::text END,
                    c.email,
@@ -212,7 +234,16 @@ def _fill(orders: int) -> dict[str, int]:
                         WHEN r_pay < 0.99 THEN 'in_person_cash' ELSE 'store_credit' END,
                    'RF' || (100000 + t.g), '', 'EUR', t.subtotal, 0, 4.95, 0.21, round(t.subtotal * 0.21 + 1.04, 2),
                    round(t.subtotal * 1.21 + 5.99, 2), CASE WHEN t.status = 'draft' THEN NULL ELSE t.placed END,
-                   c.id, c.id, 1, c.id
+                   c.id, c.id, 1, c.id,
+                   CASE WHEN t.status IN ('paid', 'completed') THEN
+                            CASE WHEN t.g % 40 = 0 THEN 'partially_refunded' WHEN t.g % 250 = 0 THEN 'refunded'
+                                 ELSE 'paid' END
+                        WHEN t.status = 'invoiced' THEN
+                            CASE WHEN t.g % 10 = 0 THEN 'partially_paid' WHEN t.g % 3 = 0 THEN 'overdue'
+                                 ELSE 'unpaid' END
+                        WHEN t.status = 'cancelled' AND r_pay < 0.60 AND t.g % 4 = 0 THEN 'refunded'
+                        WHEN t.status NOT IN ('cancelled', 'draft') AND r_pay < 0.60 THEN 'authorised'
+                        ELSE 'unpaid' END
             FROM t JOIN orders_customer c ON c.id = t.customer_id;
             """,
         ),
@@ -294,6 +325,93 @@ def _fill(orders: int) -> dict[str, int]:
             FROM invoicing_invoice v JOIN orders_order o ON o.id = v.order_id
             WHERE v.amount_paid > 0
             ORDER BY v.id;
+            """,
+        ),
+        (
+            "credit notes, amounts owed back and refunds",
+            """
+            INSERT INTO invoicing_creditnote (created_at, updated_at, number, issued_at, reason, currency, net_total,
+                                              tax_total, total, tax_breakdown, pdf, invoice_id, order_id)
+            SELECT c.issued, c.issued,
+                   'CN-' || extract(year FROM c.issued)::int || '-' || lpad(
+                       row_number() OVER (PARTITION BY extract(year FROM c.issued) ORDER BY c.id)::text, 6, '0'),
+                   c.issued, (ARRAY['Returned: arrived damaged', 'Price corrected', 'Parcel came back'])[1 + c.id % 3],
+                   'EUR', round(c.amount / 1.21, 2), c.amount - round(c.amount / 1.21, 2), c.amount, '[]', '',
+                   c.id, c.order_id
+            FROM (SELECT v.id, v.order_id, LEAST(v.issued_at + interval '12 days', now()) AS issued,
+                         round(v.total / 3, 2) AS amount
+                  FROM invoicing_invoice v WHERE v.order_id % 40 = 0 OR v.order_id % 250 = 0) c
+            ORDER BY c.id;
+            INSERT INTO invoicing_amountowedback (order_id, amount, reason, credit_note_id, created_at, settled_at)
+            SELECT n.order_id, n.total, 'Credit note ' || n.number, n.id, n.issued_at,
+                   CASE WHEN n.id % 50 <> 0 THEN n.issued_at + interval '1 day' END
+            FROM invoicing_creditnote n JOIN invoicing_invoice v ON v.id = n.invoice_id
+            WHERE v.status = 'paid' ORDER BY n.id;
+            INSERT INTO invoicing_refund (created_at, updated_at, method, amount, status, reason, idempotency_key,
+                                          gateway_reference, iban, account_holder, transfer_reference,
+                                          failure_message, succeeded_at, amount_owed_back_id, order_id, payment_id)
+            SELECT w.created_at, w.created_at, r.method, w.amount, r.status, w.reason, 'refund-' || md5(w.id::text),
+                   CASE WHEN r.method = 'card' AND r.status = 'succeeded' THEN 're_' || substr(md5(w.id::text), 1, 24)
+                        ELSE '' END,
+                   CASE WHEN r.method = 'bank_transfer' THEN 'NL91ABNA0417164300' ELSE '' END,
+                   CASE WHEN r.method = 'bank_transfer' THEN 'A. Customer' ELSE '' END, '',
+                   CASE WHEN r.status = 'failed' THEN 'Card declined the refund' ELSE '' END,
+                   CASE WHEN r.status = 'succeeded' THEN w.created_at + interval '1 minute' END,
+                   w.id, w.order_id, p.id
+            FROM invoicing_amountowedback w
+            JOIN invoicing_payment p ON p.order_id = w.order_id,
+                 LATERAL (SELECT CASE WHEN p.method = 'card' THEN 'card' WHEN p.method = 'store_credit'
+                                      THEN 'store_credit' ELSE 'bank_transfer' END AS method,
+                                 CASE WHEN w.settled_at IS NOT NULL THEN 'succeeded'
+                                      WHEN p.method = 'card' THEN 'failed' ELSE 'pending' END AS status) r
+            ORDER BY w.id;
+            UPDATE invoicing_payment p SET amount_refunded = r.amount
+            FROM invoicing_refund r WHERE r.payment_id = p.id;
+            """,
+        ),
+        (
+            "returns",
+            """
+            INSERT INTO orders_returnrequest (created_at, updated_at, number, status, reason, comment, refund_to,
+                                              iban, account_holder, refusal_reason, credit_note_number, order_id,
+                                              warehouse_id, authorised_at, received_at, closed_at)
+            SELECT r.created, r.created, 'RMA-' || o.number, r.status,
+                   (ARRAY['damaged', 'defective', 'wrong_item', 'not_as_described', 'no_longer_needed',
+                          'other'])[1 + o.id % 6],
+                   '', CASE WHEN o.id % 5 = 0 THEN 'store_credit' ELSE 'original' END, '', '',
+                   CASE WHEN r.status = 'refused' THEN 'Past the return window' ELSE '' END, '', o.id,
+                   CASE WHEN r.status IN ('received', 'closed') THEN 1 + o.id % 2 END,
+                   CASE WHEN r.status NOT IN ('requested', 'refused') THEN r.created + interval '1 day' END,
+                   CASE WHEN r.status IN ('received', 'closed') THEN r.created + interval '5 days' END,
+                   CASE WHEN r.status = 'closed' THEN r.created + interval '6 days' END
+            FROM orders_order o,
+                 LATERAL (SELECT LEAST(o.placed_at + interval '8 days', now()) AS created,
+                                 CASE WHEN o.id > (SELECT max(id) FROM orders_order) * 0.95 THEN
+                                          (ARRAY['requested', 'authorised', 'received'])[1 + o.id % 3]
+                                      WHEN o.id % 20 = 0 THEN 'refused' ELSE 'closed' END AS status) r
+            WHERE o.status IN ('completed', 'paid') AND o.id % 25 = 0
+            ORDER BY o.id;
+            """,
+        ),
+        (
+            "store credit",
+            """
+            INSERT INTO invoicing_storecreditaccount (customer_id, currency, balance, updated_at)
+            SELECT c.id, 'EUR', 5 * (1 + c.id % 20), c.created_at FROM orders_customer c WHERE c.id % 10 = 0
+            ORDER BY c.id;
+            INSERT INTO invoicing_storecreditentry (account_id, kind, amount, balance_after, reason, order_id,
+                                                    created_at)
+            SELECT a.id, e.kind, CASE WHEN e.kind IN ('spent', 'expired') THEN -5 ELSE 5 END, a.balance,
+                   CASE e.kind WHEN 'issued' THEN 'Goodwill: late delivery' WHEN 'refund' THEN 'Return refunded'
+                               WHEN 'spent' THEN 'Paid an order' WHEN 'returned' THEN 'Order cancelled'
+                               ELSE 'Expired' END,
+                   CASE WHEN e.kind IN ('spent', 'returned') THEN 1 + (a.customer_id::bigint * 7) % 1000 END,
+                   a.updated_at + make_interval(days => e.n)
+            FROM invoicing_storecreditaccount a,
+                 LATERAL (SELECT n, (ARRAY['issued', 'refund', 'spent', 'spent', 'returned', 'expired',
+                                           'issued', 'spent', 'refund', 'spent'])[n] AS kind
+                          FROM generate_series(1, 10) n) e
+            ORDER BY 7;
             """,
         ),
         (
@@ -406,6 +524,12 @@ def _fill(orders: int) -> dict[str, int]:
         "inventory_stockmovement",
         "feedback_feedbackrequest",
         "feedback_feedback",
+        "invoicing_creditnote",
+        "invoicing_amountowedback",
+        "invoicing_refund",
+        "orders_returnrequest",
+        "invoicing_storecreditaccount",
+        "invoicing_storecreditentry",
     ]
     with connection.cursor() as cursor:
         # Loading first and indexing afterwards is several times faster than keeping ~20 indexes of a
@@ -428,6 +552,7 @@ def _fill(orders: int) -> dict[str, int]:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _definition in secondary:
             cursor.execute(f'DROP INDEX "{name}"')
+        _column_defaults(cursor)
         for label, sql in statements:
             started = time.monotonic()
             cursor.execute(sql)  # no parameters: several statements at once, and % is the modulo
@@ -459,8 +584,8 @@ def _fill(orders: int) -> dict[str, int]:
 def _samples() -> dict[str, str]:
     """Search terms taken from the rows, the way staff would type them."""
     from inventory.models import StockMovement
-    from invoicing.models import Invoice, Payment
-    from orders.models import Customer, Order, Shipment
+    from invoicing.models import CreditNote, Invoice, Payment, StoreCreditAccount
+    from orders.models import Customer, Order, ReturnRequest, Shipment
 
     middle = Order.objects.filter(pk__gte=Order.objects.order_by("-pk").values_list("pk", flat=True)[0] // 2)
     order = middle.exclude(status="draft").order_by("pk").first()
@@ -470,6 +595,9 @@ def _samples() -> dict[str, str]:
     payment = Payment.objects.exclude(reference="").filter(order__pk__gte=order.pk).order_by("pk").first()
     movement = StockMovement.objects.filter(kind="dispatch", pk__gte=order.pk).order_by("pk").first()
     company = Customer.objects.exclude(company="").filter(pk__gte=customer.pk).order_by("pk").first()
+    credit_note = CreditNote.objects.filter(order__pk__gte=order.pk).select_related("order").order_by("pk").first()
+    rma = ReturnRequest.objects.filter(order__pk__gte=order.pk).order_by("pk").first()
+    credit = StoreCreditAccount.objects.filter(customer__pk__gte=customer.pk).select_related("customer").first()
     return {
         "order_number": order.number,
         "order_prefix": order.number[:4],
@@ -485,6 +613,10 @@ def _samples() -> dict[str, str]:
         "payment_reference": payment.reference.lower(),
         "stock_level": "1",
         "movement_reference": movement.reference,
+        "credit_note_number": credit_note.number.lower(),
+        "credit_note_order": credit_note.order.number,
+        "rma_number": rma.number,
+        "credit_email": credit.customer.email.upper(),
     }
 
 
@@ -511,6 +643,8 @@ def _requests(samples: dict[str, str]) -> list[tuple[str, str, str]]:
         ("orders", "search: e-mail, other case", url(orders, q=samples["email_exact"])),
         ("orders", "search: e-mail prefix", url(orders, q=samples["email_prefix"])),
         ("orders", "sorted by number", url(orders, o="1")),
+        ("orders", "payment: overdue (1 %)", url(orders, payment_standing__exact="overdue")),
+        ("orders", "payment: refunded (0.3 %)", url(orders, payment_standing__exact="refunded")),
         ("stock movements", "first page", url(movements)),
         ("stock movements", "page 500", url(movements, p=500)),
         ("stock movements", "kind: write-off (2 %)", url(movements, kind__exact="write_off")),
@@ -564,6 +698,28 @@ def _requests(samples: dict[str, str]) -> list[tuple[str, str, str]]:
         ("feedback", "page 500", url("feedback/feedback", p=500)),
         ("feedback", "follow-up to do", url("feedback/feedback", follow_up="open")),
         ("feedback", "search: words in the comment", url("feedback/feedback", q="damaged")),
+        ("credit notes", "first page", url("invoicing/creditnote")),
+        ("credit notes", "page 200", url("invoicing/creditnote", p=200)),
+        ("credit notes", "search: credit note number", url("invoicing/creditnote", q=samples["credit_note_number"])),
+        ("credit notes", "search: order number", url("invoicing/creditnote", q=samples["credit_note_order"])),
+        ("refunds", "first page", url("invoicing/refund")),
+        ("refunds", "queue: failed", url("invoicing/refund", queue="failed")),
+        ("refunds", "queue: bank transfers to send", url("invoicing/refund", queue="transfer")),
+        ("refunds", "method: store credit", url("invoicing/refund", method="store_credit")),
+        ("refunds", "search: order number", url("invoicing/refund", q=samples["credit_note_order"])),
+        ("owed back", "first page", url("invoicing/amountowedback")),
+        ("owed back", "open", url("invoicing/amountowedback", owed="open")),
+        ("returns", "first page", url("orders/returnrequest")),
+        ("returns", "page 200", url("orders/returnrequest", p=200)),
+        ("returns", "queue: requested", url("orders/returnrequest", queue="requested")),
+        ("returns", "queue: received, to refund", url("orders/returnrequest", queue="received")),
+        ("returns", "search: RMA number", url("orders/returnrequest", q=samples["rma_number"])),
+        ("store credit", "ledger: first page", url("invoicing/storecreditentry")),
+        ("store credit", "ledger: page 500", url("invoicing/storecreditentry", p=500)),
+        ("store credit", "ledger: kind expired", url("invoicing/storecreditentry", kind__exact="expired")),
+        ("store credit", "ledger: search e-mail", url("invoicing/storecreditentry", q=samples["credit_email"])),
+        ("store credit", "accounts: first page", url("invoicing/storecreditaccount")),
+        ("store credit", "accounts: search e-mail", url("invoicing/storecreditaccount", q=samples["credit_email"])),
         ("feedback requests", "first page", url("feedback/feedbackrequest")),
         ("feedback requests", "search: order number", url("feedback/feedbackrequest", q=samples["order_number"])),
     ]

@@ -32,6 +32,8 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
     status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
     issued_at = models.DateTimeField(null=True, blank=True, db_index=True)
     due_date = models.DateField(null=True, blank=True, db_index=True)
+    # The terms it was issued under, as printed on it (invoicing.terms), e.g. "Net 30 days".
+    payment_terms = models.CharField(max_length=60, blank=True)
     currency = models.CharField(max_length=3)
     billing_name = models.CharField(max_length=200)
     billing_address = models.TextField()

@@ -21,6 +21,7 @@ class Customer(TimeStampedModel):
     class PaymentTerms(models.TextChoices):
         PREPAID = "prepaid", "Prepaid"
         NET = "net", "Net days after invoice"
+        END_OF_MONTH = "eom", "End of month + days"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
@@ -30,7 +31,11 @@ class Customer(TimeStampedModel):
     phone = models.CharField(max_length=40, blank=True)
     company = models.CharField(max_length=200, blank=True)
     payment_terms = models.CharField(max_length=10, choices=PaymentTerms.choices, default=PaymentTerms.PREPAID)
-    net_days = models.PositiveIntegerField(default=0, help_text="Days to pay when terms are net")
+    net_days = models.PositiveIntegerField(
+        "days to pay",
+        default=0,
+        help_text="Net: days after the invoice date; end of month: days after that month's end",
+    )
 
     class Invoicing(models.TextChoices):
         SHOP_RULE = "", "The shop's rule for the payment method"
@@ -55,6 +60,11 @@ class Customer(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
+
+    @property
+    def on_account(self) -> bool:
+        """An account customer, with terms (net or end of month): may pay on invoice."""
+        return self.payment_terms in (self.PaymentTerms.NET, self.PaymentTerms.END_OF_MONTH)
 
 
 class Address(models.Model):

@@ -22,19 +22,10 @@ from orders_site.core.tasks import task_send, task_send_on_commit
 from ..locks import invoice_lock
 from ..models import Invoice, InvoiceLine, Payment
 from ..pdf import invoice_pdf_render, pdf_store
+from ..terms import terms_of
 from .payments import PAYMENT_CAPTURE_TASK
 
 INVOICE_PDF_TASK = "invoicing.tasks.invoice_pdf_render_task"
-
-
-def _due_date(order: Order, issued_at):
-    customer = order.customer
-    days = (
-        customer.net_days
-        if customer.payment_terms == customer.PaymentTerms.NET
-        else settings.DEFAULT_PAYMENT_TERMS_DAYS
-    )
-    return (issued_at + timedelta(days=days)).date()
 
 
 def _tax_breakdown(*, order: Order, lines) -> dict[Decimal, dict[str, Decimal]]:
@@ -120,13 +111,19 @@ def invoice_issue(*, order: Order, actor=None) -> Invoice:
     issued_at = timezone.now()
     year = timezone.localdate(issued_at).year  # the merchant's calendar year, not UTC's
     number = f"{settings.INVOICE_NUMBER_PREFIX}{year}-{sequence_next(name=f'invoice-{year}'):06d}"
+    terms = terms_of(order.customer)
     invoice = transition_run(
         model=Invoice,
         pk=invoice.pk,
         transition="issue",
         actor=actor,
         check_permission=False,
-        fields={"number": number, "issued_at": issued_at, "due_date": _due_date(order, issued_at)},
+        fields={
+            "number": number,
+            "issued_at": issued_at,
+            "due_date": terms.due_date(timezone.localdate(issued_at)),
+            "payment_terms": terms.label,
+        },
         data={"number": number, "total": str(invoice.total)},
     )
     if order.status == Order.Status.DELIVERED:

@@ -44,6 +44,7 @@ def test_an_unpaid_bank_transfer_invoice_says_where_and_what_to_pay(catalogue, s
         f"Amount due € {invoice.total}",
         reference_grouped(invoice.order.payment_reference),
         "Please pay by",
+        "Scan with your banking app to pay",  # beside the EPC QR code (orders.epc_qr)
     ]:
         assert expected in text, f"{expected!r} is missing from the invoice"
 

@@ -640,7 +640,7 @@ class QuoteAdmin(LargeTableAdminMixin, admin.ModelAdmin):
                         "phone": customer.phone,
                         "company": customer.company,
                         "payment_terms": customer.get_payment_terms_display(),
-                        "on_invoice": customer.payment_terms == Customer.PaymentTerms.NET,
+                        "on_invoice": customer.on_account,
                         "addresses": [vars(AddressData.from_address(address)) for address in customer.addresses.all()],
                     }
                     for customer in customers_find(term=term)

@@ -28,6 +28,7 @@ from inventory.models import Product, StockAllocation
 from inventory.selectors import stock_available_by_warehouse
 from orders_site.core.formatting import money_display
 
+from ..epc_qr import MAX_AMOUNT, epc_qr_payload, epc_qr_svg
 from ..models import (
     Address,
     Customer,
@@ -247,14 +248,27 @@ def bank_transfer_instructions(*, order: Order, amount_due) -> dict | None:
         return None
     if amount_due is None or Decimal(amount_due) <= 0:
         return None
-    return {
+    instructions = {
         "holder": settings.SHOP_ACCOUNT_HOLDER,
         "iban": reference_grouped(settings.SHOP_IBAN.upper()),
         "bic": settings.SHOP_BIC.replace(" ", "").upper(),
         "amount": Decimal(amount_due),
         "currency": order.currency,
         "reference": reference_grouped(order.payment_reference),
+        "qr_svg": "",
     }
+    if order.currency == "EUR" and Decimal(amount_due) <= MAX_AMOUNT:
+        # The same transfer as an EPC QR code for a banking app to scan (orders.epc_qr).
+        payload = epc_qr_payload(
+            name=settings.SHOP_ACCOUNT_HOLDER[:70],
+            iban=settings.SHOP_IBAN,
+            bic=settings.SHOP_BIC,
+            amount=Decimal(amount_due),
+            reference=order.payment_reference,
+        )
+        title = f"Pay order {order.number} by scanning with your banking app"
+        instructions["qr_svg"] = epc_qr_svg(payload, title=title)
+    return instructions
 
 
 # --- the order's page in the staff console ---------------------------------------------------------

@@ -417,7 +417,7 @@ def order_place(
         discount_code=discount_code,
         products=products,
     )
-    if payment_method == Order.PaymentMethod.ON_INVOICE and customer.payment_terms != Customer.PaymentTerms.NET:
+    if payment_method == Order.PaymentMethod.ON_INVOICE and not customer.on_account:
         raise InvalidOrder("Pay on invoice is for customers with payment terms.", extra={"field": "payment_method"})
     if quote is not None:
         request = replace(request, held_prices=quote_held_prices(quote_id=quote.pk))

@@ -132,7 +132,7 @@ def desk_request_problems(*, request: QuoteRequest, for_quote: bool = False) -> 
             ("payment_method", "A quote is accepted from a link where no card is entered: choose another way to pay.")
         )
     elif request.payment_method == Order.PaymentMethod.ON_INVOICE and (
-        request.customer is None or request.customer.payment_terms != Customer.PaymentTerms.NET
+        request.customer is None or not request.customer.on_account
     ):
         problems.append(("payment_method", "Pay on invoice is for customers with payment terms."))
     if request.delivery_method is not None:

@@ -71,6 +71,16 @@ def test_card_and_cash_orders_show_no_bank_details(anna_client, anna, shop, meth
     page = _order_page(anna_client, order)
 
     assert "Please transfer" not in page and IBAN_SHOWN not in page and HOLDER not in page
+    assert 'data-testid="epc-qr"' not in page
+
+
+def test_the_order_page_offers_the_transfer_as_a_code_to_scan(anna_client, anna, shop):
+    order = order_build(customer=anna.customer, lines=[(shop.chair, 1)], payment_method="bank_transfer")
+
+    page = _order_page(anna_client, order)
+
+    qr = page.split('data-testid="epc-qr">')[1].split("</figure>")[0]
+    assert qr.startswith("<svg") and f"Pay order {order.number}" in qr and "banking app" in qr
 
 
 def test_thank_you_message_and_order_e_mail_carry_the_instructions(
