@@ -48,6 +48,9 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
     tax_breakdown = models.JSONField(default=list, help_text="[{rate, net, tax}] per tax rate")
     pdf = models.FileField(upload_to=invoice_pdf_upload_to, blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    # The customer disputes it: no payment reminder goes out until staff resume them.
+    reminders_on_hold = models.BooleanField("reminders on hold (disputed)", default=False)
+    reminders_hold_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -55,6 +58,7 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
             ("issue_invoice", "Can issue invoices"),
             ("record_payment", "Can record payments"),
             ("issue_credit_note", "Can issue credit notes"),
+            ("hold_reminders", "Can put an invoice's payment reminders on hold"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -452,3 +456,46 @@ class StoreCreditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+
+class ReminderLevel(models.Model):
+    """A step of the payment reminders (dunning) that managers set: sent once per invoice, this many
+    days after its due date (invoicing.services.reminders)."""
+
+    name = models.CharField(max_length=60, help_text="Shown to the customer, e.g. “Friendly reminder”")
+    days_after_due = models.PositiveIntegerField(unique=True)
+    fee = models.DecimalField(
+        "reminder fee", max_digits=8, decimal_places=2, default=0, help_text="Asked for with this reminder (0: none)"
+    )
+    message = models.TextField(help_text="The e-mail's opening words; the amount, due date and how to pay follow")
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["days_after_due"]
+        constraints = [models.CheckConstraint(condition=Q(fee__gte=0), name="reminder_fee_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.name} (due + {self.days_after_due} days)"
+
+
+class InvoiceReminder(models.Model):
+    """A payment reminder sent for an invoice: one per invoice and level, which the database holds."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
+    level = models.ForeignKey(ReminderLevel, on_delete=models.PROTECT, related_name="reminders")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    amount_due = models.DecimalField(max_digits=12, decimal_places=2)
+    fee = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    days_overdue = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "level"], name="one_reminder_per_invoice_and_level")]
+        indexes = [
+            # The console's list, newest first, alone and filtered by level.
+            models.Index(fields=["-sent_at", "-id"], name="invoice_reminder_sent_idx"),
+            models.Index(fields=["level", "-sent_at", "-id"], name="invoice_reminder_level_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level.name} for {self.invoice}"

@@ -18,6 +18,7 @@ from .services import (
     refunds_requeue_stale,
     store_credit_expire_due,
 )
+from .services.reminders import reminders_send_due
 from .services.standing import payment_standings_mark_overdue
 
 
@@ -104,3 +105,10 @@ def store_credit_expire_due_task() -> int:
 @shared_task
 def payment_standings_mark_overdue_task() -> int:
     return payment_standings_mark_overdue()
+
+
+@shared_task
+def reminders_send_due_task() -> int:
+    """Beat, hourly: the payment reminders due today (each once per invoice and level, whichever
+    run gets there first; the others find it sent)."""
+    return reminders_send_due()

@@ -27,6 +27,7 @@ SUBJECTS = {
     EmailNotification.Kind.RETURN_AUTHORISED: "How to send back return {return_number}",
     EmailNotification.Kind.RETURN_REFUSED: "About your return request {return_number}",
     EmailNotification.Kind.RETURN_RECEIVED: "Your return {return_number} arrived",
+    EmailNotification.Kind.PAYMENT_REMINDER: "{reminder_name}: invoice {invoice_number} for order {number}",
 }
 # A parcel that left while the rest of the order still waits for stock (partial fulfilment).
 PART_SHIPPED_SUBJECT = "Part of your order {number} is on its way"
@@ -61,6 +62,11 @@ def email_build(
     if "return_request" in context:
         context["return_number"] = context["return_request"].number
         context["shop_address"] = settings.SHOP_ADDRESS
+    if "reminder" in context:
+        context["reminder_name"] = context["reminder"].level.name
+        context["reminder_total"] = context["reminder"].amount_due + context["reminder"].fee
+        context["shop_account_holder"] = settings.SHOP_ACCOUNT_HOLDER
+        context["shop_iban"] = settings.SHOP_IBAN
     if "refund" in context:
         context["refund_amount"] = money_display(context["refund"].amount, order.currency)
     template = SUBJECTS[notification.kind]

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from feedback.selectors import feedback_link_for_request
-from invoicing.models import Refund
+from invoicing.models import InvoiceReminder, Refund
 from invoicing.services import credit_note_pdf_ensure, invoice_pdf_ensure
 from orders.locks import notification_lock
 from orders.models import EmailNotification, OrderCheck, Quote, ReturnRequest, Shipment
@@ -88,6 +88,11 @@ def _email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str
                     "application/pdf",
                 )
             )
+    elif notification.kind == EmailNotification.Kind.PAYMENT_REMINDER:
+        reminder = InvoiceReminder.objects.select_related("level").get(pk=object_id)
+        invoice, pdf_bytes = invoice_pdf_ensure(invoice_id=reminder.invoice_id)
+        context.update(reminder=reminder, invoice=invoice)
+        attachments.append((f"invoice-{invoice.number}.pdf", pdf_bytes, "application/pdf"))
     elif notification.kind == EmailNotification.Kind.REFUND:
         context["refund"] = Refund.objects.get(pk=object_id)
     elif notification.kind == EmailNotification.Kind.FEEDBACK_REQUEST:

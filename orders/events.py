@@ -93,6 +93,7 @@ CUSTOMER_NOTES: frozenset[OrderEvent.Kind] = frozenset(
         Kind.REFUND_SUCCEED,
         Kind.RETURN_REQUESTED,
         Kind.RETURNREQUEST_REFUSE,
+        Kind.INVOICE_REMINDER_SENT,
     }
 )
 
@@ -249,6 +250,43 @@ def event_credit_note_issued(*, order, actor=None, note: str, data: dict) -> Ord
     """A credit note corrected the order's invoice (invoicing.services.credit_notes); the customer
     reads the note (number, amount, reason)."""
     return _note(order=order, kind=Kind.CREDIT_NOTE_ISSUED, actor=actor, note=note, data=data)
+
+
+def event_invoice_reminder_sent(*, order, invoice, note: str, data: dict) -> OrderEvent:
+    """A payment reminder went out for the invoice (invoicing.services.reminders, the beat job);
+    the customer reads the note (level, amount, days overdue)."""
+    return _object_note(
+        order_id=order.pk,
+        about=("invoice", invoice.pk),
+        kind=Kind.INVOICE_REMINDER_SENT,
+        system="reminders",
+        note=note,
+        data=data,
+    )
+
+
+def event_invoice_reminders_held(*, order, invoice, reason: str, actor=None) -> OrderEvent:
+    """Staff put the invoice's reminders on hold: the customer disputes it. Staff only."""
+    return _object_note(
+        order_id=order.pk,
+        about=("invoice", invoice.pk),
+        kind=Kind.INVOICE_REMINDERS_HELD,
+        actor=actor,
+        note=reason,
+        data={"invoice": invoice.number},
+    )
+
+
+def event_invoice_reminders_resumed(*, order, invoice, reason: str, actor=None) -> OrderEvent:
+    """Staff resumed the invoice's reminders (the dispute is settled). Staff only."""
+    return _object_note(
+        order_id=order.pk,
+        about=("invoice", invoice.pk),
+        kind=Kind.INVOICE_REMINDERS_RESUMED,
+        actor=actor,
+        note=reason or f"Reminders of invoice {invoice.number} resumed",
+        data={"invoice": invoice.number},
+    )
 
 
 def event_refund_requested(*, refund, actor=None, note: str) -> OrderEvent:

@@ -839,6 +839,9 @@ class OrderEvent(AppendOnlyModel):
         RETURNREQUEST_REFUSE = "returnrequest.refuse", "Return refused"
         RETURNREQUEST_RECEIVE = "returnrequest.receive", "Returned goods received"
         RETURNREQUEST_CLOSE = "returnrequest.close", "Return credited and refunded"
+        INVOICE_REMINDER_SENT = "invoice.reminder_sent", "Payment reminder sent"
+        INVOICE_REMINDERS_HELD = "invoice.reminders_held", "Reminders put on hold (disputed)"
+        INVOICE_REMINDERS_RESUMED = "invoice.reminders_resumed", "Reminders resumed"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     object_type = models.CharField(max_length=20, default="order")
@@ -1204,6 +1207,7 @@ class EmailNotification(models.Model):
         RETURN_AUTHORISED = "return_authorised", "Return authorised (instructions, slip)"
         RETURN_REFUSED = "return_refused", "Return refused"
         RETURN_RECEIVED = "return_received", "Returned goods received"
+        PAYMENT_REMINDER = "payment_reminder", "Payment reminder"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

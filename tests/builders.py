@@ -44,7 +44,7 @@ from feedback.services import feedback_submit
 from inventory.models import BinLocation, Product, PurchaseOrder, StockLevel, Supplier, Warehouse
 from inventory.services import PurchaseLineRequest, purchase_order_create, purchase_order_send, stock_receive
 from inventory.tests.factories import ProductFactory, SupplierFactory, TaxClassFactory, WarehouseFactory
-from invoicing.models import Payment
+from invoicing.models import Payment, ReminderLevel
 from lifecycle.cancellation import order_cancel
 from lifecycle.checkout import order_checkout
 from lifecycle.delivery import shipment_deliver
@@ -501,3 +501,20 @@ def order_edited(order: Order, *, lines: Sequence[tuple[Product, int]], actor, r
         actor=actor,
     )
     return settled
+
+
+def reminder_levels_build() -> list:
+    """The three payment reminder levels the shop starts with (invoicing migration 0011): friendly
+    at due + 3 days, second at + 14, final at + 30 with a 5.00 fee. Made here too because a test
+    on a flushed database (transactional) has lost what migrations wrote."""
+    levels = [
+        ("Friendly reminder", 3, Decimal("0.00")),
+        ("Second reminder", 14, Decimal("0.00")),
+        ("Final reminder", 30, Decimal("5.00")),
+    ]
+    return [
+        ReminderLevel.objects.get_or_create(
+            days_after_due=days, defaults={"name": name, "fee": fee, "message": f"{name}: please pay the invoice."}
+        )[0]
+        for name, days, fee in levels
+    ]

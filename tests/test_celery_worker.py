@@ -5,17 +5,21 @@ without them locally, failing in CI where REQUIRE_SERVICES=1.
 """
 
 import os
+import socket
 import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
-from invoicing.models import Invoice
+from invoicing.models import Invoice, InvoiceReminder
+from invoicing.tasks import reminders_send_due_task
 from lifecycle.delivery import shipment_deliver
 from orders.models import EmailNotification, Order
 from orders.services.fulfillment import (
@@ -23,7 +27,7 @@ from orders.services.fulfillment import (
     shipment_dispatch,
 )
 from orders_site.celery import app as celery_app
-from tests.builders import order_build, shipment_packed
+from tests.builders import order_advance, order_build, reminder_levels_build, shipment_packed
 from tests.pdf_text import pdf_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,19 +39,15 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def celery_worker_process(require_postgres, require_redis, transactional_db, settings):
-    """A worker subprocess on a queue of its own (so no other run's worker steals the tasks),
-    with tasks of this test sent through Redis instead of running in-process."""
-    queue = f"test-{uuid.uuid4().hex[:10]}"
+def _worker_start(queue: str, *, redis_url: str, media_root: str, name: str = "") -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "orders_site.settings.test",
         "DATABASE_URL": _database_url(),
-        "REDIS_URL": require_redis,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "REDIS_URL": redis_url,
+        "MEDIA_ROOT": media_root,
     }
-    worker = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -62,6 +62,9 @@ def celery_worker_process(require_postgres, require_redis, transactional_db, set
             "--without-mingle",
             "--without-heartbeat",
             "--loglevel=INFO",
+            # Named workers (two on one queue) take one message at a time, so two tasks sent at once
+            # run in the two at once.
+            *([f"--hostname={name}@%h", "--prefetch-multiplier=1"] if name else []),
         ],
         cwd=ROOT,
         env=env,
@@ -69,21 +72,58 @@ def celery_worker_process(require_postgres, require_redis, transactional_db, set
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def _worker_stop(worker: subprocess.Popen) -> str:
+    """Stop the worker (warm shutdown: it finishes its task) and return what it logged."""
+    if worker.poll() is None:
+        worker.terminate()
+    try:
+        output, _ = worker.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        output, _ = worker.communicate()
+    return output or ""
+
+
+@pytest.fixture
+def worker_queue(require_postgres, require_redis, transactional_db):
+    """A queue of this test's own (so no other run's worker steals the tasks), with the test's
+    tasks sent through Redis to it instead of running in-process."""
+    queue = f"test-{uuid.uuid4().hex[:10]}"
     conf = celery_app.conf
     assert conf.broker_url == require_redis, "with REDIS_URL set, the settings point the broker at it"
     saved = (conf.task_always_eager, conf.task_default_queue)
     conf.task_always_eager, conf.task_default_queue = False, queue
     try:
-        yield worker
+        yield queue
     finally:
         conf.task_always_eager, conf.task_default_queue = saved
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
-        print(output[-4000:])
+
+
+@pytest.fixture
+def celery_worker_process(worker_queue, require_redis, settings):
+    """One worker subprocess on the test's queue."""
+    worker = _worker_start(worker_queue, redis_url=require_redis, media_root=str(settings.MEDIA_ROOT))
+    try:
+        yield worker
+    finally:
+        print(_worker_stop(worker)[-4000:])
+
+
+@pytest.fixture
+def two_celery_workers(worker_queue, require_redis, settings):
+    """Two worker subprocesses on the test's queue: two tasks sent at once run at the same time."""
+    workers = [
+        _worker_start(worker_queue, redis_url=require_redis, media_root=str(settings.MEDIA_ROOT), name=f"w{n}")
+        for n in (1, 2)
+    ]
+    try:
+        yield workers
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                print(_worker_stop(worker)[-3000:])
 
 
 def _wait_for(condition, *, seconds: float = 60):
@@ -125,3 +165,37 @@ def test_worker_renders_invoice_pdf_and_sends_emails(celery_worker_process, cata
     kinds = sorted(EmailNotification.objects.filter(order=order).values_list("kind", flat=True))
     assert kinds == ["invoice", "order_received", "order_shipped"]
     assert all(n.attempts == 1 for n in EmailNotification.objects.filter(order=order))
+
+
+def test_two_reminder_runs_at_once_send_one_reminder_per_invoice_and_level(two_celery_workers, catalogue, customer):
+    # Given an invoice three days past its due date (the first reminder level is due + 3), and both
+    # workers listening
+    reminder_levels_build()
+    host = socket.gethostname()
+    names = [f"w1@{host}", f"w2@{host}"]
+    assert _wait_for(lambda: len(celery_app.control.ping(destination=names, timeout=0.5)) == 2), "workers not up"
+    order = order_advance(order=order_build(customer=customer, lines=[(catalogue.book, 1)]), state="invoiced")
+    invoice = order.invoices.get()
+    Invoice.objects.filter(pk=invoice.pk).update(due_date=timezone.localdate() - timedelta(days=3))
+    EmailNotification.objects.filter(order=order).update(status="sent")  # what placement and the invoice mailed
+
+    # When beat's reminder run is queued twice at once (a duplicated beat, two workers taking one each)
+    for _ in range(2):
+        reminders_send_due_task.delay()
+
+    # Then one reminder was written and one e-mail sent, whichever worker got there first
+    def reminder_mailed():
+        return EmailNotification.objects.filter(order=order, kind="payment_reminder", status="sent").exists()
+
+    assert _wait_for(reminder_mailed), list(EmailNotification.objects.filter(order=order).values("kind", "status"))
+    # and each run finished (a warm shutdown lets a running task end): one sent it, the other found it sent
+    time.sleep(3)
+    logs = "".join(_worker_stop(worker) for worker in two_celery_workers)
+    results = sorted(
+        int(line.rsplit(":", 1)[1])
+        for line in logs.splitlines()
+        if "reminders_send_due_task[" in line and "succeeded" in line
+    )
+    assert results == [0, 1], logs[-3000:]
+    assert InvoiceReminder.objects.filter(invoice=invoice).count() == 1
+    assert EmailNotification.objects.filter(order=order, kind="payment_reminder").count() == 1

@@ -33,7 +33,7 @@ from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin
 from orders_site.core.work_queues import ACCOUNTS, CUSTOMER_SERVICE, WorkQueue, work_queue_register
 
 from ..forms import CreditNoteForm
-from ..models import AmountOwedBack, CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment
+from ..models import AmountOwedBack, CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceReminder, Payment
 from ..selectors import (
     amounts_owed_back_open,
     amounts_owed_back_open_count,
@@ -47,6 +47,7 @@ from ..services import credit_note_pdf_ensure, invoice_creditable, invoice_pdf_e
 from ..services.credit_notes import CREDITABLE, units_field
 from ..services.credit_notes import PERMISSION as CREDIT_PERMISSION
 from ..services.refunds import PERMISSION as REFUND_PERMISSION
+from ..services.reminders import HOLD_PERMISSION, REMINDABLE, invoice_reminders_hold
 from .refunds import refund_link
 
 # What staff record is money already received, by the way it arrived: not "card" (card payments at
@@ -66,6 +67,14 @@ class PaymentRecordForm(forms.Form):
     reference = forms.CharField(
         label="Reference", max_length=100, required=False, help_text="Bank reference, receipt number…"
     )
+
+
+class ReminderHoldForm(forms.Form):
+    reason = forms.CharField(label="Why is it disputed?", max_length=300)
+
+
+class ReminderResumeForm(forms.Form):
+    reason = forms.CharField(label="How was it settled?", max_length=300, required=False)
 
 
 def _payment_initial(invoice: Invoice) -> dict:
@@ -108,6 +117,32 @@ INVOICE_ACTIONS = (
         help_text="Money received by bank transfer, cash or card in person. Full payment completes the order.",
         done="Payment recorded: invoice {obj} is now “{status}”.",
     ),
+    StaffAction(
+        name="hold_reminders",
+        label="Hold reminders (disputed)",
+        transition="",
+        when=lambda invoice: invoice.status in REMINDABLE and not invoice.reminders_on_hold,
+        permission=HOLD_PERMISSION,
+        run=lambda *, instance, actor, data, guard: invoice_reminders_hold(
+            invoice=instance, on_hold=True, reason=data["reason"], actor=actor
+        ),
+        form_class=ReminderHoldForm,
+        help_text="The customer disputes the invoice: no payment reminder goes out until you resume them.",
+        done="The reminders of invoice {obj} are on hold.",
+    ),
+    StaffAction(
+        name="resume_reminders",
+        label="Resume reminders",
+        transition="",
+        when=lambda invoice: invoice.reminders_on_hold,
+        permission=HOLD_PERMISSION,
+        run=lambda *, instance, actor, data, guard: invoice_reminders_hold(
+            invoice=instance, on_hold=False, reason=data.get("reason", ""), actor=actor
+        ),
+        form_class=ReminderResumeForm,
+        help_text="The dispute is settled: the next reminder due goes out with the next run.",
+        done="The reminders of invoice {obj} are resumed.",
+    ),
 )
 
 
@@ -135,6 +170,16 @@ class PaymentInline(ReadOnlyInline, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("recorded_by")
+
+
+class InvoiceReminderInline(ReadOnlyInline, admin.TabularInline):
+    model = InvoiceReminder
+    fields = ("sent_at", "level", "days_overdue", "amount_due", "fee")
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("level")
 
 
 class CreditNoteInline(ReadOnlyInline, admin.TabularInline):
@@ -201,10 +246,11 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
     )
     search_help_text = "Invoice or order number, customer e-mail or billing name, or how one begins."
     sortable_by = ("number", "issued_at")
-    inlines = (InvoiceLineInline, PaymentInline, CreditNoteInline)
+    inlines = (InvoiceLineInline, PaymentInline, CreditNoteInline, InvoiceReminderInline)
     # The key figures first: what it is, what it comes to and what is still owed, then who it bills.
     fieldsets = (
-        (None, {"fields": ("number", "order", "status", "issued_at", "due_date", "pdf_link")}),
+        (None, {"fields": ("number", "order", "status", "issued_at", "due_date", "payment_terms", "pdf_link")}),
+        ("Reminders", {"fields": ("reminders_on_hold", "reminders_hold_reason")}),
         (
             "Totals",
             {
@@ -229,6 +275,9 @@ class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, 
         "status",
         "issued_at",
         "due_date",
+        "payment_terms",
+        "reminders_on_hold",
+        "reminders_hold_reason",
         "pdf_link",
         "billing_name",
         "billing_address",

@@ -123,6 +123,18 @@ def placed(catalogue, customer):
             refund=SimpleNamespace(pk=3, order_id=order.pk, amount=Decimal("4.00"), method="card"),
             note="€ 4.00 to the card: one book came back",
         ),
+        "event_invoice_reminder_sent": dict(
+            order=order,
+            invoice=SimpleNamespace(pk=5, number="INV-2031-000001"),
+            note="Friendly reminder for invoice INV-2031-000001: € 4.00 overdue by 3 days",
+            data={},
+        ),
+        "event_invoice_reminders_held": dict(
+            order=order, invoice=SimpleNamespace(pk=5, number="INV-2031-000001"), reason="Disputed"
+        ),
+        "event_invoice_reminders_resumed": dict(
+            order=order, invoice=SimpleNamespace(pk=5, number="INV-2031-000001"), reason=""
+        ),
     }
 
 
@@ -149,6 +161,9 @@ NOTE_FUNCTIONS = {
     "event_credit_note_issued": Kind.CREDIT_NOTE_ISSUED,
     "event_refund_requested": Kind.REFUND_REQUESTED,
     "event_return_requested": Kind.RETURN_REQUESTED,
+    "event_invoice_reminder_sent": Kind.INVOICE_REMINDER_SENT,
+    "event_invoice_reminders_held": Kind.INVOICE_REMINDERS_HELD,
+    "event_invoice_reminders_resumed": Kind.INVOICE_REMINDERS_RESUMED,
 }
 
 

@@ -72,6 +72,9 @@ GROUP_PERMISSIONS = {
         "invoicing.view_creditnote",
         "invoicing.view_creditnoteline",
         "invoicing.issue_credit_note",
+        "invoicing.view_reminderlevel",
+        "invoicing.view_invoicereminder",
+        "invoicing.hold_reminders",  # a disputed invoice: reminders on hold until resolved
         "orders.view_returnrequest",
         "orders.view_returnline",
         "orders.handle_returns",

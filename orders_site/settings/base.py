@@ -198,6 +198,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "fill-waiting-backorders": {"task": "lifecycle.tasks.stock_backorders_sweep", "schedule": 900.0},
     "expire-store-credit": {"task": "invoicing.tasks.store_credit_expire_due_task", "schedule": 3600.0},
+    # Payment reminders: hourly, so a reminder goes out the morning it is due whatever time beat
+    # started; each is sent once (invoicing.services.reminders).
+    "send-payment-reminders": {"task": "invoicing.tasks.reminders_send_due_task", "schedule": 3600.0},
     "mark-overdue-payment-standings": {
         "task": "invoicing.tasks.payment_standings_mark_overdue_task",
         "schedule": 3600.0,

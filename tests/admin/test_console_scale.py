@@ -19,7 +19,7 @@ from django.utils import timezone
 from feedback.models import Feedback, FeedbackRequest, ProductRating
 from inventory.models import StockMovement
 from inventory.services import stock_receive
-from invoicing.models import Invoice, InvoiceLine, Payment, Refund, StoreCreditEntry
+from invoicing.models import Invoice, InvoiceLine, InvoiceReminder, Payment, Refund, StoreCreditEntry
 from orders.models import (
     Customer,
     EmailNotification,
@@ -53,6 +53,7 @@ LARGE_MODELS = [
     Payment,
     Refund,
     StoreCreditEntry,
+    InvoiceReminder,
     ReturnRequest,
     StockMovement,
     Feedback,
@@ -366,6 +367,16 @@ INDEXED = [
         "order_standing_placed_idx",
     ),
     ("refund list", lambda: Refund.objects.order_by("-created_at", "-id")[:100], "refund_created_idx"),
+    (
+        "payment reminders",
+        lambda: InvoiceReminder.objects.order_by("-sent_at", "-id")[:100],
+        "invoice_reminder_sent_idx",
+    ),
+    (
+        "payment reminders of a level",
+        lambda: InvoiceReminder.objects.filter(level_id=1).order_by("-sent_at", "-id")[:100],
+        "invoice_reminder_level_idx",
+    ),
     ("refunds failed", lambda: Refund.objects.filter(status="failed").order_by("created_at", "id")[:100], "refund_"),
     (
         "bank transfers to send",

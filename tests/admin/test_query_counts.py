@@ -1,6 +1,7 @@
 """Changelists run the same number of queries for 3 rows as for 15 (CONVENTIONS rule 13)."""
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -12,10 +13,11 @@ from django.urls import reverse
 
 from inventory.services import stock_receive
 from invoicing.services import refund_create, store_credit_issue
+from invoicing.services.reminders import reminders_send_due
 from lifecycle.credit_notes import credit_note_issue
 from lifecycle.settlement import payment_record
 from orders.models import Order
-from tests.builders import customer_build, feedback_given, order_edited, stock_put
+from tests.builders import customer_build, feedback_given, order_edited, reminder_levels_build, stock_put
 
 from .journeys import place, place_held_for_address
 
@@ -248,3 +250,16 @@ def test_store_credit_changelists(staff_client, staff_users, url_name):
             )
 
     assert_flat(*grows(staff_client("Customer service"), reverse(url_name), add_credit))
+
+
+@pytest.mark.parametrize("query", ["", "?level__id__exact=1"])
+def test_payment_reminder_changelist(plenty_of_books, staff_client, staff_users, query):
+    first = reminder_levels_build()[0]
+
+    def add_reminders(n):
+        for _ in range(n):
+            invoice = place(plenty_of_books, state="invoiced", actor=staff_users["Warehouse"]).invoices.get()
+            reminders_send_due(today=invoice.due_date + timedelta(days=first.days_after_due))
+
+    url = reverse("admin:invoicing_invoicereminder_changelist") + query.replace("=1", f"={first.pk}")
+    assert_flat(*grows(staff_client("Customer service"), url, add_reminders))

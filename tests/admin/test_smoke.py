@@ -1,5 +1,6 @@
 """Every page of the staff console for orders, invoicing, feedback and core opens (CONVENTIONS rule 15)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from invoicing.services import refund_create, store_credit_issue
+from invoicing.services.reminders import reminders_send_due
 from lifecycle.credit_notes import credit_note_issue
 from lifecycle.tracking import tracking_event_receive
 from orders.models import Cart, CartLine, RiskRules, ShippingZone, Voucher
@@ -21,6 +23,7 @@ from tests.builders import (
     order_build,
     order_edited,
     parcels_of,
+    reminder_levels_build,
     shipment_hand_to_carrier,
 )
 
@@ -95,6 +98,10 @@ def world(catalogue, staff_users):
         request=QuoteRequest(customer=order.customer, lines=[LineRequest(product_id=catalogue.lamp.pk, quantity=1)]),
         actor=staff_users["Customer service"],
     )
+    # an unpaid invoice three days overdue, and the friendly reminder beat sent for it
+    reminder_levels_build()
+    overdue = place(catalogue, state="invoiced").invoices.get()
+    reminders_send_due(today=overdue.due_date + timedelta(days=3))
     return order
 
 
