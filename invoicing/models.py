@@ -499,3 +499,83 @@ class InvoiceReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level.name} for {self.invoice}"
+
+
+class BankStatement(models.Model):
+    """A bank statement staff imported (lifecycle.bank_statements): CAMT.053 or CSV. Its id is the
+    bank's statement id (a CSV's: a hash of the file), unique, so the same file twice records
+    nothing twice."""
+
+    class Source(models.TextChoices):
+        CAMT053 = "camt053", "CAMT.053 (XML)"
+        CSV = "csv", "CSV"
+
+    statement_id = models.CharField(max_length=100, unique=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    file_name = models.CharField(max_length=200)
+    account_iban = models.CharField("account", max_length=34, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    credits = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        indexes = [models.Index(fields=["-imported_at", "-id"], name="bank_statement_imported_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.statement_id}"
+
+
+class BankStatementEntry(models.Model):
+    """Money received, one line of an imported statement: matched to an invoice (a payment
+    recorded), waiting for staff to match it by hand, or not ours (with a reason)."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", "Matched"
+        UNMATCHED = "unmatched", "To match by hand"
+        NOT_OURS = "not_ours", "Not ours"
+
+    class Rule(models.TextChoices):
+        REFERENCE = "reference", "RF creditor reference"
+        NUMBER = "number", "Invoice or order number in the text"
+        AMOUNT = "amount", "Exact amount and customer"
+        STAFF = "staff", "Matched by staff"
+
+    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="entries")
+    entry_ref = models.CharField("bank's entry id", max_length=100)
+    account_iban = models.CharField(max_length=34, blank=True)
+    booked_on = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    counterparty = models.CharField(max_length=200, blank=True)
+    iban = models.CharField("from IBAN", max_length=34, blank=True)
+    remittance = models.CharField("remittance text", max_length=500, blank=True)
+    reference = models.CharField("structured reference", max_length=35, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNMATCHED)
+    rule = models.CharField("matched by", max_length=10, choices=Rule.choices, blank=True)
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_entries")
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_entry")
+    note = models.CharField(max_length=300, blank=True)
+    decided_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-booked_on", "-id"]
+        constraints = [
+            # The bank's entry id, once per account: an overlapping statement records nothing twice.
+            models.UniqueConstraint(fields=["account_iban", "entry_ref"], name="bank_entry_once_per_account"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bank_entry_is_a_credit"),
+            models.CheckConstraint(
+                condition=Q(status="matched", payment__isnull=False) | ~Q(status="matched"),
+                name="bank_entry_matched_has_payment",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-booked_on", "-id"], name="bank_entry_booked_idx"),
+            # "Bank credits to match": the unmatched ones, oldest first.
+            models.Index(fields=["status", "booked_on", "id"], name="bank_entry_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} from {self.counterparty or self.iban or 'unknown'} on {self.booked_on}"

@@ -12,7 +12,16 @@ from django.utils import timezone
 from orders.models import Order
 from orders_site.core.money import ZERO, money
 
-from .models import AmountOwedBack, CreditNote, Invoice, Payment, Refund, StoreCreditAccount, StoreCreditEntry
+from .models import (
+    AmountOwedBack,
+    BankStatementEntry,
+    CreditNote,
+    Invoice,
+    Payment,
+    Refund,
+    StoreCreditAccount,
+    StoreCreditEntry,
+)
 
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 
@@ -174,3 +183,8 @@ def store_credit_entries_for(*, customer_id: int, limit: int = 50) -> list[Store
 def invoice_lines_by_order_line(*, invoice: Invoice) -> dict[int, int]:
     """{order line id: invoice line id} of an invoice: which line of it bills each order line."""
     return dict(invoice.lines.filter(order_line__isnull=False).values_list("order_line_id", "pk"))
+
+
+def bank_entries_to_match_count() -> int:
+    """Credits of imported statements waiting for staff (bank_entry_status_idx)."""
+    return BankStatementEntry.objects.filter(status=BankStatementEntry.Status.UNMATCHED).count()

@@ -75,6 +75,8 @@ GROUP_PERMISSIONS = {
         "invoicing.view_reminderlevel",
         "invoicing.view_invoicereminder",
         "invoicing.hold_reminders",  # a disputed invoice: reminders on hold until resolved
+        "invoicing.view_bankstatement",  # import statements (with record_payment) and match credits
+        "invoicing.view_bankstatemententry",
         "orders.view_returnrequest",
         "orders.view_returnline",
         "orders.handle_returns",

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback.models import Feedback, FeedbackRequest
-from invoicing.models import AmountOwedBack, Invoice, Payment, Refund
+from invoicing.models import AmountOwedBack, BankStatement, BankStatementEntry, Invoice, Payment, Refund
 from invoicing.services import refund_create
 from invoicing.services.owed_back import amount_owed_back_record
+from lifecycle.bank_statements import bank_statement_import
 from lifecycle.credit_notes import credit_note_issue
 from lifecycle.returns import return_request_receive
 from lifecycle.settlement import payment_record
@@ -59,7 +60,12 @@ WAREHOUSE_QUEUES = [
     "shipments.delivery_failed",
     "returns.authorised",
 ]
-ACCOUNTS_QUEUES = ["invoices.open", "invoices.overdue", "invoicing.refunds_to_transfer"]
+ACCOUNTS_QUEUES = [
+    "invoices.open",
+    "invoices.overdue",
+    "invoicing.refunds_to_transfer",
+    "invoicing.bank_credits_to_match",
+]
 
 
 def shown(response) -> dict[str, object]:
@@ -164,6 +170,12 @@ def busy_shop(catalogue, staff_users, django_capture_on_commit_callbacks):
             request = return_request_authorise(return_request=request, actor=service)
         if steps >= 2:
             return_request_receive(return_request=request, received={request.lines.get().pk: (1, 0)}, actor=warehouse)
+    # a bank statement with a credit no invoice was found for
+    bank_statement_import(
+        name="bank.csv",
+        content=b"date,amount,currency,counterparty,iban,remittance\n2026-12-01,12.34,EUR,Aunt Mary,,Birthday\n",
+        actor=service,
+    )
     return catalogue
 
 
@@ -185,6 +197,7 @@ EXPECTED = {
     "invoicing.owed_back": 2,  # the edit's, and the declined refund's credit note
     "invoicing.refunds_failed": 1,
     "invoicing.refunds_to_transfer": 1,
+    "invoicing.bank_credits_to_match": 1,
     "returns.requested": 1,
     "returns.authorised": 1,
     "returns.received": 1,
@@ -365,6 +378,13 @@ def rows_in_every_queue(n: int, warehouse) -> None:
     for order in held:
         request = FeedbackRequest.objects.create(order=order)
         Feedback.objects.create(request=request, overall_rating=1, needs_follow_up=True)
+    statement = BankStatement.objects.create(statement_id=f"S-{n}", source="csv", file_name="bank.csv")
+    BankStatementEntry.objects.bulk_create(
+        BankStatementEntry(
+            statement=statement, entry_ref=f"S-{n}/{i}", booked_on=timezone.localdate(), amount=1, currency="EUR"
+        )
+        for i in range(n)
+    )
 
 
 def home_queries(browser) -> list[str]:

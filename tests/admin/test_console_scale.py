@@ -19,7 +19,16 @@ from django.utils import timezone
 from feedback.models import Feedback, FeedbackRequest, ProductRating
 from inventory.models import StockMovement
 from inventory.services import stock_receive
-from invoicing.models import Invoice, InvoiceLine, InvoiceReminder, Payment, Refund, StoreCreditEntry
+from invoicing.models import (
+    BankStatement,
+    BankStatementEntry,
+    Invoice,
+    InvoiceLine,
+    InvoiceReminder,
+    Payment,
+    Refund,
+    StoreCreditEntry,
+)
 from orders.models import (
     Customer,
     EmailNotification,
@@ -54,6 +63,8 @@ LARGE_MODELS = [
     Refund,
     StoreCreditEntry,
     InvoiceReminder,
+    BankStatement,
+    BankStatementEntry,
     ReturnRequest,
     StockMovement,
     Feedback,
@@ -367,6 +378,17 @@ INDEXED = [
         "order_standing_placed_idx",
     ),
     ("refund list", lambda: Refund.objects.order_by("-created_at", "-id")[:100], "refund_created_idx"),
+    ("bank credits", lambda: BankStatementEntry.objects.order_by("-booked_on", "-id")[:100], "bank_entry_booked_idx"),
+    (
+        "bank credits to match",
+        lambda: BankStatementEntry.objects.filter(status="unmatched").order_by("booked_on", "id")[:100],
+        "bank_entry_status_idx",
+    ),
+    (
+        "bank statements",
+        lambda: BankStatement.objects.order_by("-imported_at", "-id")[:100],
+        "bank_statement_imported_idx",
+    ),
     (
         "payment reminders",
         lambda: InvoiceReminder.objects.order_by("-sent_at", "-id")[:100],

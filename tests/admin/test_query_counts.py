@@ -14,6 +14,7 @@ from django.urls import reverse
 from inventory.services import stock_receive
 from invoicing.services import refund_create, store_credit_issue
 from invoicing.services.reminders import reminders_send_due
+from lifecycle.bank_statements import bank_statement_import
 from lifecycle.credit_notes import credit_note_issue
 from lifecycle.settlement import payment_record
 from orders.models import Order
@@ -263,3 +264,32 @@ def test_payment_reminder_changelist(plenty_of_books, staff_client, staff_users,
 
     url = reverse("admin:invoicing_invoicereminder_changelist") + query.replace("=1", f"={first.pk}")
     assert_flat(*grows(staff_client("Customer service"), url, add_reminders))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "admin:invoicing_bankstatemententry_changelist",
+        "admin:invoicing_bankstatemententry_changelist?status__exact=unmatched",
+        "admin:invoicing_bankstatement_changelist",
+    ],
+)
+def test_bank_statement_changelists(plenty_of_books, staff_client, staff_users, url):
+    name, _, query = url.partition("?")
+
+    def add_statements(n):
+        for _ in range(n):
+            invoice = place(plenty_of_books, state="invoiced", actor=staff_users["Warehouse"]).invoices.get()
+            bank_statement_import(  # each a statement of one credit, matched when it names the order
+                name="bank.csv",
+                content=(
+                    "date,amount,currency,counterparty,iban,remittance\n"
+                    f"2026-12-01,1.00,EUR,Anna,,{invoice.order.payment_reference if 'unmatched' not in query else '?'}"
+                    f" {uuid.uuid4().hex}\n"
+                ).encode(),
+                actor=staff_users["Customer service"],
+            )
+
+    assert_flat(
+        *grows(staff_client("Customer service"), reverse(name) + ("?" + query if query else ""), add_statements)
+    )

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from invoicing.services import refund_create, store_credit_issue
 from invoicing.services.reminders import reminders_send_due
+from lifecycle.bank_statements import bank_statement_import
 from lifecycle.credit_notes import credit_note_issue
 from lifecycle.tracking import tracking_event_receive
 from orders.models import Cart, CartLine, RiskRules, ShippingZone, Voucher
@@ -102,6 +103,16 @@ def world(catalogue, staff_users):
     reminder_levels_build()
     overdue = place(catalogue, state="invoiced").invoices.get()
     reminders_send_due(today=overdue.due_date + timedelta(days=3))
+    # a bank statement: one credit paid part of the overdue invoice, one waits to be matched
+    bank_statement_import(
+        name="bank.csv",
+        content=(
+            "date,amount,currency,counterparty,iban,remittance\n"
+            f"2026-12-01,1.00,EUR,Anna,,{overdue.order.payment_reference}\n"
+            "2026-12-01,3.00,EUR,Someone,,no idea\n"
+        ).encode(),
+        actor=staff_users["Managers"],
+    )
     return order
 
 
