@@ -33,10 +33,11 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime_type})
 
 
-def pdf_from_template(template: str, context: dict) -> bytes:
+def pdf_from_template(template: str, context: dict, *, pdf_variant: str | None = None) -> bytes:
     """A document of the shop as PDF bytes: the template with the seller's details added (name,
     address, VAT and company numbers, for includes/pdf_seller.html), styles and images from the
-    static folders only (StaticOnlyFetcher)."""
+    static folders only (StaticOnlyFetcher). `pdf_variant` e.g. "pdf/a-3b" (WeasyPrint's), for a
+    Factur-X invoice."""
     html = render_to_string(
         template,
         {
@@ -48,7 +49,7 @@ def pdf_from_template(template: str, context: dict) -> bytes:
         },
     )
     base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher()).write_pdf()
+    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher()).write_pdf(pdf_variant=pdf_variant)
 
 
 def pdf_store(instance, pdf_bytes: bytes, number: str) -> None:
@@ -64,7 +65,9 @@ def pdf_store(instance, pdf_bytes: bytes, number: str) -> None:
     instance.save(update_fields=["pdf", "pdf_rendered_at", "updated_at"])
 
 
-def invoice_pdf_render(*, invoice, lines, order, payments=(), delivered_on=None, card_pending=False) -> bytes:
+def invoice_pdf_render(
+    *, invoice, lines, order, payments=(), delivered_on=None, card_pending=False, pdf_variant=None
+) -> bytes:
     """The invoice as it stands now: `payments` are the captured payments against it (the paid
     block names their dates and methods), `delivered_on` the delivery date, `card_pending` true
     while a card authorised at checkout is still to be charged (so the invoice asks for nothing).
@@ -80,13 +83,36 @@ def invoice_pdf_render(*, invoice, lines, order, payments=(), delivered_on=None,
             "delivered_on": delivered_on,
             "card_pending": card_pending,
         },
+        pdf_variant=pdf_variant,
     )
 
 
-def credit_note_pdf_render(*, credit_note, lines) -> bytes:
+def credit_note_pdf_render(*, credit_note, lines, pdf_variant=None) -> bytes:
     """The credit note: seller, the customer as invoiced, the invoice it corrects, the reason, what
     it takes off per line and per tax rate, and the total credited."""
     return pdf_from_template(
         "invoicing/credit_note_pdf.html",
         {"credit_note": credit_note, "invoice": credit_note.invoice, "order": credit_note.order, "lines": lines},
+        pdf_variant=pdf_variant,
+    )
+
+
+def customer_statement_pdf_render(*, customer, as_of, terms, currency, items, buckets, total, payments, payment_days):
+    """The statement of account: open invoices with their ageing, the totals per bucket, and the
+    payments received lately (invoicing.services.statements gathers them)."""
+    return pdf_from_template(
+        "invoicing/customer_statement_pdf.html",
+        {
+            "customer": customer,
+            "as_of": as_of,
+            "terms": terms,
+            "currency": currency,
+            "items": items,
+            "buckets": buckets,
+            "total": total,
+            "payments": payments,
+            "payment_days": payment_days,
+            "shop_account_holder": settings.SHOP_ACCOUNT_HOLDER,
+            "shop_iban": settings.SHOP_IBAN,
+        },
     )

@@ -48,6 +48,7 @@ from ..services.credit_notes import CREDITABLE, units_field
 from ..services.credit_notes import PERMISSION as CREDIT_PERMISSION
 from ..services.refunds import PERMISSION as REFUND_PERMISSION
 from ..services.reminders import HOLD_PERMISSION, REMINDABLE, invoice_reminders_hold
+from .receivables import ReceivablesPagesMixin
 from .refunds import refund_link
 
 # What staff record is money already received, by the way it arrived: not "card" (card payments at
@@ -221,7 +222,9 @@ def _money_field(name: str, description: str):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(
+    ReceivablesPagesMixin, StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     """Invoices are issued by a service at delivery and corrected only by credit note."""
 
     staff_actions = INVOICE_ACTIONS

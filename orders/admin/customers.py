@@ -50,8 +50,17 @@ class CustomerAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     ordering = ("full_name", "pk")
     sortable_by = ("full_name",)
     raw_id_fields = ("user",)
-    readonly_fields = ("store_credit_line", "created_at", "updated_at")
+    readonly_fields = ("store_credit_line", "statement_link", "created_at", "updated_at")
     inlines = (AddressInline,)
+
+    @admin.display(description="Statement of account")
+    def statement_link(self, customer):
+        """Open invoices, their ageing and the payments of the last 90 days, as a PDF."""
+        if customer.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">Statement (PDF)</a>', reverse("admin:invoicing_customer_statement", args=[customer.pk])
+        )
 
     @admin.display(description="Store credit")
     def store_credit_line(self, customer):

@@ -314,6 +314,8 @@ STOCK_RECEIPT_CONFIRM_ABOVE = env.int("STOCK_RECEIPT_CONFIRM_ABOVE", default=1_0
 # Merchant settings.
 SHOP_NAME = env("SHOP_NAME", default="Demo Shop")
 SHOP_ADDRESS = env("SHOP_ADDRESS", default="Keizersgracht 1, 1015 CJ Amsterdam, NL")
+# The seller's country (ISO 3166 alpha-2) in structured e-invoices (Factur-X).
+SHOP_COUNTRY = env("SHOP_COUNTRY", default="NL")
 # Returns (issue 13): days after delivery a customer may ask to send goods back, and when the
 # delivery fee is credited with them ("all": when everything delivered comes back, "never", "always").
 RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
