@@ -13,6 +13,7 @@ from django.utils import timezone
 from feedback.selectors import feedback_link_for_request
 from invoicing.models import InvoiceReminder, Refund
 from invoicing.services import credit_note_pdf_ensure, invoice_pdf_ensure
+from invoicing.services.einvoices import credit_note_facturx_pdf, invoice_facturx_pdf
 from orders.locks import notification_lock
 from orders.models import EmailNotification, OrderCheck, Quote, ReturnRequest, Shipment
 from orders.quote_links import quote_link_for
@@ -72,10 +73,16 @@ def _email_inputs(notification: EmailNotification) -> tuple[dict, list[tuple[str
     elif notification.kind == EmailNotification.Kind.INVOICE:
         invoice, pdf_bytes = invoice_pdf_ensure(invoice_id=int(object_id))
         context["invoice"] = invoice
+        if order.customer.vat_number:  # a business: the PDF as Factur-X, the structured invoice inside
+            pdf_bytes = invoice_facturx_pdf(invoice=invoice)
+            context["einvoice"] = True
         attachments.append((f"invoice-{invoice.number}.pdf", pdf_bytes, "application/pdf"))
     elif notification.kind == EmailNotification.Kind.CREDIT_NOTE:
         credit_note, pdf_bytes = credit_note_pdf_ensure(credit_note_id=int(object_id))
         context["credit_note"] = credit_note
+        if order.customer.vat_number:
+            pdf_bytes = credit_note_facturx_pdf(credit_note=credit_note)
+            context["einvoice"] = True
         attachments.append((f"credit-note-{credit_note.number}.pdf", pdf_bytes, "application/pdf"))
     elif notification.kind in RETURN_KINDS:
         return_request = ReturnRequest.objects.select_related("warehouse").get(pk=object_id)

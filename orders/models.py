@@ -12,6 +12,7 @@ from orders_site.core.formatting import money_display, rate_display
 from orders_site.core.indexes import UpperPrefixIndex
 from orders_site.core.models import AppendOnlyModel, TimeStampedModel
 from orders_site.core.permissions import staff_any_permission, staff_permission
+from orders_site.core.vat import vat_number_compact, vat_number_validator
 
 from . import pricing
 from .permissions import can_cancel
@@ -37,6 +38,15 @@ class Customer(TimeStampedModel):
         help_text="Net: days after the invoice date; end of month: days after that month's end",
     )
 
+    # A business customer: its invoices and credit notes also go out as e-invoices (Factur-X).
+    vat_number = models.CharField(
+        "VAT number",
+        max_length=20,
+        blank=True,
+        validators=[vat_number_validator],
+        help_text="With the country code, e.g. NL004495445B01; checked for that country's format",
+    )
+
     class Invoicing(models.TextChoices):
         SHOP_RULE = "", "The shop's rule for the payment method"
         AT_ORDER = "at_order", "At order (when it goes to the warehouse)"
@@ -60,6 +70,14 @@ class Customer(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
+
+    def clean(self):
+        super().clean()
+        if self.vat_number:
+            try:
+                self.vat_number = vat_number_compact(self.vat_number)
+            except ValidationError as error:
+                raise ValidationError({"vat_number": error.messages}) from error
 
     @property
     def on_account(self) -> bool:

@@ -46,6 +46,13 @@ from ..selectors import (
 from ..services import credit_note_pdf_ensure, invoice_creditable, invoice_pdf_ensure
 from ..services.credit_notes import CREDITABLE, units_field
 from ..services.credit_notes import PERMISSION as CREDIT_PERMISSION
+from ..services.einvoices import (
+    credit_note_document,
+    credit_note_facturx_pdf,
+    einvoice_xml,
+    invoice_document,
+    invoice_facturx_pdf,
+)
 from ..services.refunds import PERMISSION as REFUND_PERMISSION
 from ..services.reminders import HOLD_PERMISSION, REMINDABLE, invoice_reminders_hold
 from .receivables import ReceivablesPagesMixin
@@ -145,6 +152,18 @@ INVOICE_ACTIONS = (
         done="The reminders of invoice {obj} are resumed.",
     ),
 )
+
+
+def _einvoice_response(request, name: str, make_pdf, make_document, **row) -> HttpResponse:
+    """A Factur-X download, or with ?format=xml its CII XML alone (schema-checked either way)."""
+    if request.GET.get("format") == "xml":
+        (instance,) = row.values()
+        response = HttpResponse(einvoice_xml(make_document(instance)), content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{name}.xml"'
+        return response
+    response = HttpResponse(make_pdf(**row), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}-factur-x.pdf"'
+    return response
 
 
 class InvoiceLineInline(ReadOnlyInline, admin.TabularInline):
@@ -307,12 +326,32 @@ class InvoiceAdmin(
                 self.admin_site.admin_view(self.credit_note_view),
                 name="invoicing_invoice_credit_note",
             ),
+            path(
+                "<path:object_id>/einvoice/",
+                self.admin_site.admin_view(self.einvoice_view),
+                name="invoicing_invoice_einvoice",
+            ),
         ] + super().get_urls()
+
+    def einvoice_view(self, request, object_id):
+        """The invoice as Factur-X (PDF/A-3 with the CII XML inside), or ?format=xml the XML alone."""
+        invoice = self.get_object(request, unquote(object_id))
+        if invoice is None or invoice.number is None:
+            raise Http404("No such issued invoice")
+        if not self.has_view_permission(request, invoice):
+            raise PermissionDenied
+        return _einvoice_response(
+            request, f"invoice-{invoice.number}", invoice_facturx_pdf, invoice_document, invoice=invoice
+        )
 
     def staff_links(self, request, invoice):
         if invoice.number is None:
             return []
-        links = [("Download PDF", reverse("admin:invoicing_invoice_pdf", args=[invoice.pk]))]
+        links = [
+            ("Download PDF", reverse("admin:invoicing_invoice_pdf", args=[invoice.pk])),
+            ("E-invoice (Factur-X)", reverse("admin:invoicing_invoice_einvoice", args=[invoice.pk])),
+            ("E-invoice XML", reverse("admin:invoicing_invoice_einvoice", args=[invoice.pk]) + "?format=xml"),
+        ]
         if invoice.status in CREDITABLE and request.user.has_perm(CREDIT_PERMISSION):
             links.append(("Issue credit note", reverse("admin:invoicing_invoice_credit_note", args=[invoice.pk])))
         return links
@@ -629,6 +668,7 @@ class CreditNoteAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
         "tax_per_rate",
         "created_by",
         "pdf_link",
+        "einvoice_link",
     )
     readonly_fields = fields
 
@@ -639,7 +679,26 @@ class CreditNoteAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
                 self.admin_site.admin_view(self.pdf_view),
                 name="invoicing_creditnote_pdf",
             ),
+            path(
+                "<path:object_id>/einvoice/",
+                self.admin_site.admin_view(self.einvoice_view),
+                name="invoicing_creditnote_einvoice",
+            ),
         ] + super().get_urls()
+
+    def einvoice_view(self, request, object_id):
+        credit_note = self.get_object(request, unquote(object_id))
+        if credit_note is None:
+            raise Http404("No such credit note")
+        if not self.has_view_permission(request, credit_note):
+            raise PermissionDenied
+        return _einvoice_response(
+            request,
+            f"credit-note-{credit_note.number}",
+            credit_note_facturx_pdf,
+            credit_note_document,
+            credit_note=credit_note,
+        )
 
     def pdf_view(self, request, object_id):
         credit_note = self.get_object(request, unquote(object_id))
@@ -671,3 +730,8 @@ class CreditNoteAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     def pdf_link(self, credit_note):
         url = reverse("admin:invoicing_creditnote_pdf", args=[credit_note.pk])
         return format_html('<a href="{}">credit-note-{}.pdf</a>', url, credit_note.number)
+
+    @admin.display(description="e-invoice")
+    def einvoice_link(self, credit_note):
+        url = reverse("admin:invoicing_creditnote_einvoice", args=[credit_note.pk])
+        return format_html('<a href="{}">Factur-X PDF</a> · <a href="{}?format=xml">XML</a>', url, url)
