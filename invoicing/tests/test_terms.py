@@ -44,3 +44,5 @@ def test_an_end_of_month_customers_invoice_is_due_after_the_month_and_says_so(ca
     assert invoice.due_date == Terms(kind="eom", days=30).due_date(invoice.issued_at.date())
     text = pdf_text(invoice_pdf_ensure(invoice_id=invoice.pk)[1])
     assert f"Due date {invoice.due_date:%-d %B %Y}" in text and "Terms End of month + 30 days" in text
+    # An account customer pays the invoice by transfer: the reference, the details and the QR code
+    assert order.payment_reference and "IBAN" in text and "Scan with your banking app to pay" in text

@@ -243,11 +243,15 @@ def backordered_units_by_product() -> dict[int, int]:
 
 def bank_transfer_instructions(*, order: Order, amount_due) -> dict | None:
     """Where and how much to pay for a bank-transfer order that has a reference and still owes
-    money; None for card and cash orders and once nothing is owed (paid, cancelled)."""
-    if order.payment_method != Order.PaymentMethod.BANK_TRANSFER or not order.payment_reference:
+    money, or for a pay-on-invoice order once its invoice is issued (account customers pay the
+    invoice by transfer); None for card and cash orders and once nothing is owed (paid, cancelled)."""
+    transfer = (Order.PaymentMethod.BANK_TRANSFER, Order.PaymentMethod.ON_INVOICE)
+    if order.payment_method not in transfer or not order.payment_reference:
         return None
     if amount_due is None or Decimal(amount_due) <= 0:
         return None
+    if order.payment_method == Order.PaymentMethod.ON_INVOICE and not order.invoices.exclude(number=None).exists():
+        return None  # nothing to pay before the invoice
     instructions = {
         "holder": settings.SHOP_ACCOUNT_HOLDER,
         "iban": reference_grouped(settings.SHOP_IBAN.upper()),

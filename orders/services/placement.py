@@ -332,7 +332,8 @@ def _place(*, order: Order, channel: str, placed_by) -> Order:
     event are written with verification's (step 5) in one UPDATE and one INSERT."""
     number = order_number_for(order.pk)
     fields = {"number": number, "placed_at": timezone.now()}
-    if order.payment_method == Order.PaymentMethod.BANK_TRANSFER:
+    if order.payment_method in (Order.PaymentMethod.BANK_TRANSFER, Order.PaymentMethod.ON_INVOICE):
+        # Both are paid by transfer: the reference the invoice and the bank statement match on.
         fields["payment_reference"] = rf_reference(number)
     order = transition_run(
         model=Order,

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import facturx
 import pytest
 from django.urls import reverse
 
@@ -108,3 +109,33 @@ def test_card_order_e_mail_asks_for_no_transfer(shop, mailoutbox, django_capture
     bodies = [m.body for m in mailoutbox if order.number in m.subject]
     assert bodies and all("IBAN" not in body and "Please pay by bank transfer" not in body for body in bodies)
     assert EmailNotification.objects.filter(order=order, kind=EmailNotification.Kind.ORDER_RECEIVED).exists()
+
+
+def test_an_account_customer_is_asked_to_transfer_only_once_the_invoice_is_issued(anna_client, anna, shop, staff):
+    anna.customer.payment_terms, anna.customer.net_days = "net", 30
+    anna.customer.save()
+    order = order_build(customer=anna.customer, lines=[(shop.chair, 1)], payment_method="on_invoice")
+    assert mod97_check(order.payment_reference)
+    assert "Please transfer" not in _order_page(anna_client, order)  # nothing to pay before the invoice
+
+    order_advance(order=order, state="invoiced", actor=staff)
+
+    page = _order_page(anna_client, order)
+    assert f"Please transfer {money_display(order.total)}" in page and 'data-testid="epc-qr"' in page
+
+
+def test_a_business_customer_downloads_the_invoice_as_factur_x(anna_client, anna, shop, staff):
+    anna.customer.vat_number = "NL004495445B01"
+    anna.customer.save()
+    order = order_advance(
+        order=order_build(customer=anna.customer, lines=[(shop.chair, 1)]), state="invoiced", actor=staff
+    )
+    invoice = order.invoices.get()
+
+    response = anna_client.get(reverse("storefront:invoice_download", args=[order.number, invoice.number]))
+
+    assert response["Content-Type"] == "application/pdf"
+    name, xml = facturx.get_xml_from_pdf(
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
+    assert name == "factur-x.xml" and invoice.number.encode() in xml

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from feedback.selectors import feedback_link_for_request, feedback_open_for
 from feedback.services import feedback_request_create
 from invoicing.services import credit_note_pdf_ensure, invoice_pdf_ensure
+from invoicing.services.einvoices import credit_note_facturx_pdf, invoice_facturx_pdf
 from lifecycle.cancellation import order_cancel
 from orders.models import Order
 from orders.selectors.return_requests import return_window_open, returnable_now
@@ -146,7 +147,10 @@ def invoice_download(request, number, invoice_number):
     if invoice is None:
         raise Http404("No such invoice")
     filename = f"invoice-{invoice.number}.pdf"
-    if invoice.pdf:
+    if order.customer.vat_number:  # a business: the Factur-X PDF, the structured invoice inside
+        response = HttpResponse(invoice_facturx_pdf(invoice=invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    elif invoice.pdf:
         response = FileResponse(
             invoice.pdf.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename
         )
@@ -167,7 +171,10 @@ def credit_note_download(request, number, credit_note_number):
     credit_note = next((c for c in order.issued_credit_notes if c.number == credit_note_number), None)
     if credit_note is None:
         raise Http404("No such credit note")
-    _, pdf_bytes = credit_note_pdf_ensure(credit_note_id=credit_note.pk)
+    if order.customer.vat_number:
+        pdf_bytes = credit_note_facturx_pdf(credit_note=credit_note)
+    else:
+        _, pdf_bytes = credit_note_pdf_ensure(credit_note_id=credit_note.pk)
     response = HttpResponse(pdf_bytes, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="credit-note-{credit_note.number}.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -382,6 +382,31 @@ class Command(BaseCommand):
             actor=service,
             idempotency_key="demo-phone-order",
         )
+        # An account customer: a joinery with a VAT number (its invoices go out as Factur-X), paying
+        # on invoice at end of month + 30 days, and its phone order
+        joinery, _ = Customer.objects.get_or_create(
+            email="inkoop@timmerwerk.example",
+            defaults={
+                "full_name": "Joris de Vries",
+                "company": "Timmerwerk De Vries B.V.",
+                "payment_terms": Customer.PaymentTerms.END_OF_MONTH,
+                "net_days": 30,
+                "vat_number": "NL004495445B01",
+            },
+        )
+        order_desk_place(
+            request=QuoteRequest(
+                customer=joinery,
+                lines=lines(("CHAIR-OAK", 4, "")),
+                channel=Order.Channel.PHONE,
+                delivery_method=standard,
+                payment_method=Order.PaymentMethod.ON_INVOICE,
+                billing_address=home,
+                shipping_address=home,
+            ),
+            actor=service,
+            idempotency_key="demo-account-order",
+        )
         quote_save_draft(  # a draft: started by customer service on the phone, nothing reserved yet
             request=QuoteRequest(
                 customer=customer,
