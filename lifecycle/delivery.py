@@ -41,7 +41,7 @@ def order_delivered_invoice(*, order: Order, actor=None) -> Invoice | None:
     queued, authorised card payments captured after commit), or the one issued at order taken
     up. Money captured before (prepaid) pays it at once and completes the order; an invoice
     paid already completes it too. Then each parcel that came back with a refund due is credited
-    and its money paid back (lifecycle.returned_parcels). Does nothing for an order that is not
+    and its money paid back (returned_parcels_credit). Does nothing for an order that is not
     delivered. Returns the invoice."""
     if order.status != Order.Status.DELIVERED:
         return None

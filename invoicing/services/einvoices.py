@@ -12,7 +12,7 @@ from django.utils import timezone
 from ..einvoice import CREDIT_NOTE, INVOICE, Document, Line, Party, cii_xml, seller_party
 from ..models import CreditNote, CreditNoteLine, Invoice
 from ..pdf import credit_note_pdf_render, invoice_pdf_render
-from .invoices import _pdf_inputs
+from .invoices import invoice_pdf_inputs
 
 FLAVOR, LEVEL = "factur-x", "en16931"
 
@@ -118,7 +118,7 @@ def einvoice_xml(document: Document) -> bytes:
 def invoice_facturx_pdf(*, invoice: Invoice) -> bytes:
     """The invoice as Factur-X: its PDF rendered as PDF/A-3 with the checked XML embedded."""
     invoice = Invoice.objects.select_related("order__customer", "order__billing_address").get(pk=invoice.pk)
-    pdf = invoice_pdf_render(invoice=invoice, pdf_variant="pdf/a-3b", **_pdf_inputs(invoice))
+    pdf = invoice_pdf_render(invoice=invoice, pdf_variant="pdf/a-3b", **invoice_pdf_inputs(invoice))
     return _embed(pdf, einvoice_xml(invoice_document(invoice)))
 
 

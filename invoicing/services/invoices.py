@@ -184,12 +184,12 @@ def invoice_pdf_ensure(*, invoice_id: int) -> tuple[Invoice, bytes]:
         if invoice.pdf:
             with invoice.pdf.open("rb") as stored:
                 return invoice, stored.read()
-        pdf_bytes = invoice_pdf_render(invoice=invoice, **_pdf_inputs(invoice))
+        pdf_bytes = invoice_pdf_render(invoice=invoice, **invoice_pdf_inputs(invoice))
         pdf_store(invoice, pdf_bytes, invoice.number)
     return invoice, pdf_bytes
 
 
-def _pdf_inputs(invoice: Invoice) -> dict:
+def invoice_pdf_inputs(invoice: Invoice) -> dict:
     """What the PDF reads besides the invoice: its lines, the order, the payments captured against
     it (date and method for the "paid" block), the delivery date, whether a card is still to be charged."""
     order = invoice.order
