@@ -7,6 +7,7 @@ import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -46,6 +47,7 @@ from orders.services.quotes import QuoteRequest, quote_save_draft, quote_send
 from orders.services.return_requests import return_request_authorise, return_request_create
 from orders.services.transitions import transition_run
 from orders.services.work_items import work_item_finish
+from orders_site.core.staff_groups import staff_groups_apply
 
 ACCOUNTS = [
     # username, password, group, superuser
@@ -224,6 +226,9 @@ class Command(BaseCommand):
         return products
 
     def _accounts(self) -> None:
+        # The staff groups as the migrations make them (idempotent): a database whose groups were
+        # removed since (a test's flush, a manager's cleanup) gets them back before the demo staff join.
+        staff_groups_apply(django_apps)
         for username, password, group_name, superuser in ACCOUNTS:
             user, created = User.objects.get_or_create(
                 username=username,
