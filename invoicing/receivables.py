@@ -18,8 +18,9 @@ from django.utils import timezone
 from orders_site.core.money import ZERO
 
 from .models import Invoice, Payment
+from .selectors import OPEN_STATUSES
 
-OPEN = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
+OPEN = OPEN_STATUSES
 NOT_DUE = "not_due"
 BUCKETS: tuple[tuple[str, str, int, int | None], ...] = (
     # key, label, fewest and most days overdue

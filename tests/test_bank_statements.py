@@ -2,10 +2,12 @@
 invoice or order number in the text, then by exact amount and customer; payments recorded; the rest
 waits for staff; the same file twice records nothing twice; bad files are refused whole."""
 
+import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from invoicing.bank_files import BankFileRefused
 from invoicing.models import BankStatement, BankStatementEntry, Invoice, Payment
@@ -250,10 +252,6 @@ def test_a_bad_file_is_refused_naming_the_line_and_nothing_is_recorded(catalogue
 
 @pytest.mark.postgres
 def test_the_same_statement_uploaded_twice_at_once_is_recorded_once(require_postgres, transactional_db, catalogue):
-    import threading
-
-    from django.db import connection
-
     invoice = invoiced(catalogue)
     content = camt053(ntry(invoice.total, ref=invoice.order.payment_reference, entry_id="E1"))
     barrier, outcomes = threading.Barrier(2), []

@@ -23,8 +23,9 @@ from orders.services.fulfillment import waits_for_payment
 
 from ..bank_files import rf_references_in
 from ..models import BankStatementEntry, Invoice
+from ..selectors import OPEN_STATUSES
 
-OPEN = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
+OPEN = OPEN_STATUSES
 ORDER_NUMBER = re.compile(r"\b\d{6,12}\b")
 
 

@@ -202,7 +202,7 @@ def invoice_pdf_inputs(invoice: Invoice) -> dict:
             {
                 "amount": payment.amount,
                 "captured_at": payment.captured_at,
-                "method_label": _payment_method_label(payment.method),
+                "method_label": payment_method_label(payment.method),
             }
             for payment in captured
         ],
@@ -211,7 +211,7 @@ def invoice_pdf_inputs(invoice: Invoice) -> dict:
     }
 
 
-def _payment_method_label(method: str) -> str:
+def payment_method_label(method: str) -> str:
     try:
         return Order.PaymentMethod(method).label.lower()
     except ValueError:

@@ -29,8 +29,9 @@ from orders_site.core.formatting import money_display
 
 from ..locks import invoice_lock
 from ..models import Invoice, InvoiceReminder, ReminderLevel
+from ..selectors import OPEN_STATUSES
 
-REMINDABLE = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
+REMINDABLE = OPEN_STATUSES  # paid, credited in full or a draft: no reminder
 HOLD_PERMISSION = "invoicing.hold_reminders"
 
 

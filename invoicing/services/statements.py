@@ -7,20 +7,14 @@ from datetime import date
 from django.conf import settings
 from django.utils import timezone
 
-from orders.models import Customer, Order
+from orders.models import Customer
 
 from ..pdf import customer_statement_pdf_render
 from ..receivables import BUCKET_LABELS, customer_open_items, customer_recent_payments
 from ..terms import terms_of
+from .invoices import payment_method_label
 
 PAYMENT_DAYS = 90
-
-
-def _method_label(method: str) -> str:
-    try:
-        return Order.PaymentMethod(method).label
-    except ValueError:
-        return method
 
 
 def customer_statement_pdf(*, customer: Customer, today: date | None = None) -> bytes:
@@ -52,7 +46,7 @@ def customer_statement_pdf(*, customer: Customer, today: date | None = None) -> 
                 "captured_at": payment.captured_at,
                 "invoice": payment.invoice,
                 "order": payment.order,
-                "method_label": _method_label(payment.method),
+                "method_label": payment_method_label(payment.method).capitalize(),
                 "amount": payment.amount,
             }
             for payment in payments
