@@ -55,8 +55,10 @@ run: migrate
 		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
 	fi
 
+# In parallel, one process per core (pytest-xdist); each file's tests stay in one process.
+# PYTEST_ARGS passes more, e.g. make test PYTEST_ARGS="-n 0 -x" for one process that stops early.
 test: setup browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 worker: setup
 	$(BIN)/celery -A orders_site worker --loglevel=INFO

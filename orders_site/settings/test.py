@@ -1,6 +1,7 @@
 """Test settings: fast hasher, in-memory e-mail, tasks eager unless a test starts a real worker."""
 
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
 from .base import DATABASES, env
@@ -14,3 +15,14 @@ WHITENOISE_AUTOREFRESH = True
 # Several developers (or CI and a developer) may share one PostgreSQL server.
 if env("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
+
+# `make test` runs the suite in parallel (pytest-xdist): each worker process has its own test database
+# (pytest-django adds the worker's name) and, here, its own Redis database for the cache, because
+# a test's cache.clear() flushes the whole Redis database and would empty the other worker's
+# sessions and counters halfway through its test. The broker stays shared: every test that sends
+# tasks through Redis does so on a queue of its own.
+_xdist_worker = env("PYTEST_XDIST_WORKER", default="")
+if REDIS_URL and _xdist_worker.startswith("gw"):  # noqa: F405
+    _redis = urlsplit(REDIS_URL)  # noqa: F405
+    _database = int(_redis.path.strip("/") or 0) + 1 + int(_xdist_worker[2:])
+    CACHES["default"]["LOCATION"] = urlunsplit(_redis._replace(path=f"/{_database % 16}"))  # noqa: F405
