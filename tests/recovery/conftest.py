@@ -3,9 +3,10 @@ committed rows) and on a Redis database of their own, started and killed by the 
 
 Why a database of their own: a worker hands out again every task that any worker on its Redis
 database has held for longer than the visibility timeout, and these workers run with a timeout of
-a few seconds; on a shared database they would hand out other runs' tasks. The database is the one
-after REDIS_URL's (REDIS_URL=redis://host:6379/0 -> /1); it must be empty when the test starts,
-and is emptied again when it ends.
+a few seconds; on a shared database they would hand out other runs' tasks. The database is
+RECOVERY_REDIS_URL (the test settings: the one after REDIS_URL's, redis://host:6379/0 -> /1, or one
+per process when the suite runs in parallel); it must be empty when the test starts, and is
+emptied again when it ends.
 """
 
 import email
@@ -19,10 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 import redis
+from django.conf import settings
 from django.db import connection
 
 from orders_site.celery import app as celery_app
@@ -49,9 +51,8 @@ def _database_url() -> str:
 
 @pytest.fixture
 def isolated_redis(require_redis):
-    parts = urlsplit(require_redis)
-    database = int(parts.path.strip("/") or 0) + 1
-    url = urlunsplit(parts._replace(path=f"/{database}"))
+    url = settings.RECOVERY_REDIS_URL
+    database = urlsplit(url).path.strip("/")
     client = redis.Redis.from_url(url)
     if client.dbsize():
         message = f"Redis database {database} ({url}) is not empty; the recovery tests need it to themselves"
