@@ -24,6 +24,7 @@ from orders_site.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, pre
 from orders_site.core.exceptions import ApplicationError
 from orders_site.core.formatting import count_display, money_display
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin
+from reports.admin.filters import ReportFilter, WarehouseFilter
 
 from .forms import NoteForm, ReasonForm, StaffCommentForm
 from .order_edits import order_edit_view
@@ -159,6 +160,9 @@ class OrderAdmin(StaffActionsMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, ad
         HoldReasonFilter,
         "payment_method",
         "placed_at",
+        # The dashboard's links (shown only while in use): the orders behind a figure, by warehouse.
+        ReportFilter,
+        WarehouseFilter,
     )
     list_select_related = ("customer",)
     search_fields = (prefix("number"), prefix("email", ignore_case=True), prefix("customer__email", ignore_case=True))

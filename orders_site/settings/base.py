@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "invoicing",
     "feedback",
     "lifecycle",
+    "reports",
     "storefront",
     "hooks",
 ]
@@ -201,6 +203,9 @@ CELERY_BEAT_SCHEDULE = {
     # Payment reminders: hourly, so a reminder goes out the morning it is due whatever time beat
     # started; each is sent once (invoicing.services.reminders).
     "send-payment-reminders": {"task": "invoicing.tasks.reminders_send_due_task", "schedule": 3600.0},
+    # The dashboard's daily roll-up (reports.rollup), nightly; expired export files, hourly.
+    "rebuild-report-rollup": {"task": "reports.tasks.rollup_rebuild_task", "schedule": crontab(hour=2, minute=15)},
+    "sweep-export-jobs": {"task": "reports.tasks.export_jobs_sweep_task", "schedule": 900.0},
     "mark-overdue-payment-standings": {
         "task": "invoicing.tasks.payment_standings_mark_overdue_task",
         "schedule": 3600.0,
@@ -368,4 +373,10 @@ BANK_TRANSFER_BEFORE_RELEASE = env.bool("BANK_TRANSFER_BEFORE_RELEASE", default=
 # The invoicing policy: orders paid with these methods are invoiced at order (as they go to the
 # warehouse) instead of at delivery, e.g. "card,store_credit"; a customer's own choice ("Invoice" on
 # the customer's page) overrides it. Cash on delivery is always invoiced at delivery.
+# Reports (the manager's dashboard and exports): an export of more rows than this runs in the
+# worker (with progress, and an e-mail with the link); the worker's files are deleted after this many
+# hours; the nightly roll-up rebuilds this many days (orders can be edited or cancelled after the day).
+REPORTS_EXPORT_ROWS_IN_REQUEST = env.int("REPORTS_EXPORT_ROWS_IN_REQUEST", default=20000)
+REPORTS_EXPORT_KEEP_HOURS = env.int("REPORTS_EXPORT_KEEP_HOURS", default=72)
+REPORTS_ROLLUP_DAYS = env.int("REPORTS_ROLLUP_DAYS", default=90)
 INVOICE_AT_ORDER_PAYMENT_METHODS = env.list("INVOICE_AT_ORDER_PAYMENT_METHODS", default=[])

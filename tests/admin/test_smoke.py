@@ -7,6 +7,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import timezone
 
 from invoicing.services import refund_create, store_credit_issue
 from invoicing.services.reminders import reminders_send_due
@@ -18,6 +19,8 @@ from orders.services.picking import pick_batch_create
 from orders.services.placement import LineRequest
 from orders.services.quotes import QuoteRequest, quote_save_draft
 from orders.services.return_requests import return_request_create
+from reports.rollup import rollup_rebuild
+from reports.services import export_job_request
 from tests.builders import (
     carrier_build,
     feedback_given,
@@ -32,7 +35,7 @@ from .journeys import place, place_held_for_address
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"orders", "invoicing", "feedback", "core"}
+OUR_APPS = {"orders", "invoicing", "feedback", "core", "reports"}
 MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label in OUR_APPS),
     key=lambda model: model._meta.label,
@@ -113,6 +116,10 @@ def world(catalogue, staff_users):
         ).encode(),
         actor=staff_users["Managers"],
     )
+    # the dashboard's roll-up of yesterday, and an export waiting for the worker
+    yesterday = timezone.localdate() - timedelta(days=1)
+    rollup_rebuild(first_day=yesterday, last_day=yesterday)
+    export_job_request(user=staff_users["Managers"], kind="orders", file_format="csv", query="", rows_total=1)
     return order
 
 

@@ -1,0 +1,128 @@
+"""The orders behind each of the dashboard's figures, as querysets: the dashboard counts them, and
+the order list shows them (its "Report" filter, reports.admin_filters). One definition each, so a
+figure and the list behind it can never disagree."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from invoicing.models import CreditNote, Invoice
+from orders.models import Order, OrderEvent, ReturnRequest, Shipment
+
+from .periods import Period
+
+HELD = (OrderEvent.Kind.ORDER_HOLD,)
+BACKORDERED = (OrderEvent.Kind.ORDER_BACKORDER, OrderEvent.Kind.ORDER_START_PARTIAL_FULFILLMENT)
+DELIVERED = (OrderEvent.Kind.ORDER_DELIVER,)
+# Parcels that ended badly: the carrier brought them back, or could not deliver them.
+TROUBLED_PARCELS = (Shipment.Status.RETURNED_TO_SENDER, Shipment.Status.DELIVERY_FAILED)
+
+
+def orders_in(period: Period) -> QuerySet[Order]:
+    """Orders placed in the period (drafts are not placed), in its channel, with a parcel from its
+    warehouse when it names one."""
+    orders = Order.objects.filter(placed_at__gte=period.start, placed_at__lt=period.end)
+    if period.channel:
+        orders = orders.filter(channel=period.channel)
+    if period.warehouse_id:
+        orders = orders.filter(warehouse_has(period.warehouse_id))
+    return orders
+
+
+def warehouse_has(warehouse_id: int) -> Exists:
+    return Exists(Shipment.objects.filter(order=OuterRef("pk"), warehouse_id=warehouse_id))
+
+
+def _ever(kinds) -> Exists:
+    return Exists(OrderEvent.objects.filter(order=OuterRef("pk"), kind__in=kinds))
+
+
+def parcels_due(shipments: QuerySet[Shipment], *, today=None) -> QuerySet[Shipment]:
+    """Parcels with a promised dispatch date that were dispatched, or are past it and not yet sent
+    (cancelled ones do not count)."""
+    today = today or timezone.localdate()
+    return (
+        shipments.filter(dispatch_by__isnull=False)
+        .exclude(status=Shipment.Status.CANCELLED)
+        .filter(Q(dispatched_at__isnull=False) | Q(dispatch_by__lt=today))
+    )
+
+
+def parcels_on_time(shipments: QuerySet[Shipment]) -> QuerySet[Shipment]:
+    """Dispatched on or before the promised day (the shop's calendar day of dispatch)."""
+    return shipments.annotate(dispatched_on=TruncDate("dispatched_at", tzinfo=timezone.get_current_timezone())).filter(
+        dispatched_at__isnull=False, dispatched_on__lte=F("dispatch_by")
+    )
+
+
+def _late_parcel(*, today=None) -> Exists:
+    due = parcels_due(Shipment.objects.filter(order=OuterRef("pk")), today=today)
+    on_time = parcels_on_time(Shipment.objects.all()).values("pk")
+    return Exists(due.exclude(pk__in=on_time))
+
+
+def cancelled(orders):
+    return orders.filter(status=Order.Status.CANCELLED)
+
+
+def held(orders):
+    return orders.filter(_ever(HELD))
+
+
+def backordered(orders):
+    return orders.filter(_ever(BACKORDERED))
+
+
+def delivered(orders):
+    return orders.filter(_ever(DELIVERED))
+
+
+def late_dispatch(orders):
+    return orders.filter(_late_parcel())
+
+
+def returned(orders):
+    return orders.filter(Exists(ReturnRequest.objects.filter(order=OuterRef("pk"))))
+
+
+def perfect(orders):
+    """Delivered complete (nothing still owed from a back-order, no parcel back or undeliverable),
+    every parcel dispatched by its promised day, no return and no credit note (undamaged, and the
+    invoice was right), and invoiced."""
+    return (
+        delivered(orders)
+        .filter(backorder_rest=False)
+        .exclude(_late_parcel())
+        .exclude(Exists(Shipment.objects.filter(order=OuterRef("pk"), status__in=TROUBLED_PARCELS)))
+        .exclude(Exists(ReturnRequest.objects.filter(order=OuterRef("pk"))))
+        .exclude(Exists(CreditNote.objects.filter(order=OuterRef("pk"))))
+        .filter(Exists(Invoice.objects.filter(order=OuterRef("pk")).exclude(number=None)))
+    )
+
+
+def not_perfect(orders):
+    return delivered(orders).exclude(pk__in=perfect(orders).values("pk"))
+
+
+@dataclass(frozen=True)
+class OrderSet:
+    key: str
+    label: str
+    narrow: object  # (orders queryset) -> orders queryset
+
+
+ORDER_SETS = {
+    item.key: item
+    for item in (
+        OrderSet("cancelled", "Cancelled", cancelled),
+        OrderSet("held", "Held at some point", held),
+        OrderSet("backordered", "Back-ordered at some point", backordered),
+        OrderSet("delivered", "Delivered", delivered),
+        OrderSet("late_dispatch", "A parcel dispatched late (or overdue)", late_dispatch),
+        OrderSet("perfect", "Perfect orders", perfect),
+        OrderSet("not_perfect", "Delivered, not perfect", not_perfect),
+        OrderSet("returned", "With a return", returned),
+    )
+}
