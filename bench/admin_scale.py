@@ -267,7 +267,8 @@ def _fill(orders: int) -> dict[str, int]:
             "shipments",
             """
             INSERT INTO orders_shipment (created_at, updated_at, number, status, carrier, service, tracking_number,
-                                         tracking_url, dispatched_at, delivered_at, order_id, warehouse_id)
+                                         tracking_url, dispatched_at, delivered_at, order_id, warehouse_id,
+                                         dispatch_by)
             SELECT o.placed_at + interval '1 hour', o.placed_at + interval '1 day', o.number || '-1', s.status,
                    CASE WHEN s.status IN ('pending', 'picking', 'packed') THEN ''
                         WHEN o.id % 200 = 0 THEN 'GLS'
@@ -275,9 +276,10 @@ def _fill(orders: int) -> dict[str, int]:
                    '', CASE WHEN s.status IN ('pending', 'picking', 'packed') THEN ''
                             ELSE '3S' || lpad(o.id::text, 12, '0') END,
                    '', CASE WHEN s.status IN ('pending', 'picking', 'packed') THEN NULL
+                            WHEN o.id % 20 = 0 THEN o.placed_at + interval '3 days'
                             ELSE o.placed_at + interval '1 day' END,
                    CASE WHEN s.status = 'delivered' THEN o.placed_at + interval '3 days' END,
-                   o.id, 1 + o.id % 2
+                   o.id, 1 + o.id % 2, (o.placed_at + interval '1 day')::date
             FROM orders_order o,
                  LATERAL (SELECT CASE o.status
                      WHEN 'in_fulfillment' THEN (ARRAY['pending', 'picking', 'packed'])[1 + o.id % 3]
@@ -443,8 +445,44 @@ def _fill(orders: int) -> dict[str, int]:
             """
             INSERT INTO orders_orderevent (object_type, object_id, kind, from_state, to_state, actor_label, note, data,
                                            customer_visible, created_at, order_id)
-            SELECT 'order', o.id, 'order.place', 'draft', 'placed', 'web', '', '{}'::jsonb, true, o.placed_at, o.id
-            FROM orders_order o WHERE o.status <> 'draft'
+            SELECT 'order', o.id, e.kind, e.from_state, e.to_state, 'system', e.note, e.data, false,
+                   o.placed_at + e.after, o.id
+            FROM orders_order o,
+                 LATERAL (SELECT o.status NOT IN ('placed', 'on_hold', 'backordered') AS verified,
+                                 o.status IN ('in_fulfillment', 'partially_shipped', 'shipped', 'delivered',
+                                              'invoiced', 'paid', 'completed') AS fulfilling,
+                                 o.status IN ('shipped', 'delivered', 'invoiced', 'paid', 'completed') AS shipped,
+                                 o.status IN ('delivered', 'invoiced', 'paid', 'completed') AS delivered,
+                                 o.status IN ('invoiced', 'paid', 'completed') AS invoiced,
+                                 o.status = 'on_hold' OR o.id % 33 = 0 AS held,
+                                 o.status = 'backordered' OR (o.id % 25 = 0 AND o.id % 33 <> 0) AS backordered,
+                                 CASE WHEN o.id % 20 = 0 THEN interval '3 days' ELSE interval '1 day' END AS ship_after,
+                                 make_interval(days => (2 + o.id % 5)::int,
+                                               hours => (o.id % 24)::int) AS deliver_after) f,
+                 LATERAL (VALUES
+                     ('order.place', 'draft', 'placed', interval '0', '', '{}'::jsonb, true),
+                     ('order.hold', 'placed', 'on_hold', interval '1 minute', '',
+                      jsonb_build_object('checks', jsonb_build_array(jsonb_build_object(
+                          'name', (ARRAY['customer', 'address', 'stock', 'risk'])[1 + o.id % 4],
+                          'result', 'failed', 'detail', ''))), f.held),
+                     ('order.backorder', 'placed', 'backordered', interval '2 minutes', '', '{}'::jsonb,
+                      f.backordered),
+                     ('order.verify', CASE WHEN f.held THEN 'on_hold' WHEN f.backordered THEN 'backordered'
+                                           ELSE 'placed' END, 'verified',
+                      CASE WHEN f.held OR f.backordered THEN interval '4 hours' ELSE interval '2 minutes' END, '',
+                      '{}'::jsonb, f.verified),
+                     ('order.start_fulfillment', 'verified', 'in_fulfillment', interval '5 hours', '', '{}'::jsonb,
+                      f.fulfilling),
+                     ('order.ship', 'in_fulfillment', 'shipped', f.ship_after, '', '{}'::jsonb, f.shipped),
+                     ('order.deliver', 'shipped', 'delivered', f.ship_after + f.deliver_after, '', '{}'::jsonb,
+                      f.delivered),
+                     ('order.invoice', 'delivered', 'invoiced', f.ship_after + f.deliver_after, '', '{}'::jsonb,
+                      f.invoiced),
+                     ('order.cancel', 'verified', 'cancelled', interval '1 hour',
+                      (ARRAY['Customer changed their mind', 'Ordered twice', 'Found it cheaper', ''])[1 + o.id % 4],
+                      '{}'::jsonb, o.status = 'cancelled')
+                 ) e(kind, from_state, to_state, after, note, data, applies)
+            WHERE o.status <> 'draft' AND e.applies
             UNION ALL
             SELECT 'shipment', s.id, 'shipment.dispatch', 'packed', 'shipped', 'warehouse', '', '{}'::jsonb, true,
                    s.dispatched_at, s.order_id

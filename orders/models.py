@@ -879,8 +879,12 @@ class OrderEvent(AppendOnlyModel):
     class Meta:
         ordering = ["created_at", "pk"]
         # The timeline of one shipment, invoice or payment (events_for_object), and the event list's
-        # filter by object type.
-        indexes = [models.Index(fields=["object_type", "object_id"], name="orderevent_object_idx")]
+        # filter by object type; whether an order ever had an event of a kind (the dashboard's
+        # figures, reports.figures: held, back-ordered, delivered), read from the index alone.
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="orderevent_object_idx"),
+            models.Index(fields=["order", "kind"], name="orderevent_order_kind_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"

@@ -23,7 +23,8 @@ TROUBLED_PARCELS = (Shipment.Status.RETURNED_TO_SENDER, Shipment.Status.DELIVERY
 def orders_in(period: Period) -> QuerySet[Order]:
     """Orders placed in the period (drafts are not placed), in its channel, with a parcel from its
     warehouse when it names one."""
-    orders = Order.objects.filter(placed_at__gte=period.start, placed_at__lt=period.end)
+    # No ordering: this is a set, read as a subquery by most figures.
+    orders = Order.objects.filter(placed_at__gte=period.start, placed_at__lt=period.end).order_by()
     if period.channel:
         orders = orders.filter(channel=period.channel)
     if period.warehouse_id:
@@ -50,67 +51,81 @@ def parcels_due(shipments: QuerySet[Shipment], *, today=None) -> QuerySet[Shipme
     )
 
 
-def parcels_on_time(shipments: QuerySet[Shipment]) -> QuerySet[Shipment]:
-    """Dispatched on or before the promised day (the shop's calendar day of dispatch)."""
-    return shipments.annotate(dispatched_on=TruncDate("dispatched_at", tzinfo=timezone.get_current_timezone())).filter(
-        dispatched_at__isnull=False, dispatched_on__lte=F("dispatch_by")
-    )
+def with_dispatch_day(shipments: QuerySet[Shipment]) -> QuerySet[Shipment]:
+    """With `dispatched_on`: the shop's calendar day of dispatch."""
+    return shipments.annotate(dispatched_on=TruncDate("dispatched_at", tzinfo=timezone.get_current_timezone()))
+
+
+# Dispatched on or before the promised day (on parcels with_dispatch_day).
+DISPATCHED_ON_TIME = Q(dispatched_at__isnull=False, dispatched_on__lte=F("dispatch_by"))
 
 
 def _late_parcel(*, today=None) -> Exists:
-    due = parcels_due(Shipment.objects.filter(order=OuterRef("pk")), today=today)
-    on_time = parcels_on_time(Shipment.objects.all()).values("pk")
-    return Exists(due.exclude(pk__in=on_time))
+    """A parcel of the order due and not dispatched on time: overdue and not sent, or sent after
+    the promised day (tested on the parcel's own row, no subquery over all parcels)."""
+    due = parcels_due(with_dispatch_day(Shipment.objects.filter(order=OuterRef("pk"))), today=today)
+    return Exists(due.filter(Q(dispatched_at__isnull=True) | Q(dispatched_on__gt=F("dispatch_by"))))
 
 
-def cancelled(orders):
-    return orders.filter(status=Order.Status.CANCELLED)
+def _exists(model, **lookups) -> Exists:
+    return Exists(model.objects.filter(order=OuterRef("pk"), **lookups))
 
 
-def held(orders):
-    return orders.filter(_ever(HELD))
+# Each set as a condition on an order row, usable in filter() and in Count(filter=...): the list
+# filters by it, the dashboard counts several in one aggregate query.
 
 
-def backordered(orders):
-    return orders.filter(_ever(BACKORDERED))
+def cancelled(*, today=None) -> Q:
+    return Q(status=Order.Status.CANCELLED)
 
 
-def delivered(orders):
-    return orders.filter(_ever(DELIVERED))
+def held(*, today=None) -> Q:
+    return Q(_ever(HELD))
 
 
-def late_dispatch(orders):
-    return orders.filter(_late_parcel())
+def backordered(*, today=None) -> Q:
+    return Q(_ever(BACKORDERED))
 
 
-def returned(orders):
-    return orders.filter(Exists(ReturnRequest.objects.filter(order=OuterRef("pk"))))
+def delivered(*, today=None) -> Q:
+    return Q(_ever(DELIVERED))
 
 
-def perfect(orders):
+def late_dispatch(*, today=None) -> Q:
+    return Q(_late_parcel(today=today))
+
+
+def returned(*, today=None) -> Q:
+    return Q(_exists(ReturnRequest))
+
+
+def perfect(*, today=None) -> Q:
     """Delivered complete (nothing still owed from a back-order, no parcel back or undeliverable),
     every parcel dispatched by its promised day, no return and no credit note (undamaged, and the
     invoice was right), and invoiced."""
     return (
-        delivered(orders)
-        .filter(backorder_rest=False)
-        .exclude(_late_parcel())
-        .exclude(Exists(Shipment.objects.filter(order=OuterRef("pk"), status__in=TROUBLED_PARCELS)))
-        .exclude(Exists(ReturnRequest.objects.filter(order=OuterRef("pk"))))
-        .exclude(Exists(CreditNote.objects.filter(order=OuterRef("pk"))))
-        .filter(Exists(Invoice.objects.filter(order=OuterRef("pk")).exclude(number=None)))
+        delivered()
+        & Q(backorder_rest=False)
+        & ~Q(_late_parcel(today=today))
+        & ~Q(_exists(Shipment, status__in=TROUBLED_PARCELS))
+        & ~returned()
+        & ~Q(_exists(CreditNote))
+        & Q(Exists(Invoice.objects.filter(order=OuterRef("pk")).exclude(number=None)))
     )
 
 
-def not_perfect(orders):
-    return delivered(orders).exclude(pk__in=perfect(orders).values("pk"))
+def not_perfect(*, today=None) -> Q:
+    return delivered() & ~perfect(today=today)
 
 
 @dataclass(frozen=True)
 class OrderSet:
     key: str
     label: str
-    narrow: object  # (orders queryset) -> orders queryset
+    condition: object  # (*, today=None) -> Q on an order
+
+    def narrow(self, orders: QuerySet[Order], *, today=None) -> QuerySet[Order]:
+        return orders.filter(self.condition(today=today))
 
 
 ORDER_SETS = {

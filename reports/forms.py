@@ -12,8 +12,8 @@ from .periods import DEFAULT_DAYS, MAX_DAYS, Period
 
 
 class PeriodForm(forms.Form):
-    first_day = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(label="To (included)", widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    last_day = forms.DateField(label="To (included)", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     channel = forms.ChoiceField(choices=[("", "All channels"), *Order.Channel.choices], required=False)
     warehouse = forms.ModelChoiceField(
         queryset=Warehouse.objects.order_by("code"), required=False, empty_label="All warehouses"

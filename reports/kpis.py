@@ -3,29 +3,34 @@
 Figures are read from the orders, their timeline (OrderEvent), parcels, invoices, returns and
 feedback; the order and revenue totals per day come from the daily roll-up for days it holds
 (reports.rollup), else from the orders. The number of queries does not depend on the number of
-orders: each figure is one aggregate (or a percentile read by rank), and lists are capped.
+orders: each figure is one aggregate query, the cycle times are one grouped query whose seconds
+the median and percentile are read from, and the lists are capped.
 """
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, OuterRef, Q, Subquery, Sum
+from django.db import connection, transaction
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
 from feedback.models import Feedback, FeedbackRequest
 from inventory.models import StockLevel
 from inventory.selectors import stock_levels_low, stock_levels_out
-from invoicing.receivables import BUCKET_LABELS, receivables
+from invoicing.receivables import BUCKET_LABELS, NOT_DUE, receivables
 from orders.models import Order, OrderEvent, OrderLine, ReturnLine, Shipment
+from orders_site.core.money import ZERO
 
 from . import figures
 from .periods import Period
 from .rollup import DayFigures, day_totals, money_of
 
 LOW_RATING = 2  # a rating of 2 stars or fewer is low
+# The sets of orders counted in one aggregate query over the period's orders (reports.figures).
+COUNTED_SETS = ("cancelled", "held", "backordered", "perfect")
 TOP = 10
 REASONS = 6
 # Stages of the pipeline now, in the order an order moves through them.
@@ -115,20 +120,21 @@ class Dashboard:
     top_by_revenue: list[dict] = field(default_factory=list)
     top_by_returns: list[dict] = field(default_factory=list)
 
+    @property
+    def overdue(self) -> Decimal:
+        return sum((amount for key, amount in self.ageing.items() if key != NOT_DUE), ZERO)
 
-def percentile(values_query, fraction: float) -> timedelta | None:
-    """The `fraction` percentile of an ordered one-column query, interpolated between the two
-    nearest ranks (what PostgreSQL's percentile_cont returns), read by rank: one count and one
-    two-row slice, whatever the number of rows."""
-    count = values_query.count()
-    if not count:
+
+def percentile(values: list, fraction: float):
+    """The `fraction` percentile of sorted values, interpolated between the two nearest ranks (what
+    PostgreSQL's percentile_cont returns); None for no values."""
+    if not values:
         return None
-    position = fraction * (count - 1)
+    position = fraction * (len(values) - 1)
     low = int(position)
-    rows = list(values_query[low : low + 2])
-    if len(rows) == 1 or position == low:
-        return rows[0]
-    return rows[0] + (rows[1] - rows[0]) * (position - low)
+    if low + 1 >= len(values) or position == low:
+        return values[low]
+    return values[low] + (values[low + 1] - values[low]) * (position - low)
 
 
 def _money(days: list[DayFigures]) -> Money:
@@ -156,40 +162,36 @@ def _pipeline(period: Period) -> list[Stage]:
     ]
 
 
-def _delivered_with_cycle(orders):
-    """Delivered orders, each with its cycle time: placement to its first "delivered" event."""
-    first_delivered = (
-        OrderEvent.objects.filter(order=OuterRef("pk"), kind__in=figures.DELIVERED)
-        .order_by("created_at", "pk")
-        .values("created_at")[:1]
-    )
-    return (
-        orders.annotate(delivered_at=Subquery(first_delivered))
-        .filter(delivered_at__isnull=False)
-        .annotate(cycle=ExpressionWrapper(F("delivered_at") - F("placed_at"), output_field=DurationField()))
-    )
-
-
-def _cycle_times(orders):
-    """Cycle times of the delivered orders, shortest first."""
-    return _delivered_with_cycle(orders).order_by("cycle", "pk").values_list("cycle", flat=True)
-
-
 # Bands of the cycle-time chart, in days: [0, 1), [1, 2), ... and the last one open.
 CYCLE_BANDS = (1, 2, 3, 5, 8)
 
 
-def _cycle_histogram(orders) -> list[tuple[str, int]]:
-    """Delivered orders per band of cycle time, in one query."""
-    counts, lower = {}, 0
+def _cycle_times(orders) -> list[timedelta]:
+    """Placement to the first "delivered" event of each delivered order, shortest first: one
+    grouped query (the events of one kind joined once, not a subquery per order)."""
+    event_table, order_table = OrderEvent._meta.db_table, Order._meta.db_table
+    inner, params = orders.values("pk").query.sql_with_params()
+    sql = f"""
+        SELECT {_seconds("MIN(e.created_at)", "o.placed_at")} AS cycle
+        FROM {order_table} o JOIN {event_table} e ON e.order_id = o.id
+        WHERE e.kind = %s AND o.id IN ({inner})
+        GROUP BY o.id, o.placed_at
+        ORDER BY cycle
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [OrderEvent.Kind.ORDER_DELIVER, *params])
+        return [timedelta(seconds=round(float(seconds))) for (seconds,) in cursor.fetchall()]
+
+
+def _cycle_histogram(cycles: list[timedelta]) -> list[tuple[str, int]]:
+    """Delivered orders per band of cycle time."""
+    bands, lower = [], 0
     for upper in CYCLE_BANDS:
         label = "under 1 day" if lower == 0 else f"{lower}-{upper} days"
-        counts[label] = Count("pk", filter=Q(cycle__gte=timedelta(days=lower), cycle__lt=timedelta(days=upper)))
+        bands.append((label, sum(1 for cycle in cycles if timedelta(days=lower) <= cycle < timedelta(days=upper))))
         lower = upper
-    counts[f"{lower} days or more"] = Count("pk", filter=Q(cycle__gte=timedelta(days=lower)))
-    keys = {f"band{n}": (label, expression) for n, (label, expression) in enumerate(counts.items())}
-    row = _delivered_with_cycle(orders).aggregate(**{key: expression for key, (_, expression) in keys.items()})
-    return [(label, row[key]) for key, (label, _) in keys.items()]
+    bands.append((f"{lower} days or more", sum(1 for cycle in cycles if cycle >= timedelta(days=lower))))
+    return bands
 
 
 def _seconds(later: str, earlier: str) -> str:
@@ -198,21 +200,27 @@ def _seconds(later: str, earlier: str) -> str:
     return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
 
 
+def _stays(orders, *, with_data: bool = False) -> tuple[str, list]:
+    """SQL of every stay of these orders in a state: the state an order event moved it into, when,
+    and when the next one moved it on (NULL while it is still there), and the event's data if
+    asked for; with its parameters."""
+    inner, params = orders.values("pk").query.sql_with_params()
+    sql = f"""
+        SELECT e.to_state, e.created_at,{" e.data," if with_data else ""}
+               LEAD(e.created_at) OVER (PARTITION BY e.order_id ORDER BY e.created_at, e.id) AS left_at
+        FROM {OrderEvent._meta.db_table} e
+        WHERE e.object_type = 'order' AND e.to_state <> '' AND e.order_id IN ({inner})
+    """
+    return sql, list(params)
+
+
 def _stage_times(orders) -> list[StageTime]:
     """The average stay in each stage: from the event that moved the order into it to the next
     event that moved it on (stays still going are not counted). One query with a window."""
-    event_table = OrderEvent._meta.db_table
-    inner, params = orders.values("pk").query.sql_with_params()
+    stays, params = _stays(orders)
     sql = f"""
         SELECT to_state, COUNT(*), AVG({_seconds("left_at", "created_at")})
-        FROM (
-            SELECT e.to_state, e.created_at,
-                   LEAD(e.created_at) OVER (PARTITION BY e.order_id ORDER BY e.created_at, e.id) AS left_at
-            FROM {event_table} e
-            WHERE e.object_type = 'order' AND e.to_state <> '' AND e.order_id IN ({inner})
-        ) stays
-        WHERE left_at IS NOT NULL
-        GROUP BY to_state
+        FROM ({stays}) stays WHERE left_at IS NOT NULL GROUP BY to_state
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -226,30 +234,25 @@ def _stage_times(orders) -> list[StageTime]:
 
 
 def _hold_figures(orders) -> tuple[list[tuple[str, int]], timedelta | None, int]:
-    """Why orders were held (the checks that failed, per hold), and the median time from the hold to
-    the next change of state (released, back-ordered or cancelled)."""
-    moved_on = (
-        OrderEvent.objects.filter(
-            order_id=OuterRef("order_id"), object_type="order", created_at__gt=OuterRef("created_at")
-        )
-        .exclude(to_state="")
-        .order_by("created_at", "pk")
-        .values("created_at")[:1]
-    )
-    holds = OrderEvent.objects.filter(kind__in=figures.HELD, order__in=orders.values("pk"))
+    """Why orders were held (the checks that failed, per hold), and the median time a hold took to
+    resolve: its stay on hold, until the next change of state (released, back-ordered or
+    cancelled). One query over the timelines of the held orders alone."""
+    stays, params = _stays(orders.filter(figures.held()), with_data=True)
+    sql = f"""
+        SELECT data, CASE WHEN left_at IS NULL THEN NULL ELSE {_seconds("left_at", "created_at")} END
+        FROM ({stays}) stays WHERE to_state = %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, Order.Status.ON_HOLD])
+        rows = cursor.fetchall()
     reasons = Counter()
-    for data in holds.values_list("data", flat=True):
-        failed = [check["name"] for check in (data or {}).get("checks", []) if check.get("result") == "failed"]
+    for data, _took in rows:
+        data = json.loads(data) if isinstance(data, str) else (data or {})
+        failed = [check["name"] for check in data.get("checks", []) if check.get("result") == "failed"]
         for name in failed or ["put on hold by staff"]:
             reasons[name] += 1
-    resolved = (
-        holds.annotate(moved_on=Subquery(moved_on))
-        .filter(moved_on__isnull=False)
-        .annotate(took=ExpressionWrapper(F("moved_on") - F("created_at"), output_field=DurationField()))
-        .order_by("took", "pk")
-        .values_list("took", flat=True)
-    )
-    return reasons.most_common(REASONS), percentile(resolved, 0.5), resolved.count()
+    resolved = sorted(timedelta(seconds=round(float(took))) for _data, took in rows if took is not None)
+    return reasons.most_common(REASONS), percentile(resolved, 0.5), len(resolved)
 
 
 def _cancel_reasons(orders) -> list[tuple[str, int]]:
@@ -262,12 +265,15 @@ def _cancel_reasons(orders) -> list[tuple[str, int]]:
     return [(row["note"].strip() or "no reason given", row["count"]) for row in rows]
 
 
-def _on_time_dispatch(orders) -> Rate:
-    parcels = figures.parcels_due(Shipment.objects.filter(order__in=orders.values("pk")))
-    return Rate(figures.parcels_on_time(parcels).count(), parcels.count())
+def _on_time_dispatch(orders, today: date) -> Rate:
+    parcels = figures.parcels_due(Shipment.objects.filter(order__in=orders.values("pk")), today=today)
+    counts = figures.with_dispatch_day(parcels).aggregate(
+        due=Count("pk"), on_time=Count("pk", filter=figures.DISPATCHED_ON_TIME)
+    )
+    return Rate(counts["on_time"], counts["due"])
 
 
-def _satisfaction(period: Period, orders) -> tuple[Decimal | None, Rate, Rate]:
+def _satisfaction(orders) -> tuple[Decimal | None, Rate, Rate]:
     """Feedback on the period's orders: average rating, share of low ratings, and the share of
     feedback requests answered."""
     given = Feedback.objects.filter(request__order__in=orders.values("pk")).aggregate(
@@ -305,15 +311,27 @@ def _stock_now(period: Period) -> tuple[int, int]:
 
 
 def dashboard(period: Period, *, today: date | None = None) -> Dashboard:
-    today = today or timezone.localdate()
+    """Every figure of the period. On PostgreSQL in a transaction without JIT: its queries are
+    estimated costly enough for JIT compiling, which takes longer (about 0.2 s each at a million
+    orders) than running them."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        return _dashboard(period, today=today or timezone.localdate())
+
+
+def _dashboard(period: Period, *, today: date) -> Dashboard:
     orders = figures.orders_in(period)
     per_day = day_totals(period, today=today)
     placed = sum(day.orders for day in per_day)
-    delivered = figures.delivered(orders).count()
     cycles = _cycle_times(orders)
-    cancel_count = figures.cancelled(orders).count()
+    delivered = len(cycles)
+    counts = orders.aggregate(
+        **{key: Count("pk", filter=figures.ORDER_SETS[key].condition(today=today)) for key in COUNTED_SETS}
+    )
     hold_reasons, hold_median, holds_resolved = _hold_figures(orders)
-    average, low, response = _satisfaction(period, orders)
+    average, low, response = _satisfaction(orders)
     by_revenue, by_returns = _top_products(orders)
     stock_out, stock_low = _stock_now(period)
     ageing = receivables(today=today, limit=0).buckets
@@ -327,14 +345,14 @@ def dashboard(period: Period, *, today: date | None = None) -> Dashboard:
         cycle_median=percentile(cycles, 0.5),
         cycle_p90=percentile(cycles, 0.9),
         cycle_delivered=delivered,
-        cycle_histogram=_cycle_histogram(orders),
+        cycle_histogram=_cycle_histogram(cycles),
         stage_times=_stage_times(orders),
-        on_time_dispatch=_on_time_dispatch(orders),
-        perfect=Rate(figures.perfect(orders).count(), delivered),
-        backordered=Rate(figures.backordered(orders).count(), placed),
-        cancelled=Rate(cancel_count, placed),
+        on_time_dispatch=_on_time_dispatch(orders, today),
+        perfect=Rate(counts["perfect"], delivered),
+        backordered=Rate(counts["backordered"], placed),
+        cancelled=Rate(counts["cancelled"], placed),
         cancel_reasons=_cancel_reasons(orders),
-        held=Rate(figures.held(orders).count(), placed),
+        held=Rate(counts["held"], placed),
         hold_reasons=hold_reasons,
         hold_resolution_median=hold_median,
         holds_resolved=holds_resolved,

@@ -5,6 +5,7 @@ deleted after REPORTS_EXPORT_KEEP_HOURS."""
 import tempfile
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.core.mail import EmailMessage
@@ -22,6 +23,8 @@ EXPORT_RUN_TASK = "reports.tasks.export_run_task"
 # A queued job whose task never reached a worker (the broker was down at commit) is sent again
 # after this long by the sweep.
 REQUEUE_AFTER = timedelta(minutes=10)
+# How long the worker may write one export (the task's soft time limit).
+EXPORT_SECONDS = 240
 
 
 class ExportRefused(ApplicationError):
@@ -77,10 +80,11 @@ def export_job_run(*, job: ExportJob, queryset) -> ExportJob:
                 done = xlsx_write(export, queryset, out, progress=progress)
                 out.seek(0)
                 job.file.save(export_file_name(job), File(out), save=False)
+    except SoftTimeLimitExceeded:
+        _failed(job, "it took longer than 4 minutes; narrow the list's filters or the dates, or export CSV")
+        raise
     except Exception as error:
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED, error=str(error)[:500], finished_at=timezone.now()
-        )
+        _failed(job, str(error) or error.__class__.__name__)
         raise
     now = timezone.now()
     ExportJob.objects.filter(pk=job.pk).update(
@@ -93,6 +97,12 @@ def export_job_run(*, job: ExportJob, queryset) -> ExportJob:
     job.refresh_from_db()
     _mail_ready(job)
     return job
+
+
+def _failed(job: ExportJob, reason: str) -> None:
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.FAILED, error=reason[:500], finished_at=timezone.now()
+    )
 
 
 def _mail_ready(job: ExportJob) -> None:

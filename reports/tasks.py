@@ -12,10 +12,14 @@ from .admin.exports import export_queryset
 from .exports import EXPORTS
 from .models import ExportJob
 from .rollup import rollup_rebuild
-from .services import export_job_run, export_jobs_expire, export_jobs_requeue_stale
+from .services import EXPORT_SECONDS, export_job_run, export_jobs_expire, export_jobs_requeue_stale
 
 
-@shared_task(acks_late=True, soft_time_limit=3600, time_limit=3700)
+# Within CELERY_TASK_TIME_LIMIT like every task, so the broker never hands a running export to a
+# second worker (tests/recovery/test_visibility_timeout.py); bench/export.py measures what fits.
+# Past the soft limit the job is marked failed with the reason; a second delivery of the message
+# finds the job claimed and does nothing.
+@shared_task(acks_late=True, soft_time_limit=EXPORT_SECONDS, time_limit=EXPORT_SECONDS + 30)
 def export_run_task(job_id: int) -> int:
     """Write the job's file. The rows are read through the list's ModelAdmin with the job's filters
     and the manager's permissions, as the list showed them (reports.admin.exports)."""

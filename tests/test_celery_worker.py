@@ -4,6 +4,8 @@ Needs PostgreSQL (the worker process must see the test's committed rows) and Red
 without them locally, failing in CI where REQUIRE_SERVICES=1.
 """
 
+import csv
+import io
 import os
 import socket
 import subprocess
@@ -27,6 +29,8 @@ from orders.services.fulfillment import (
     shipment_dispatch,
 )
 from orders_site.celery import app as celery_app
+from reports.models import ExportJob
+from reports.services import export_job_request
 from tests.builders import order_advance, order_build, reminder_levels_build, shipment_packed
 from tests.pdf_text import pdf_text
 
@@ -199,3 +203,28 @@ def test_two_reminder_runs_at_once_send_one_reminder_per_invoice_and_level(two_c
     assert results == [0, 1], logs[-3000:]
     assert InvoiceReminder.objects.filter(invoice=invoice).count() == 1
     assert EmailNotification.objects.filter(order=order, kind="payment_reminder").count() == 1
+
+
+def test_a_big_export_is_written_by_a_real_worker_with_its_progress(
+    celery_worker_process, catalogue, staff_users, settings
+):
+    # Given three orders, two of them cancelled, and a manager's export of the cancelled ones queued
+    # as the order list would queue it for more rows than a request may stream
+    made = [order_build(lines=[(catalogue.book, n + 1)]) for n in range(3)]
+    for order in made[1:]:
+        order_advance(order=order, state="cancelled", actor=staff_users["Customer service"])
+    job = export_job_request(
+        user=staff_users["Managers"], kind="orders", file_format="csv", query="status__exact=cancelled", rows_total=2
+    )
+
+    # When the worker has run it
+    assert _wait_for(lambda: ExportJob.objects.get(pk=job.pk).status == "done"), ExportJob.objects.get(pk=job.pk).error
+
+    # Then the file in storage holds the cancelled orders (the list's filter, read by the worker)
+    job.refresh_from_db()
+    assert (job.rows_done, job.rows_total) == (2, 2)
+    assert job.expires_at > timezone.now()
+    with job.file.open("rb") as stored:
+        header, *rows = list(csv.reader(io.StringIO(stored.read().decode("utf-8-sig"))))
+    assert header[0] == "Order"
+    assert sorted(row[0] for row in rows) == sorted(order.number for order in made[1:])

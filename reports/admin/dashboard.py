@@ -116,7 +116,6 @@ def dashboard_context(request, *, currency: str = "EUR") -> dict:
         ],
         "pipeline_rows": [(stage, orders_url(None, status__exact=stage.status)) for stage in figures.pipeline],
         "ageing_rows": [(figures.ageing_labels[key], amount) for key, amount in figures.ageing.items()],
-        "overdue": sum((amount for key, amount in figures.ageing.items() if key != "not_due"), Decimal("0.00")),
     }
 
 

@@ -49,6 +49,9 @@ from orders.services.transitions import transition_run
 from orders.services.work_items import work_item_finish
 from orders_site.core.staff_groups import staff_groups_apply
 
+from ..demo_history import ORDERS as HISTORY_ORDERS
+from ..demo_history import history_seed
+
 ACCOUNTS = [
     # username, password, group, superuser
     ("admin", "admin", None, True),
@@ -99,7 +102,15 @@ def demo_barcode(sku: str) -> str:
 class Command(BaseCommand):
     help = "Create demo catalogue, stock, accounts and orders (idempotent)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=HISTORY_ORDERS,
+            help=f"orders of demo history over 90 days, for the dashboard (default {HISTORY_ORDERS}; 0: none)",
+        )
+
+    def handle(self, *args, history=HISTORY_ORDERS, **options):
         with transaction.atomic():
             catalogue = self._catalogue()
             self._accounts()
@@ -116,6 +127,17 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     self._orders(customer, catalogue)
             self.stdout.write("Demo orders created.")
+        if history and not Order.objects.filter(customer__email__startswith="history").exists():
+            # Ninety days of orders for the manager's dashboard (lifecycle/management/demo_history.py).
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+                with transaction.atomic():
+                    made = history_seed(
+                        products={p.sku: p for p in Product.objects.all()},
+                        warehouse=Warehouse.objects.get(code="AMS"),
+                        actor=User.objects.get(username="admin"),
+                        orders=history,
+                    )
+            self.stdout.write(f"Demo history created: {made} orders over the last 90 days.")
         self._print_credentials()
 
     def _catalogue(self) -> dict:
