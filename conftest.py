@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 
 from inventory.selectors import stock_audit_differences
 from tests.builders import catalogue_build, customer_build, staff_member
@@ -64,6 +65,18 @@ def staff_users(db):
     """One user in each staff group, as the data migration sets them up (the staff members
     tests.builders.order_build presses the buttons with)."""
     return {group: staff_member(group) for group in ("Warehouse", "Customer service", "Managers")}
+
+
+@pytest.fixture
+def browser_as(staff_users):
+    """A logged-in Django test client for a member of the named staff group: browser_as("Managers")."""
+
+    def make(group: str) -> Client:
+        client = Client()
+        client.force_login(staff_users[group])
+        return client
+
+    return make
 
 
 @pytest.fixture

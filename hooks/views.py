@@ -10,7 +10,6 @@ import json
 import logging
 import time
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.dateparse import parse_datetime
@@ -20,6 +19,7 @@ from lifecycle.tracking import tracking_event_receive
 from orders.models import Carrier, TrackingEvent
 from orders.selectors.tracking import shipment_by_tracking_number
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.problems import problem_body
 
 from .signatures import MAX_AGE_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_matches
 
@@ -31,12 +31,7 @@ FIELDS = ("event_id", "tracking_number", "kind", "occurred_at")
 def problem(*, status: int, slug: str, title: str, detail: str, carrier_code: str = "", **log) -> JsonResponse:
     """A refusal: logged, and answered as application/problem+json (type, title, status, detail)."""
     logger.warning("Carrier webhook refused (%s %s) carrier=%s: %s %s", status, slug, carrier_code, detail, log or "")
-    body = {
-        "type": f"{settings.SHOP_BASE_URL.rstrip('/')}/hooks/problems/{slug}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
+    body = problem_body(status=status, slug=slug, title=title, detail=detail)
     response = JsonResponse(body, status=status, content_type="application/problem+json")
     if status == 405:
         response["Allow"] = "POST"

@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Signed carrier webhooks (hooks.views): tracking events, one per POST.
     path("hooks/", include("hooks.urls")),
+    # The JSON API for other systems (api/): API keys, idempotency keys, problem bodies.
+    path("api/v1/", include("api.urls")),
     # The shop's sign-in (e-mail as user name, guest cart merged); the rest of django.contrib.auth as is.
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -63,7 +63,7 @@ def assert_problem(response, status: int, title: str):
     body = response.json()
     assert set(body) == {"type", "title", "status", "detail"}
     assert body["title"] == title and body["status"] == status and body["detail"]
-    assert body["type"].endswith("/hooks/problems/" + title.lower().replace(" ", "-"))
+    assert body["type"].endswith("/problems/" + title.lower().replace(" ", "-"))
 
 
 def test_a_validly_signed_event_moves_the_parcel_and_answers_200(parcel, client):

@@ -326,7 +326,7 @@ def _lines_cached(order: Order, lines: list[OrderLine]):
     return _prefetched(order.lines.all(), lines)
 
 
-def _place(*, order: Order, channel: str, placed_by) -> Order:
+def _place(*, order: Order, channel: str, placed_by, placed_via: str = "") -> Order:
     """Step 4: draft -> placed with its number, its event, and the "order received" e-mail queued.
     The order row is this transaction's own INSERT, so it is locked already; the change and its
     event are written with verification's (step 5) in one UPDATE and one INSERT."""
@@ -340,7 +340,7 @@ def _place(*, order: Order, channel: str, placed_by) -> Order:
         pk=order.pk,
         transition="place",
         actor=placed_by,
-        system="" if placed_by else channel,
+        system="" if placed_by else (placed_via or channel),
         check_permission=False,
         data={"channel": channel, "total": str(order.total)},
         fields=fields,
@@ -365,6 +365,7 @@ def order_place(
     delivery_instructions: str = "",
     idempotency_key: str | None = None,
     placed_by=None,
+    placed_via: str = "",
     before_verify: Callable[[Order], None] | None = None,
     refuse_when_sold_out: bool = False,
     products: dict[int, Product] | None = None,
@@ -383,6 +384,9 @@ def order_place(
     raises rolls everything back. `products` are the lines' catalogue rows with their tax class
     when the caller has just read them from the database (the storefront's cart check), so they
     are not read twice; never rows built from what was posted.
+
+    `placed_via` names the system that placed it on the timeline when no person did (an API key:
+    "API: ERP"; else the channel).
 
     `quote`: the sent quote this order is accepted from (lifecycle.quotes, after checking it is
     open and within its validity). Its held unit prices, read here from its lines in the database,
@@ -454,7 +458,7 @@ def order_place(
         )
         if not created:
             return order
-        order = _place(order=order, channel=channel, placed_by=placed_by)
+        order = _place(order=order, channel=channel, placed_by=placed_by, placed_via=placed_via)
         if before_verify is not None:
             before_verify(order)
         order = order_verify_placed(order=order, refuse_when_sold_out=refuse_when_sold_out)

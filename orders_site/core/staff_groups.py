@@ -93,7 +93,7 @@ GROUP_PERMISSIONS = {
         "inventory.view_stocklevel",
     ],
 }
-MANAGER_APPS = ["orders", "inventory", "invoicing", "feedback", "reports"]
+MANAGER_APPS = ["orders", "inventory", "invoicing", "feedback", "reports", "api"]
 
 
 def staff_groups_migrate(apps, schema_editor) -> None:

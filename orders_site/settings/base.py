@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "reports",
     "storefront",
     "hooks",
+    "api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
     # The dashboard's daily roll-up (reports.rollup), nightly; expired export files, hourly.
     "rebuild-report-rollup": {"task": "reports.tasks.rollup_rebuild_task", "schedule": crontab(hour=2, minute=15)},
     "sweep-export-jobs": {"task": "reports.tasks.export_jobs_sweep_task", "schedule": 900.0},
+    # Idempotency-Key answers are kept API_IDEMPOTENCY_HOURS (api.idempotency).
+    "expire-idempotency-keys": {"task": "api.tasks.idempotency_records_expire_task", "schedule": 3600.0},
     "mark-overdue-payment-standings": {
         "task": "invoicing.tasks.payment_standings_mark_overdue_task",
         "schedule": 3600.0,
@@ -373,6 +379,46 @@ BANK_TRANSFER_BEFORE_RELEASE = env.bool("BANK_TRANSFER_BEFORE_RELEASE", default=
 # The invoicing policy: orders paid with these methods are invoiced at order (as they go to the
 # warehouse) instead of at delivery, e.g. "card,store_credit"; a customer's own choice ("Invoice" on
 # the customer's page) overrides it. Cash on delivery is always invoiced at delivery.
+# The JSON API (api/): Django REST framework with API keys, scopes and a throttle per key, errors as
+# RFC 9457 problems, the OpenAPI document from drf-spectacular (Swagger UI and Redoc served from
+# this site: drf-spectacular-sidecar, no CDN).
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
+API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.authentication.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiKeyThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": API_THROTTLE_RATE},
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Orders API",
+    "DESCRIPTION": (
+        "Orders, stock, shipments and invoices for other systems. Authenticate with "
+        "`Authorization: Bearer <API key>` (keys are made by a manager in the console, with scopes). "
+        "Send an `Idempotency-Key` header with every POST. Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Fields named alike with different choices get names of their own in the document.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "ShipmentStatusEnum": "orders.models.Shipment.Status",
+        "OrderPaymentMethodEnum": "orders.models.Order.PaymentMethod",
+        "ApiPaymentMethodEnum": "api.serializers.API_PAYMENT_METHOD_CHOICES",
+    },
+}
+
 # Reports (the manager's dashboard and exports): an export of more rows than this runs in the
 # worker (with progress, and an e-mail with the link); the worker's files are deleted after this many
 # hours; the nightly roll-up rebuilds this many days (orders can be edited or cancelled after the day).

@@ -9,6 +9,8 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
+from api.idempotency import idempotent_run
+from api.keys import api_key_create
 from invoicing.services import refund_create, store_credit_issue
 from invoicing.services.reminders import reminders_send_due
 from lifecycle.bank_statements import bank_statement_import
@@ -35,7 +37,7 @@ from .journeys import place, place_held_for_address
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"orders", "invoicing", "feedback", "core", "reports"}
+OUR_APPS = {"orders", "invoicing", "feedback", "core", "reports", "api"}
 MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label in OUR_APPS),
     key=lambda model: model._meta.label,
@@ -120,6 +122,9 @@ def world(catalogue, staff_users):
     yesterday = timezone.localdate() - timedelta(days=1)
     rollup_rebuild(first_day=yesterday, last_day=yesterday)
     export_job_request(user=staff_users["Managers"], kind="orders", file_format="csv", query="", rows_total=1)
+    # an integration's key, and the answer it was given to a POST with an Idempotency-Key
+    key, _raw = api_key_create(name="ERP", scopes=["orders:read", "orders:write"])
+    idempotent_run(api_key=key, key="erp-1", fingerprint="f", work=lambda: (200, {"ok": True}))
     return order
 
 
