@@ -2,6 +2,7 @@
 document is generated from them, and tests/api compares it with what the endpoints return); input
 serializers check the shape and types of a request, and the services check everything else."""
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from inventory.models import Product, StockLevel
@@ -181,3 +182,65 @@ class StockLevelSerializer(serializers.ModelSerializer):
     class Meta:
         model = StockLevel
         fields = ["sku", "warehouse", "on_hand", "allocated", "available", "reorder_point"]
+
+
+class DispatchSerializer(serializers.Serializer):
+    carrier = serializers.CharField(
+        max_length=60, help_text="A carrier's code in the console (its name when not on record)"
+    )
+    tracking_number = serializers.CharField(max_length=60)
+    service = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+
+class ShipmentDetailSerializer(ShipmentSerializer):
+    order = serializers.CharField(source="order.number")
+
+    class Meta(ShipmentSerializer.Meta):
+        fields = ["order", *ShipmentSerializer.Meta.fields]
+
+
+class InvoiceLineSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    description = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(**MONEY)
+    net_amount = serializers.DecimalField(**MONEY)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=4, coerce_to_string=True)
+    tax_amount = serializers.DecimalField(**MONEY)
+    line_total = serializers.DecimalField(**MONEY)
+
+
+class InvoiceSerializer(InvoiceBriefSerializer):
+    order = serializers.CharField(source="order.number")
+    currency = serializers.CharField()
+    billing_name = serializers.CharField()
+    subtotal = serializers.DecimalField(**MONEY)
+    discount_total = serializers.DecimalField(**MONEY)
+    shipping_total = serializers.DecimalField(**MONEY)
+    tax_total = serializers.DecimalField(**MONEY)
+    lines = InvoiceLineSerializer(many=True, source="lines.all")
+    pdf = serializers.SerializerMethodField(help_text="Where to download the PDF")
+
+    def get_pdf(self, invoice) -> str:
+        return reverse("api:invoice_pdf", args=[invoice.number])
+
+
+class CreditNoteSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    invoice = serializers.CharField(source="invoice.number")
+    order = serializers.CharField(source="order.number")
+    issued_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    currency = serializers.CharField()
+    net_total = serializers.DecimalField(**MONEY)
+    tax_total = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(**MONEY)
+
+
+class CustomerSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField()
+    full_name = serializers.CharField(max_length=200)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    created_at = serializers.DateTimeField(read_only=True)

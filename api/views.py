@@ -3,7 +3,7 @@ as the console and the storefront (placement through lifecycle.checkout, cancell
 lifecycle.cancellation): same checks, same verification, same events, signed with the key's name."""
 
 from django.db.models import F, Prefetch
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,11 +14,14 @@ from rest_framework.views import APIView
 
 from inventory.models import Product, StockLevel
 from inventory.selectors import product_available_quantity
-from invoicing.models import Invoice
+from invoicing.models import CreditNote, Invoice
+from invoicing.services import invoice_pdf_ensure
 from lifecycle.cancellation import order_cancel
 from lifecycle.checkout import order_checkout
-from orders.models import Customer, DeliveryMethod, Order, Shipment
-from orders.services.customers import customer_for_guest
+from lifecycle.delivery import shipment_deliver
+from orders.models import Carrier, Customer, DeliveryMethod, Order, Shipment
+from orders.services.customers import customer_create_by_staff, customer_for_guest
+from orders.services.fulfillment import order_fulfillment_start, shipment_dispatch
 from orders.services.placement import InvalidOrder, LineRequest
 from orders_site.core.exceptions import ApplicationError
 
@@ -248,3 +251,196 @@ class StockLevelList(generics.ListAPIView):
         if warehouse := self.request.query_params.get("warehouse"):
             levels = levels.filter(warehouse__code=warehouse)
         return levels
+
+
+class OrderFulfil(APIView):
+    scopes = {"POST": "shipments:write"}
+
+    @extend_schema(request=None, responses={200: serializers.OrderDetailSerializer}, parameters=[IDEMPOTENCY_PARAMETER])
+    def post(self, request, number: str):
+        """Send a verified order to the warehouse: one parcel per warehouse its stock comes from."""
+        order = get_object_or_404(Order.objects.exclude(status=Order.Status.DRAFT), number=number)
+
+        def work():
+            order_fulfillment_start(order=order)
+            return status.HTTP_200_OK, _order_body(order)
+
+        return _idempotent(request, work)
+
+
+def _shipment(number: str) -> Shipment:
+    return get_object_or_404(Shipment.objects.select_related("order", "warehouse"), number=number)
+
+
+def _shipment_body(shipment: Shipment) -> dict:
+    return serializers.ShipmentDetailSerializer(
+        Shipment.objects.select_related("order", "warehouse").get(pk=shipment.pk)
+    ).data
+
+
+class ShipmentDispatch(APIView):
+    scopes = {"POST": "shipments:write"}
+
+    @extend_schema(
+        request=serializers.DispatchSerializer,
+        responses={200: serializers.ShipmentDetailSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    def post(self, request, number: str):
+        """Hand a packed parcel to the carrier with its tracking number: stock leaves the shelf, the
+        customer is e-mailed the tracking link."""
+        shipment = _shipment(number)
+        incoming = serializers.DispatchSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+
+        def work():
+            carrier = Carrier.objects.filter(code=data["carrier"], is_active=True).first() or data["carrier"]
+            shipment_dispatch(
+                shipment=shipment, carrier=carrier, tracking_number=data["tracking_number"], service=data["service"]
+            )
+            return status.HTTP_200_OK, _shipment_body(shipment)
+
+        return _idempotent(request, work)
+
+
+class ShipmentDeliver(APIView):
+    scopes = {"POST": "shipments:write"}
+
+    @extend_schema(
+        request=None, responses={200: serializers.ShipmentDetailSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    def post(self, request, number: str):
+        """The parcel arrived. The order's last parcel delivers the order and issues its invoice."""
+        shipment = _shipment(number)
+
+        def work():
+            shipment_deliver(shipment=shipment, note=f"Reported by {request.auth.label}")
+            return status.HTTP_200_OK, _shipment_body(shipment)
+
+        return _idempotent(request, work)
+
+
+def issued_invoices():
+    return (
+        Invoice.objects.exclude(number=None)
+        .select_related("order")
+        .prefetch_related("lines")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+class ByIssue(CursorPagination):
+    ordering = ("-issued_at", "-pk")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class InvoiceList(generics.ListAPIView):
+    """Issued invoices, newest first. Filter: order (its number), status."""
+
+    scopes = {"GET": "invoices:read"}
+    serializer_class = serializers.InvoiceSerializer
+    pagination_class = ByIssue
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("order", OpenApiTypes.STR),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=Invoice.Status.values),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        invoices = issued_invoices()
+        if order := self.request.query_params.get("order"):
+            invoices = invoices.filter(order__number=order)
+        if invoice_status := self.request.query_params.get("status"):
+            invoices = invoices.filter(status=invoice_status)
+        return invoices
+
+
+class InvoiceDetail(generics.RetrieveAPIView):
+    scopes = {"GET": "invoices:read"}
+    serializer_class = serializers.InvoiceSerializer
+    lookup_field = "number"
+
+    def get_queryset(self):
+        return issued_invoices()
+
+
+class InvoicePdf(APIView):
+    scopes = {"GET": "invoices:read"}
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, number: str):
+        """The invoice as PDF (rendered and stored first if it was not yet)."""
+        invoice = get_object_or_404(Invoice.objects.exclude(number=None), number=number)
+        _, pdf = invoice_pdf_ensure(invoice_id=invoice.pk)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+        return response
+
+
+class CreditNoteList(generics.ListAPIView):
+    """Credit notes, newest first. Filter: order (its number)."""
+
+    scopes = {"GET": "invoices:read"}
+    serializer_class = serializers.CreditNoteSerializer
+    pagination_class = ByIssue
+
+    @extend_schema(parameters=[OpenApiParameter("order", OpenApiTypes.STR)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        notes = CreditNote.objects.select_related("invoice", "order")
+        if order := self.request.query_params.get("order"):
+            notes = notes.filter(order__number=order)
+        return notes
+
+
+class NewestCustomers(CursorPagination):
+    ordering = ("-created_at", "-pk")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class CustomerList(generics.ListCreateAPIView):
+    """Customers, newest first (filter: email, exact in any case); create one."""
+
+    scopes = {"GET": "customers:read", "POST": "customers:write"}
+    serializer_class = serializers.CustomerSerializer
+    pagination_class = NewestCustomers
+
+    @extend_schema(parameters=[OpenApiParameter("email", OpenApiTypes.EMAIL)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        customers = Customer.objects.all()
+        if email := self.request.query_params.get("email"):
+            customers = customers.filter(email__iexact=email)
+        return customers
+
+    @extend_schema(parameters=[IDEMPOTENCY_PARAMETER], responses={201: serializers.CustomerSerializer})
+    def post(self, request, *args, **kwargs):
+        incoming = serializers.CustomerSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+
+        def work():
+            customer = customer_create_by_staff(**incoming.validated_data)
+            return status.HTTP_201_CREATED, serializers.CustomerSerializer(customer).data
+
+        return _idempotent(request, work)
+
+
+class CustomerDetail(generics.RetrieveAPIView):
+    scopes = {"GET": "customers:read"}
+    serializer_class = serializers.CustomerSerializer
+
+    def get_queryset(self):
+        return Customer.objects.all()

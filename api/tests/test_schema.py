@@ -24,7 +24,7 @@ def properties(schema: dict, name: str) -> set[str]:
 
 def test_the_documented_fields_are_the_fields_returned(schema, api_as, shop):
     order = order_advance(order=order_build(lines=[(shop.book, 1)], payment_method="card"), state="invoiced")
-    client = api_as("orders:read", "stock:read")
+    client = api_as("orders:read", "stock:read", "invoices:read", "customers:read")
 
     detail = client.get(reverse("api:order", args=[order.number])).json()
     listed = client.get(reverse("api:orders")).json()
@@ -41,6 +41,10 @@ def test_the_documented_fields_are_the_fields_returned(schema, api_as, shop):
     assert set(listed["results"][0]) == properties(schema, "Order")
     assert set(product) == properties(schema, "Product")
     assert set(level) == properties(schema, "StockLevel")
+    invoice = client.get(reverse("api:invoices")).json()["results"][0]
+    assert set(invoice) == properties(schema, "Invoice")
+    assert set(invoice["lines"][0]) == properties(schema, "InvoiceLine")
+    assert set(client.get(reverse("api:customers")).json()["results"][0]) == properties(schema, "Customer")
     assert schema["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
 
 
