@@ -3,9 +3,11 @@ as the shop with the key's name on the timeline, bad input as 422 problems with 
 cursor pagination, cancellation, and Idempotency-Key replays."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from api.keys import api_key_revoke
+from api.throttling import ApiKeyThrottle
 from orders.models import Order, OrderEvent
 from tests.builders import order_build
 
@@ -153,3 +155,16 @@ def test_products_and_stock_levels_read_with_what_is_available(api_as, shop):
     assert products["CHAIR-1"]["available"] == 10
     assert products["LAMP-1"]["available"] == 10
     assert sorted((level["warehouse"], level["available"]) for level in levels) == [("AMS", 5), ("RTM", 5)]
+
+
+def test_each_key_is_throttled_on_its_own_with_a_429_problem(api_as, monkeypatch):
+    cache.clear()
+    monkeypatch.setattr(ApiKeyThrottle, "THROTTLE_RATES", {"api_key": "3/min"})
+    busy, other = api_as("orders:read", name="Busy"), api_as("orders:read", name="Other")
+
+    answers = [busy.get(ORDERS).status_code for _ in range(4)]
+
+    assert answers == [200, 200, 200, 429]
+    throttled = busy.get(ORDERS)
+    assert is_problem(throttled, 429) and int(throttled["Retry-After"]) > 0
+    assert other.get(ORDERS).status_code == 200  # another key counts on its own
