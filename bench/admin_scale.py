@@ -268,7 +268,7 @@ def _fill(orders: int) -> dict[str, int]:
             """
             INSERT INTO orders_shipment (created_at, updated_at, number, status, carrier, service, tracking_number,
                                          tracking_url, dispatched_at, delivered_at, order_id, warehouse_id,
-                                         dispatch_by)
+                                         dispatch_by, dispatched_late)
             SELECT o.placed_at + interval '1 hour', o.placed_at + interval '1 day', o.number || '-1', s.status,
                    CASE WHEN s.status IN ('pending', 'picking', 'packed') THEN ''
                         WHEN o.id % 200 = 0 THEN 'GLS'
@@ -279,7 +279,8 @@ def _fill(orders: int) -> dict[str, int]:
                             WHEN o.id % 20 = 0 THEN o.placed_at + interval '3 days'
                             ELSE o.placed_at + interval '1 day' END,
                    CASE WHEN s.status = 'delivered' THEN o.placed_at + interval '3 days' END,
-                   o.id, 1 + o.id % 2, (o.placed_at + interval '1 day')::date
+                   o.id, 1 + o.id % 2, (o.placed_at + interval '1 day')::date,
+                   CASE WHEN s.status IN ('pending', 'picking', 'packed') THEN NULL ELSE o.id % 20 = 0 END
             FROM orders_order o,
                  LATERAL (SELECT CASE o.status
                      WHEN 'in_fulfillment' THEN (ARRAY['pending', 'picking', 'packed'])[1 + o.id % 3]

@@ -984,6 +984,10 @@ class Shipment(ConcurrentTransitionMixin, TimeStampedModel):
     # The promised dispatch date, set when the parcel is made (orders.dispatch.dispatch_by_for):
     # the warehouse works its queues by it, oldest first. Empty only on parcels made before it existed.
     dispatch_by = models.DateField("dispatch by", null=True, blank=True)
+    # Whether it left after that day (the shop's calendar day of dispatch), set at dispatch: the
+    # dashboard's on-time dispatch and perfect orders read it (reports.figures). Empty until
+    # dispatched, and for parcels without a promised day.
+    dispatched_late = models.BooleanField(null=True, blank=True, editable=False)
     pick_batch = models.ForeignKey(
         PickBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="shipments"
     )
@@ -1003,6 +1007,13 @@ class Shipment(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["carrier", "id"], name="shipment_carrier_idx"),
             models.Index(fields=["status", "dispatch_by", "id"], name="shipment_status_dispatch_idx"),
             models.Index(fields=["status", "warehouse", "dispatch_by", "id"], name="shipment_wh_dispatch_idx"),
+            # An order's late parcels, sent late or overdue and not sent (the dashboard's figures).
+            models.Index(fields=["order"], name="shipment_sent_late_idx", condition=Q(dispatched_late=True)),
+            models.Index(
+                fields=["order", "dispatch_by"],
+                name="shipment_unsent_promised_idx",
+                condition=Q(dispatched_at__isnull=True, dispatch_by__isnull=False),
+            ),
             # The "returned parcels: decide" queue.
             models.Index(
                 fields=["id"],

@@ -4,8 +4,7 @@ figure and the list behind it can never disagree."""
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from invoicing.models import CreditNote, Invoice
@@ -51,20 +50,18 @@ def parcels_due(shipments: QuerySet[Shipment], *, today=None) -> QuerySet[Shipme
     )
 
 
-def with_dispatch_day(shipments: QuerySet[Shipment]) -> QuerySet[Shipment]:
-    """With `dispatched_on`: the shop's calendar day of dispatch."""
-    return shipments.annotate(dispatched_on=TruncDate("dispatched_at", tzinfo=timezone.get_current_timezone()))
-
-
-# Dispatched on or before the promised day (on parcels with_dispatch_day).
-DISPATCHED_ON_TIME = Q(dispatched_at__isnull=False, dispatched_on__lte=F("dispatch_by"))
+# Dispatched on or before the promised day (Shipment.dispatched_late, set at dispatch).
+DISPATCHED_ON_TIME = Q(dispatched_late=False)
 
 
 def _late_parcel(*, today=None) -> Exists:
-    """A parcel of the order due and not dispatched on time: overdue and not sent, or sent after
-    the promised day (tested on the parcel's own row, no subquery over all parcels)."""
-    due = parcels_due(with_dispatch_day(Shipment.objects.filter(order=OuterRef("pk"))), today=today)
-    return Exists(due.filter(Q(dispatched_at__isnull=True) | Q(dispatched_on__gt=F("dispatch_by"))))
+    """A parcel of the order sent after its promised day, or past that day and not sent (not
+    cancelled): two partial indexes (shipment_sent_late_idx, shipment_unsent_promised_idx)."""
+    today = today or timezone.localdate()
+    unsent = Q(dispatched_at__isnull=True, dispatch_by__isnull=False, dispatch_by__lt=today) & ~Q(
+        status=Shipment.Status.CANCELLED
+    )
+    return Exists(Shipment.objects.filter(Q(order=OuterRef("pk")) & (Q(dispatched_late=True) | unsent)))
 
 
 def _exists(model, **lookups) -> Exists:

@@ -267,9 +267,7 @@ def _cancel_reasons(orders) -> list[tuple[str, int]]:
 
 def _on_time_dispatch(orders, today: date) -> Rate:
     parcels = figures.parcels_due(Shipment.objects.filter(order__in=orders.values("pk")), today=today)
-    counts = figures.with_dispatch_day(parcels).aggregate(
-        due=Count("pk"), on_time=Count("pk", filter=figures.DISPATCHED_ON_TIME)
-    )
+    counts = parcels.aggregate(due=Count("pk"), on_time=Count("pk", filter=figures.DISPATCHED_ON_TIME))
     return Rate(counts["on_time"], counts["due"])
 
 

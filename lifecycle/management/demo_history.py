@@ -187,10 +187,13 @@ def _pack_and_dispatch(shipment, actor) -> None:
 
 
 def _parcels_retime(order, placed, dispatched, delivered) -> None:
+    """The parcels' moments in the story, promised for the day after placement (shop time)."""
+    promised = timezone.localtime(placed).date() + timedelta(days=1)
     Shipment.objects.filter(order=order).update(
         created_at=placed,
-        dispatch_by=(placed + timedelta(days=1)).date(),
+        dispatch_by=promised,
         dispatched_at=dispatched,
+        dispatched_late=None if dispatched is None else timezone.localtime(dispatched).date() > promised,
         delivered_at=delivered,
     )
 

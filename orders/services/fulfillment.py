@@ -219,6 +219,7 @@ def shipment_dispatch(
     # at the same moment deadlock, and two parcels dispatched at once each see the other still packed
     # and leave the order "partially shipped" for good.
     order = order_lock(order_id=order.pk)
+    now = timezone.now()
     shipment = transition_run(
         model=Shipment,
         pk=shipment.pk,
@@ -231,7 +232,8 @@ def shipment_dispatch(
             "service": service.strip(),
             "tracking_number": tracking_number.strip(),
             "tracking_url": tracking_url.strip(),
-            "dispatched_at": timezone.now(),
+            "dispatched_at": now,
+            "dispatched_late": None if shipment.dispatch_by is None else timezone.localdate(now) > shipment.dispatch_by,
         },
         data={"carrier": carrier, "tracking_number": tracking_number},
     )

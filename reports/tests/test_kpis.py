@@ -54,7 +54,12 @@ def timeline_set(order: Order, placed: datetime, offsets: dict | None = None) ->
 
 
 def parcel_set(order: Order, *, dispatch_by: date, dispatched: datetime) -> None:
-    Shipment.objects.filter(order=order).update(dispatch_by=dispatch_by, dispatched_at=dispatched)
+    """The parcel's promised day and its dispatch, as dispatch would have recorded them then."""
+    Shipment.objects.filter(order=order).update(
+        dispatch_by=dispatch_by,
+        dispatched_at=dispatched,
+        dispatched_late=dispatched.astimezone(SHOP).date() > dispatch_by,
+    )
 
 
 @pytest.fixture
@@ -237,3 +242,19 @@ def test_satisfaction_top_products_stock_and_receivables(shop, catalogue):
         "d61_90": Decimal("0.00"),
         "d90_plus": Decimal("0.00"),
     }
+
+
+def test_the_pipeline_now_counts_every_open_order_with_the_oldest_in_each_stage(shop):
+    stages = {stage.status: stage for stage in dashboard(NOVEMBER, today=TODAY).pipeline}
+
+    # Now, whenever placed: C1 (released) and Z (placed in October) verified, C2 on hold, D1
+    # back-ordered, A4 invoiced; A1..A3 are completed and B1, B2 cancelled, so not in the pipeline.
+    assert {status: stage.orders for status, stage in stages.items() if stage.orders} == {
+        "verified": 2,
+        "on_hold": 1,
+        "backordered": 1,
+        "invoiced": 1,
+    }
+    assert stages["verified"].oldest_placed_at == at(20, month=10)  # Z, the older of the two
+    assert stages["on_hold"].oldest_placed_at == at(11)
+    assert stages["shipped"].oldest_placed_at is None
