@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -79,7 +80,8 @@ def _charts(figures, currency: str) -> dict:
     }
 
 
-def dashboard_context(request, *, currency: str = "EUR") -> dict:
+def dashboard_context(request) -> dict:
+    currency = settings.CURRENCY
     form = PeriodForm(request.GET or None)
     period = form.period()
     figures = dashboard(period)
