@@ -244,3 +244,21 @@ class CustomerSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     company = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     created_at = serializers.DateTimeField(read_only=True)
+
+
+class StockReceiptSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    warehouse = serializers.CharField(max_length=20, help_text="The warehouse's code")
+    quantity = serializers.IntegerField(min_value=1)
+    reference = serializers.CharField(max_length=50, required=False, allow_blank=True, default="",
+                                      help_text="The delivery note or purchase order")  # fmt: skip
+    confirm_large = serializers.BooleanField(
+        required=False, default=False, help_text="Yes, receive this many (above STOCK_RECEIPT_CONFIRM_ABOVE)"
+    )
+
+
+class StockAdjustmentSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    warehouse = serializers.CharField(max_length=20, help_text="The warehouse's code")
+    delta = serializers.IntegerField(help_text="Units found (positive) or missing (negative) at a count")
+    reason = serializers.CharField(max_length=150)

@@ -22,6 +22,8 @@ urlpatterns = [
     path("customers/<int:pk>/", views.CustomerDetail.as_view(), name="customer"),
     path("products/", views.ProductList.as_view(), name="products"),
     path("stock-levels/", views.StockLevelList.as_view(), name="stock_levels"),
+    path("stock-levels/receive/", views.StockReceive.as_view(), name="stock_receive"),
+    path("stock-levels/adjust/", views.StockAdjust.as_view(), name="stock_adjust"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -19,6 +19,7 @@ from invoicing.services import invoice_pdf_ensure
 from lifecycle.cancellation import order_cancel
 from lifecycle.checkout import order_checkout
 from lifecycle.delivery import shipment_deliver
+from lifecycle.receiving import stock_adjust, stock_receive
 from orders.models import Carrier, Customer, DeliveryMethod, Order, Shipment
 from orders.services.customers import customer_create_by_staff, customer_for_guest
 from orders.services.fulfillment import order_fulfillment_start, shipment_dispatch
@@ -444,3 +445,75 @@ class CustomerDetail(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return Customer.objects.all()
+
+
+def _stock_level(data) -> StockLevel:
+    level = (
+        StockLevel.objects.select_related("product", "warehouse")
+        .filter(product__sku=data["sku"], warehouse__code=data["warehouse"])
+        .first()
+    )
+    if level is None:
+        raise ApplicationError(
+            f"{data['sku']} is not stocked in warehouse {data['warehouse']}.", extra={"field": "sku"}
+        )
+    return level
+
+
+def _level_body(level: StockLevel) -> dict:
+    level = (
+        StockLevel.objects.select_related("product", "warehouse")
+        .annotate(available_units=F("on_hand") - F("allocated"))
+        .get(pk=level.pk)
+    )
+    return serializers.StockLevelSerializer(level).data
+
+
+class StockReceive(APIView):
+    scopes = {"POST": "stock:write"}
+
+    @extend_schema(
+        request=serializers.StockReceiptSerializer,
+        responses={200: serializers.StockLevelSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    def post(self, request):
+        """Goods received: on hand goes up, and waiting back-orders are filled first, oldest first."""
+        incoming = serializers.StockReceiptSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+
+        def work():
+            level = _stock_level(data)
+            stock_receive(
+                product=level.product,
+                warehouse=level.warehouse,
+                quantity=data["quantity"],
+                reference=(data["reference"] or request.auth.label)[:64],
+                confirmed=data["confirm_large"],
+            )
+            return status.HTTP_200_OK, _level_body(level)
+
+        return _idempotent(request, work)
+
+
+class StockAdjust(APIView):
+    scopes = {"POST": "stock:write"}
+
+    @extend_schema(
+        request=serializers.StockAdjustmentSerializer,
+        responses={200: serializers.StockLevelSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    def post(self, request):
+        """A count: on hand corrected by `delta` with a reason (never below what is allocated)."""
+        incoming = serializers.StockAdjustmentSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+
+        def work():
+            level = _stock_level(data)
+            stock_adjust(stock_level=level, delta=data["delta"], reason=f"{data['reason']} ({request.auth.label})")
+            return status.HTTP_200_OK, _level_body(level)
+
+        return _idempotent(request, work)

@@ -89,6 +89,8 @@ def test_orders_of_the_documented_shape_never_make_a_500(client_with_every_scope
         reverse("api:customers"),
         reverse("api:order_cancel", args=["N1"]),
         reverse("api:shipment_dispatch", args=["S1"]),
+        reverse("api:stock_receive"),
+        reverse("api:stock_adjust"),
     ],
 )
 def test_any_json_to_a_post_endpoint_is_answered_without_a_500(client_with_every_scope, url):

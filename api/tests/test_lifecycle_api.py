@@ -18,7 +18,9 @@ def test_placed_fulfilled_dispatched_delivered_invoiced_and_the_pdf_through_the_
     erp = api_as("orders:write", "orders:read", "shipments:write", "invoices:read", name="WMS")
     carrier = carrier_build()
 
-    number = erp.post(reverse("api:orders"), new_order(), HTTP_IDEMPOTENCY_KEY="o-1").json()["number"]
+    placed = erp.post(reverse("api:orders"), new_order(), HTTP_IDEMPOTENCY_KEY="o-1")
+    assert placed.status_code == 201, placed.content
+    number = placed.json()["number"]
     parcels = erp.post(reverse("api:order_fulfil", args=[number]), HTTP_IDEMPOTENCY_KEY="f-1").json()["shipments"]
     assert [parcel["status"] for parcel in parcels] == ["pending"]
     shipment_packed(shipment=Shipment.objects.get(number=parcels[0]["number"]))  # at the packing table
@@ -92,6 +94,8 @@ def test_customers_are_read_and_created(api_as):
         ("post", reverse("api:customers"), "customers:write"),
         ("get", reverse("api:products"), "stock:read"),
         ("get", reverse("api:stock_levels"), "stock:read"),
+        ("post", reverse("api:stock_receive"), "stock:write"),
+        ("post", reverse("api:stock_adjust"), "stock:write"),
     ],
 )
 def test_every_endpoint_needs_its_scope(api_as, client, method, url, scope):
