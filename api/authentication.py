@@ -46,7 +46,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class HasScope(permissions.BasePermission):
-    """The key must hold the view's `scopes[method]` (or `scopes["*"]`)."""
+    """The key must hold the view's `scopes[method]` (or `scopes["*"]`); a method without one is refused."""
 
     message = "This API key does not have the scope this request needs."
 
@@ -54,8 +54,15 @@ class HasScope(permissions.BasePermission):
         key = request.auth
         if key is None:
             return False
-        needed = view.scopes.get(request.method) or view.scopes.get("*")
-        if needed and needed not in key.scopes:
+        # HEAD is answered by GET; OPTIONS only describes the endpoint. Any other method the view
+        # names no scope for is refused, never let through.
+        method = "GET" if request.method == "HEAD" else request.method
+        if method == "OPTIONS":
+            return True
+        needed = view.scopes.get(method) or view.scopes.get("*")
+        if needed is None:
+            return False
+        if needed not in key.scopes:
             self.message = f"This API key does not have the scope “{needed}”."
             return False
         return True

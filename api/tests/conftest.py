@@ -2,6 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from api.keys import api_key_create
+from tests.builders import delivery_method_build
 
 
 @pytest.fixture
@@ -21,7 +22,5 @@ def api_as(db):
 @pytest.fixture
 def shop(catalogue):
     """The catalogue, and the standard delivery method the API names by its code."""
-    from tests.builders import delivery_method_build
-
     catalogue.standard = delivery_method_build()
     return catalogue

@@ -67,6 +67,30 @@ def test_the_key_list_runs_the_same_queries_for_3_keys_as_for_15(browser_as):
     assert len(three) == len(fifteen)
 
 
+def test_the_stored_answers_list_runs_the_same_queries_for_3_as_for_15(browser_as):
+    manager = browser_as("Managers")
+    key, _raw = api_key_create(name="ERP", scopes=["orders:write"])
+    answers = reverse("admin:api_idempotencyrecord_changelist")
+
+    def store(count, start):
+        for n in range(start, start + count):
+            IdempotencyRecord.objects.create(
+                api_key=key, key=f"k{n}", request_hash="h", status_code=201, response_body={}
+            )
+
+    store(3, 0)
+    manager.get(answers)
+    with CaptureQueriesContext(connection) as three:
+        manager.get(answers)
+    store(12, 3)
+    with CaptureQueriesContext(connection) as fifteen:
+        response = manager.get(answers)
+
+    assert len(response.context["cl"].result_list) == 15
+    assert len(three) == len(fifteen)
+    assert browser_as("Customer service").get(answers).status_code == 403
+
+
 def test_stored_answers_expire_after_a_day(settings):
     key, _raw = api_key_create(name="ERP", scopes=["orders:write"])
     IdempotencyRecord.objects.create(api_key=key, key="old", request_hash="x", status_code=201, response_body={})

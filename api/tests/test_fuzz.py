@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.models import ApiKey
-from orders.models import Customer, Order
+from orders.models import Order
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,6 @@ def test_any_json_to_a_post_endpoint_is_answered_without_a_500(client_with_every
         assert response.status_code < 500, (response.status_code, response.content[:400])
 
     post()
-    assert Customer.objects.count() <= 60  # only valid bodies made any
 
 
 def test_any_query_string_to_a_list_is_answered_without_a_500(client_with_every_scope):

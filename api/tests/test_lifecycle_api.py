@@ -101,3 +101,12 @@ def test_customers_are_read_and_created(api_as):
 def test_every_endpoint_needs_its_scope(api_as, client, method, url, scope):
     assert is_problem(getattr(client, method)(url), 401)
     assert scope in is_problem(getattr(api_as("orders:read"), method)(url), 403)["detail"]
+
+
+def test_head_is_checked_as_get_and_a_method_without_a_scope_is_refused(api_as, shop):
+    stock_only = api_as("stock:read")
+
+    assert stock_only.head(reverse("api:orders")).status_code == 403  # HEAD answers like GET: orders:read
+    assert api_as("orders:read").head(reverse("api:orders")).status_code == 200
+    everything = api_as("orders:read", "orders:write")
+    assert everything.put(reverse("api:order", args=["X"]), {}).status_code in (403, 405)
