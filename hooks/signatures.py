@@ -2,8 +2,9 @@
 f"{timestamp}.{raw body}", sent as `X-Carrier-Signature: sha256=<hex>` with `X-Carrier-Timestamp`
 (Unix seconds). A pure function, so a test (or a carrier) signs exactly as the endpoint checks."""
 
-import hashlib
 import hmac
+
+from orders_site.core.hmac_signatures import hmac_sha256_hex
 
 TIMESTAMP_HEADER = "X-Carrier-Timestamp"
 SIGNATURE_HEADER = "X-Carrier-Signature"
@@ -11,8 +12,7 @@ MAX_AGE_SECONDS = 300
 
 
 def signature_for(*, secret: str, timestamp: str, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
+    return f"sha256={hmac_sha256_hex(secret=secret, timestamp=timestamp, body=body)}"
 
 
 def signature_matches(*, secret: str, timestamp: str, body: bytes, signature: str) -> bool:

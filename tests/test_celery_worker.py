@@ -29,10 +29,14 @@ from orders.services.fulfillment import (
     shipment_dispatch,
 )
 from orders_site.celery import app as celery_app
+from orders_site.core.hmac_signatures import hmac_sha256_hex
 from reports.models import ExportJob
 from reports.services import export_job_request
 from tests.builders import order_advance, order_build, reminder_levels_build, shipment_packed
 from tests.pdf_text import pdf_text
+from tests.webhook_receiver import Receiver
+from webhooks.models import WebhookDelivery
+from webhooks.subscriptions import webhook_subscription_create
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -228,3 +232,25 @@ def test_a_big_export_is_written_by_a_real_worker_with_its_progress(
         header, *rows = list(csv.reader(io.StringIO(stored.read().decode("utf-8-sig"))))
     assert header[0] == "Order"
     assert sorted(row[0] for row in rows) == sorted(order.number for order in made[1:])
+
+
+def test_a_real_worker_posts_a_signed_webhook_after_the_order_commits(celery_worker_process, catalogue):
+    # Given a receiver on 127.0.0.1 subscribed to placed orders
+    with Receiver() as receiver:
+        subscription = webhook_subscription_create(name="ERP", url=receiver.url, event_types=["order.placed"])
+
+        # When an order is placed (committed; the post goes to the worker through Redis)
+        order = order_build(lines=[(catalogue.chair, 1)])
+
+        # Then the worker posted it once, signed with the subscription's secret, and logged the answer
+        assert _wait_for(lambda: WebhookDelivery.objects.filter(status="succeeded").exists()), list(
+            WebhookDelivery.objects.values("status", "last_error")
+        )
+    [(headers, body)] = receiver.received
+    timestamp = headers["Webhook-Timestamp"]
+    assert (
+        headers["Webhook-Signature"]
+        == f"v1={hmac_sha256_hex(secret=subscription.secret, timestamp=timestamp, body=body)}"
+    )
+    assert order.number in body.decode()
+    assert WebhookDelivery.objects.get().attempt_log.get().status_code == 200

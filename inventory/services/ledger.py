@@ -12,6 +12,8 @@ from django.db.models import F
 
 from orders_site.core.exceptions import ApplicationError
 from orders_site.core.formatting import count_display
+from webhooks.models import EventType
+from webhooks.outbox import WebhookEvent, webhook_events_record
 
 from ..locks import stock_level_lock, stock_levels_lock
 from ..models import BinLocation, Product, StockLevel, StockMovement, Warehouse
@@ -65,8 +67,10 @@ def movement_record(
         raise InsufficientStock(
             f"Not enough stock of {stock_level.product.sku} in {stock_level.warehouse.code} for this change."
         )
+    available_before = stock_level.available
     stock_level.on_hand += on_hand
     stock_level.allocated += allocated
+    low_stock_announce([(stock_level, available_before)])
     return StockMovement.objects.create(
         stock_level=stock_level,
         kind=kind,
@@ -76,6 +80,33 @@ def movement_record(
         reference=reference[:64],
         actor=actor,
     )
+
+
+def low_stock_announce(changes: list[tuple[StockLevel, int]]) -> None:
+    """A `stock.low` webhook for each level (changed in memory) whose available units have just
+    fallen to or below its reorder point; `changes` pair each level with what it had available before."""
+    crossed = [
+        level for level, before in changes if level.reorder_point and before > level.reorder_point >= level.available
+    ]
+    if crossed:
+        webhook_events_record(
+            WebhookEvent(
+                type=EventType.STOCK_LOW,
+                data={
+                    "stock_level": {
+                        "id": level.pk,
+                        "sku": level.product.sku,
+                        "warehouse": level.warehouse.code,
+                        "on_hand": level.on_hand,
+                        "allocated": level.allocated,
+                        "available": level.available,
+                        "reorder_point": level.reorder_point,
+                        "reorder_quantity": level.reorder_quantity,
+                    }
+                },
+            )
+            for level in crossed
+        )
 
 
 def _id_quantity_rows(count: int) -> str:
@@ -115,8 +146,10 @@ def allocations_record(*, takes: list[tuple[StockLevel, int]], reference: str = 
                     undo,
                 )
             return False
+    available_before = [(level, level.available) for level, _ in takes]
     for level, units in takes:
         level.allocated += units
+    low_stock_announce(available_before)
     StockMovement.objects.bulk_create(
         [
             StockMovement(

@@ -9,6 +9,7 @@ from orders_site.core.transitions import transition_apply, transition_label, tra
 
 from ..events import event_transition, transition_kind
 from ..models import OrderEvent
+from ..webhook_events import order_events_announce
 
 
 def _order_of(instance):
@@ -30,7 +31,8 @@ def transition_run(
     locked: models.Model | None = None,
     save: bool = True,
 ):
-    """Lock the row, check, change state, save, and write exactly one event on the order's timeline.
+    """Lock the row, check, change state, save, and write exactly one event on the order's timeline
+    (and, for the kinds other systems subscribe to, its webhook deliveries: orders.webhook_events).
 
     `actor` is the person pressing the button (None for the system, then `system` names it).
     `expected_status` is the state the person saw; if the row moved on since, the change is
@@ -107,6 +109,7 @@ def _transition_run(
             OrderEvent.objects.bulk_create(unsaved)
         else:
             event.save()
+        order_events_announce(unsaved, instance)
         setattr(instance, _UNSAVED_EVENTS, [])
     else:
         setattr(instance, _UNSAVED_EVENTS, unsaved)

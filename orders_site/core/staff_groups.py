@@ -93,7 +93,8 @@ GROUP_PERMISSIONS = {
         "inventory.view_stocklevel",
     ],
 }
-MANAGER_APPS = ["orders", "inventory", "invoicing", "feedback", "reports", "api"]
+MANAGERS = "Managers"
+MANAGER_APPS = ["orders", "inventory", "invoicing", "feedback", "reports", "api", "webhooks"]
 
 
 def staff_groups_migrate(apps, schema_editor) -> None:
@@ -133,6 +134,6 @@ def staff_groups_apply(apps) -> list[str]:
     for group_name, names in GROUP_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name)
         group.permissions.set(permissions(names))
-    managers, _ = Group.objects.get_or_create(name="Managers")
+    managers, _ = Group.objects.get_or_create(name=MANAGERS)
     managers.permissions.set(Permission.objects.filter(content_type__app_label__in=MANAGER_APPS))
     return missing

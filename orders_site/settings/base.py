@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "orders_site.core",
+    "webhooks",
     "inventory",
     "orders",
     "invoicing",
@@ -212,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-export-jobs": {"task": "reports.tasks.export_jobs_sweep_task", "schedule": 900.0},
     # Idempotency-Key answers are kept API_IDEMPOTENCY_HOURS (api.idempotency).
     "expire-idempotency-keys": {"task": "api.tasks.idempotency_records_expire_task", "schedule": 3600.0},
+    # Webhook retries that are due (and first posts a broker outage kept from being queued).
+    "send-due-webhooks": {
+        "task": "webhooks.tasks.webhook_deliveries_queue_due_task",
+        "schedule": float(RECOVERY_SWEEP_INTERVAL_SECONDS),
+    },
     "mark-overdue-payment-standings": {
         "task": "invoicing.tasks.payment_standings_mark_overdue_task",
         "schedule": 3600.0,
@@ -418,6 +424,17 @@ SPECTACULAR_SETTINGS = {
         "ApiPaymentMethodEnum": "api.serializers.API_PAYMENT_METHOD_CHOICES",
     },
 }
+
+# Outbound webhooks (webhooks/): each post waits at most WEBHOOK_TIMEOUT_SECONDS for the receiver;
+# a failed one is retried after WEBHOOK_FIRST_RETRY_SECONDS, doubling, at most
+# WEBHOOK_MAX_RETRY_INTERVAL_SECONDS apart, for WEBHOOK_RETRY_HOURS; then it is given up and the
+# subscription turned off (managers get an e-mail). WEBHOOK_REQUIRE_HTTPS refuses http:// receivers
+# (on in production).
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_FIRST_RETRY_SECONDS = env.int("WEBHOOK_FIRST_RETRY_SECONDS", default=30)
+WEBHOOK_MAX_RETRY_INTERVAL_SECONDS = env.int("WEBHOOK_MAX_RETRY_INTERVAL_SECONDS", default=4 * 3600)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=False)
 
 # Reports (the manager's dashboard and exports): an export of more rows than this runs in the
 # worker (with progress, and an e-mail with the link); the worker's files are deleted after this many

@@ -32,12 +32,15 @@ from tests.builders import (
     reminder_levels_build,
     shipment_hand_to_carrier,
 )
+from webhooks.models import WebhookDelivery
+from webhooks.sending import webhook_delivery_attempt
+from webhooks.subscriptions import webhook_subscription_create
 
 from .journeys import place, place_held_for_address
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"orders", "invoicing", "feedback", "core", "reports", "api"}
+OUR_APPS = {"orders", "invoicing", "feedback", "core", "reports", "api", "webhooks"}
 MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label in OUR_APPS),
     key=lambda model: model._meta.label,
@@ -125,6 +128,10 @@ def world(catalogue, staff_users):
     # an integration's key, and the answer it was given to a POST with an Idempotency-Key
     key, _raw = api_key_create(name="ERP", scopes=["orders:read", "orders:write"])
     idempotent_run(api_key=key, key="erp-1", fingerprint="f", work=lambda: (200, {"ok": True}))
+    # a webhook subscription, an event for it, and its first attempt (nothing listens on port 9)
+    webhook_subscription_create(name="ERP", url="http://127.0.0.1:9/hooks", event_types=["order.placed"])
+    place(catalogue)
+    webhook_delivery_attempt(delivery_id=WebhookDelivery.objects.latest("pk").pk)
     return order
 
 
