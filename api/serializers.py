@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from inventory.models import Product, StockLevel
-from orders.models import Order, OrderEvent, OrderLine, Shipment
+from orders.models import Order, OrderEvent, OrderImport, OrderLine, Shipment
 from orders.services.placement import AddressData
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
@@ -262,3 +262,36 @@ class StockAdjustmentSerializer(serializers.Serializer):
     warehouse = serializers.CharField(max_length=20, help_text="The warehouse's code")
     delta = serializers.IntegerField(help_text="Units found (positive) or missing (negative) at a count")
     reason = serializers.CharField(max_length=150)
+
+
+class OrderImportUploadSerializer(serializers.Serializer):
+    source = serializers.CharField(
+        max_length=60, help_text="Where the orders come from; each order_reference is imported once per source"
+    )
+    file = serializers.FileField(help_text="The CSV file: one row per order line (GET …/order-imports/template/)")
+
+
+class ImportProblemSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="As a spreadsheet numbers it: the header is row 1")
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportedReferenceSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="Your order_reference")
+    order = serializers.CharField(source="order.number", help_text="Our order number")
+
+
+class OrderImportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=OrderImport.Status.choices)
+    source = serializers.CharField()
+    file_name = serializers.CharField()
+    rows_total = serializers.IntegerField()
+    orders_total = serializers.IntegerField(help_text="Orders in the file not imported before")
+    orders_done = serializers.IntegerField(help_text="Placed so far")
+    orders_skipped = serializers.IntegerField(help_text="References imported before from this source: left alone")
+    problems = ImportProblemSerializer(many=True)
+    orders = ImportedReferenceSerializer(source="references", many=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)

@@ -24,6 +24,9 @@ urlpatterns = [
     path("stock-levels/", views.StockLevelList.as_view(), name="stock_levels"),
     path("stock-levels/receive/", views.StockReceive.as_view(), name="stock_receive"),
     path("stock-levels/adjust/", views.StockAdjust.as_view(), name="stock_adjust"),
+    path("order-imports/", views.OrderImportCreate.as_view(), name="order_imports"),
+    path("order-imports/template/", views.OrderImportTemplate.as_view(), name="order_import_template"),
+    path("order-imports/<int:pk>/", views.OrderImportDetail.as_view(), name="order_import"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

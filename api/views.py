@@ -2,13 +2,16 @@
 as the console and the storefront (placement through lifecycle.checkout, cancellation through
 lifecycle.cancellation): same checks, same verification, same events, signed with the key's name."""
 
+import hashlib
+
 from django.db.models import F, Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,17 +20,19 @@ from inventory.selectors import product_available_quantity
 from invoicing.models import CreditNote, Invoice
 from invoicing.services import invoice_pdf_ensure
 from lifecycle.cancellation import order_cancel
-from lifecycle.checkout import order_checkout
 from lifecycle.delivery import shipment_deliver
+from lifecycle.external_orders import ExternalLine, ExternalOrder, external_order_place
+from lifecycle.order_import import order_import_create, order_import_template
 from lifecycle.receiving import stock_adjust, stock_receive
-from orders.models import Carrier, Customer, DeliveryMethod, Order, Shipment
-from orders.services.customers import customer_create_by_staff, customer_for_guest
+from orders.models import Carrier, Customer, ExternalOrderReference, Order, OrderImport, Shipment
+from orders.services.customers import customer_create_by_staff
 from orders.services.fulfillment import order_fulfillment_start, shipment_dispatch
-from orders.services.placement import InvalidOrder, LineRequest
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.problems import problem_body
 
 from . import serializers
 from .idempotency import HEADER, idempotent_run, request_hash
+from .problems import CONTENT_TYPE as PROBLEM_CONTENT_TYPE
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
@@ -52,8 +57,10 @@ class BySku(CursorPagination):
     max_page_size = 500
 
 
-def _idempotent(request, work) -> JsonResponse | Response:
-    """Run `work()` -> (status, body) once per Idempotency-Key (or every time without one)."""
+def _idempotent(request, work, *, body: bytes | None = None) -> JsonResponse | Response:
+    """Run `work()` -> (status, body) once per Idempotency-Key (or every time without one).
+    `body`: what makes two requests the same, when not the raw body (a multipart upload's
+    boundary differs on every send)."""
     key = request.headers.get(HEADER)
     if key is None:
         status_code, body = work()
@@ -61,7 +68,7 @@ def _idempotent(request, work) -> JsonResponse | Response:
     status_code, body, replayed = idempotent_run(
         api_key=request.auth,
         key=key,
-        fingerprint=request_hash(method=request.method, path=request.path, body=request.body),
+        fingerprint=request_hash(method=request.method, path=request.path, body=request.body if body is None else body),
         work=work,
     )
     response = Response(body, status=status_code)
@@ -148,34 +155,16 @@ class OrderList(generics.ListAPIView):
 
 
 def _order_place(data: dict, *, api_key) -> Order:
-    if "customer_id" in data:
-        customer = Customer.objects.filter(pk=data["customer_id"]).first()
-        if customer is None:
-            raise ApplicationError("There is no customer with this id.", extra={"field": "customer_id"})
-    else:
-        customer = customer_for_guest(**data["customer"])
-    delivery_method = DeliveryMethod.objects.filter(code=data["delivery_method"], is_active=True).first()
-    if delivery_method is None:
-        raise InvalidOrder("There is no active delivery method with this code.", extra={"field": "delivery_method"})
-    skus = [line["sku"] for line in data["lines"]]
-    products = dict(Product.objects.filter(sku__in=skus).values_list("sku", "pk"))
-    unknown = [sku for sku in skus if sku not in products]
-    if unknown:
-        raise InvalidOrder(f"Unknown SKU: {', '.join(unknown)}.", extra={"field": "lines"})
     serializer = serializers.AddressSerializer()
     shipping = data.get("shipping_address")
-    return order_checkout(
-        customer=customer,
-        lines=[
-            LineRequest(
-                product_id=products[line["sku"]],
-                quantity=line["quantity"],
-                customisation_notes=line["customisation_notes"],
-            )
-            for line in data["lines"]
-        ],
-        channel=Order.Channel.API,
-        delivery_method=delivery_method,
+    guest = data.get("customer", {})
+    order = ExternalOrder(
+        customer_id=data.get("customer_id"),
+        email=guest.get("email", ""),
+        full_name=guest.get("full_name", ""),
+        phone=guest.get("phone", ""),
+        lines=[ExternalLine(line["sku"], line["quantity"], line["customisation_notes"]) for line in data["lines"]],
+        delivery_method=data["delivery_method"],
         payment_method=data["payment_method"],
         card_token=data.get("card_token", ""),
         billing_address=serializer.to_address(data["billing_address"]),
@@ -183,8 +172,8 @@ def _order_place(data: dict, *, api_key) -> Order:
         discount_code=data.get("discount_code", ""),
         requested_delivery_date=data.get("requested_delivery_date"),
         delivery_instructions=data.get("delivery_instructions", ""),
-        placed_via=api_key.label,
     )
+    return external_order_place(order, channel=Order.Channel.API, placed_via=api_key.label)
 
 
 class OrderDetail(generics.RetrieveAPIView):
@@ -517,3 +506,80 @@ class StockAdjust(APIView):
             return status.HTTP_200_OK, _level_body(level)
 
         return _idempotent(request, work)
+
+
+def _order_import_body(job_id: int) -> dict:
+    job = OrderImport.objects.prefetch_related(
+        Prefetch("references", queryset=ExternalOrderReference.objects.select_related("order").order_by("pk"))
+    ).get(pk=job_id)
+    return serializers.OrderImportSerializer(job).data
+
+
+class OrderImportCreate(APIView):
+    scopes = {"POST": "orders:write"}
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.OrderImportUploadSerializer},
+        responses={
+            201: serializers.OrderImportSerializer,
+            202: serializers.OrderImportSerializer,
+            422: OpenApiResponse(description="A problem; for a refused file `problems` lists each row and column"),
+        },
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    def post(self, request):
+        """Import a CSV of orders (channel "import"). The whole file is checked first: with any bad
+        row nothing is created and the 422 problem lists every row and column. A valid file is
+        placed at once (201), or by the worker when large (202: follow its progress at
+        GET /order-imports/{id}/). References imported before from the same source are skipped."""
+        incoming = serializers.OrderImportUploadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        upload, source = incoming.validated_data["file"], incoming.validated_data["source"]
+        content = upload.read()
+
+        def work():
+            job = order_import_create(
+                source=source, file_name=upload.name, content=content, placed_via=request.auth.label
+            )
+            body = _order_import_body(job.pk)
+            if job.status == OrderImport.Status.REFUSED:
+                first = job.problems[0]
+                detail = f"Row {first['row']}, {first['column'] or 'the row'}: {first['message']}"
+                problem = problem_body(
+                    status=422,
+                    slug="import-refused",
+                    title="The file has rows to correct",
+                    detail=detail,
+                    problems=body["problems"],
+                    order_import=body,
+                )
+                return 422, problem
+            return (status.HTTP_202_ACCEPTED if job.status == OrderImport.Status.QUEUED else 201), body
+
+        fingerprint = hashlib.sha256(source.encode() + b"\n" + content).hexdigest().encode()
+        response = _idempotent(request, work, body=fingerprint)
+        if response.status_code == 422:
+            response.content_type = PROBLEM_CONTENT_TYPE
+        return response
+
+
+class OrderImportDetail(APIView):
+    scopes = {"GET": "orders:read"}
+
+    @extend_schema(responses={200: serializers.OrderImportSerializer})
+    def get(self, request, pk: int):
+        """An import's status and progress, its problems, and the orders it placed."""
+        get_object_or_404(OrderImport, pk=pk)
+        return Response(_order_import_body(pk))
+
+
+class OrderImportTemplate(APIView):
+    scopes = {"GET": "orders:read"}
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request):
+        """The import's columns as a CSV template, with a two-line example order."""
+        response = HttpResponse(order_import_template(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="order-import-template.csv"'
+        return response

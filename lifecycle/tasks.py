@@ -4,10 +4,12 @@ freed stock to back-orders. Thin: each fetches by id, checks the work is still n
 from celery import shared_task
 
 from invoicing.tasks import gateway_task_failed
+from orders.models import OrderImport
 from orders.selectors import backordered_product_ids
 from orders.services.notifications import notification_mark_failed, notification_resend_pending
 
 from .notifications import notification_deliver
+from .order_import import order_import_run, order_imports_requeue_stale
 from .receiving import stock_backorders_fill
 from .settlement import order_released, payment_capture
 
@@ -64,3 +66,18 @@ def order_released_task(self, order_id: int) -> str:
         return order_released(order_id=order_id)
     except Exception as exc:
         raise self.retry(exc=exc, countdown=min(600, 2**self.request.retries * 10)) from exc
+
+
+@shared_task(bind=True)
+def order_import_run_task(self, import_id: int) -> int:
+    """Place a queued CSV import's orders for a while; when some are left, run again as a new task
+    (its own time limit) on the queue this one came from. Returns how many are placed so far."""
+    job = order_import_run(import_id=import_id)
+    if job is not None and job.status == OrderImport.Status.QUEUED:
+        self.apply_async(args=[import_id], queue=(self.request.delivery_info or {}).get("routing_key"))
+    return job.orders_done if job else 0
+
+
+@shared_task
+def order_imports_requeue_stale_task() -> int:
+    return order_imports_requeue_stale()

@@ -1470,3 +1470,63 @@ class ReturnLine(models.Model):
     @property
     def received(self) -> int:
         return self.restocked + self.written_off
+
+
+class OrderImport(models.Model):
+    """One uploaded CSV of orders (channel "import"), from the console or the API: validated whole
+    before anything is made; then its orders are placed, in the worker with progress when large."""
+
+    class Status(models.TextChoices):
+        REFUSED = "refused", "Refused: rows to correct"
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Placing orders"
+        DONE = "done", "Done"
+        FAILED = "failed", "Stopped"
+
+    source = models.CharField(
+        max_length=60,
+        help_text="Where the orders come from, e.g. “Marketplace”; a reference is imported once per source",
+    )
+    file_name = models.CharField(max_length=200)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    orders_total = models.PositiveIntegerField(default=0, help_text="Orders in the file not imported before")
+    orders_done = models.PositiveIntegerField(default=0)
+    orders_skipped = models.PositiveIntegerField(default=0, help_text="References imported before: left alone")
+    problems = models.JSONField(default=list, blank=True, help_text="[{row, column, message}]")
+    placed_via = models.CharField(max_length=120, help_text="Who uploaded it: a person or an API key")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    touched_at = models.DateTimeField(auto_now_add=True, help_text="Last progress: a stale running import is resumed")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="order_import_recent"),
+            models.Index(
+                fields=["touched_at"], name="order_import_unfinished", condition=Q(status__in=["queued", "running"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.source})"
+
+
+class ExternalOrderReference(models.Model):
+    """The other system's number of an imported order: once per source, so the same file (or a
+    later file repeating its rows) never makes the order twice."""
+
+    source = models.CharField(max_length=60)
+    reference = models.CharField(max_length=100)
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="external_reference")
+    order_import = models.ForeignKey(OrderImport, on_delete=models.PROTECT, related_name="references")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "reference"], name="external_reference_once_per_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reference}"

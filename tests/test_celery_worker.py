@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -23,7 +24,8 @@ from django.utils import timezone
 from invoicing.models import Invoice, InvoiceReminder
 from invoicing.tasks import reminders_send_due_task
 from lifecycle.delivery import shipment_deliver
-from orders.models import EmailNotification, Order
+from lifecycle.order_import import order_import_create
+from orders.models import EmailNotification, Order, OrderImport, OrderLine
 from orders.services.fulfillment import (
     order_fulfillment_start,
     shipment_dispatch,
@@ -32,7 +34,16 @@ from orders_site.celery import app as celery_app
 from orders_site.core.hmac_signatures import hmac_sha256_hex
 from reports.models import ExportJob
 from reports.services import export_job_request
-from tests.builders import order_advance, order_build, reminder_levels_build, shipment_packed
+from tests.builders import (
+    delivery_method_build,
+    order_advance,
+    order_build,
+    product_build,
+    reminder_levels_build,
+    shipment_packed,
+    stock_put,
+    warehouse_build,
+)
 from tests.pdf_text import pdf_text
 from tests.webhook_receiver import Receiver
 from webhooks.models import WebhookDelivery
@@ -47,15 +58,19 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _worker_start(queue: str, *, redis_url: str, media_root: str, name: str = "") -> subprocess.Popen:
+def _worker_start(
+    queue: str, *, redis_url: str, media_root: str, name: str = "", settings_env: dict | None = None
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "orders_site.settings.test",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": redis_url,
         "MEDIA_ROOT": media_root,
+        **(settings_env or {}),
     }
-    return subprocess.Popen(
+    log = tempfile.TemporaryFile(mode="w+")
+    worker = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -76,10 +91,14 @@ def _worker_start(queue: str, *, redis_url: str, media_root: str, name: str = ""
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        # A file, not a pipe: nobody reads a pipe while the worker runs, and a worker that logs more
+        # than its buffer (64 KB: a thousand orders' e-mails) would block on its next line.
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    worker.stdout_file = log
+    return worker
 
 
 def _worker_stop(worker: subprocess.Popen) -> str:
@@ -87,11 +106,14 @@ def _worker_stop(worker: subprocess.Popen) -> str:
     if worker.poll() is None:
         worker.terminate()
     try:
-        output, _ = worker.communicate(timeout=20)
+        worker.wait(timeout=20)
     except subprocess.TimeoutExpired:
         worker.kill()
-        output, _ = worker.communicate()
-    return output or ""
+        worker.wait()
+    worker.stdout_file.seek(0)
+    output = worker.stdout_file.read()
+    worker.stdout_file.close()
+    return output
 
 
 @pytest.fixture
@@ -254,3 +276,56 @@ def test_a_real_worker_posts_a_signed_webhook_after_the_order_commits(celery_wor
     )
     assert order.number in body.decode()
     assert WebhookDelivery.objects.get().attempt_log.get().status_code == 200
+
+
+def test_a_file_of_ten_thousand_rows_is_placed_by_a_real_worker_with_progress(
+    worker_queue, require_redis, settings, staff_users
+):
+    # Given 1,000 orders of ten lines each (10,000 rows) over twenty products in plenty, and a worker
+    # that places orders for 5 s per task before queueing the rest (so it resumes several times)
+    settings.STOCK_RECEIPT_CONFIRM_ABOVE = 10_000  # the test's own big receipts, not a typo
+    warehouse = warehouse_build(code="BIG", priority=1)
+    products = [product_build(sku=f"IMP-{n}") for n in range(20)]
+    for product in products:
+        stock_put(product=product, warehouse=warehouse, quantity=5_000)
+    delivery_method_build(code="standard")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns = "order_reference email full_name sku quantity delivery_method payment_method ship_name ship_line1"
+    writer.writerow([*columns.split(), "ship_postal_code", "ship_city", "ship_country"])
+    for n in range(1000):
+        for line in range(10):
+            writer.writerow([f"BIG-{n}", f"buyer{n}@example.com", "Buyer", products[(n + line) % 20].sku, 1 + line % 3,
+                             "standard", "bank_transfer", "Buyer", "Dam 1", "1012 JS", "Amsterdam", "NL"])  # fmt: skip
+    worker = _worker_start(
+        worker_queue,
+        redis_url=require_redis,
+        media_root=str(settings.MEDIA_ROOT),
+        settings_env={"ORDER_IMPORT_TASK_SECONDS": "5"},
+    )
+    try:
+        # When a manager uploads it (checked whole in the request, then queued for the worker)
+        job = order_import_create(
+            source="Wholesale", file_name="big.csv", content=out.getvalue().encode(), placed_via="Import",
+            created_by=staff_users["Managers"],
+        )  # fmt: skip
+        assert (job.status, job.rows_total, job.orders_total) == ("queued", 10_000, 1000)
+
+        # Then the import's page can show its progress while the worker places the orders
+        seen = set()
+
+        def finished():
+            current = OrderImport.objects.get(pk=job.pk)
+            seen.add(current.orders_done)
+            return current.status == "done"
+
+        done = _wait_for(finished, seconds=300)
+    finally:
+        logs = _worker_stop(worker)
+    assert done, (OrderImport.objects.filter(pk=job.pk).values("status", "orders_done", "problems").get(), logs[-3000:])
+    job.refresh_from_db()
+    assert (job.orders_done, job.orders_skipped, job.problems) == (1000, 0, [])
+    assert any(0 < done < 1000 for done in seen), sorted(seen)
+    assert logs.count("order_import_run_task[") >= 4, "the worker resumed the import in several tasks"
+    assert Order.objects.filter(channel="import").count() == 1000
+    assert OrderLine.objects.filter(order__channel="import").count() == 10_000

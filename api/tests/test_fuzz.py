@@ -115,3 +115,67 @@ def test_any_query_string_to_a_list_is_answered_without_a_500(client_with_every_
             assert response.status_code < 500, (name, params, response.content[:400])
 
     get()
+
+
+CELLS = st.text(max_size=15) | st.sampled_from(
+    [
+        "CHAIR-1",
+        "BOOK-1",
+        "standard",
+        "bank_transfer",
+        "on_invoice",
+        "NL",
+        "de",
+        "1",
+        "0",
+        "-3",
+        "1e3",
+        "2026-13-01",
+        "2027-01-05",
+        "a@b.nl",
+        "MP-1",
+        "MP-2",
+        "",
+        "\x00",
+        ";",
+        '"',
+        "9" * 40,
+    ]  # fmt: skip
+)
+
+
+def _csv_file(header: list[str], rows: list[list[str]], delimiter: str) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8", "surrogatepass")
+
+
+def test_any_csv_file_to_the_import_is_answered_without_a_500(client_with_every_scope):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lifecycle.order_import import COLUMN_NAMES
+
+    @FUZZ
+    @given(
+        header=st.lists(st.sampled_from(COLUMN_NAMES) | st.text(max_size=8), max_size=30) | st.just(list(COLUMN_NAMES)),
+        rows=st.lists(st.lists(CELLS, max_size=len(COLUMN_NAMES) + 2), max_size=6),
+        delimiter=st.sampled_from([",", ";", "\t"]),
+        raw=st.none() | st.binary(max_size=200),
+    )
+    def post(header, rows, delimiter, raw):
+        content = raw if raw is not None else _csv_file(header, rows, delimiter)
+        before = Order.objects.count()
+        upload = SimpleUploadedFile("orders.csv", content, content_type="text/csv")
+        response = client_with_every_scope.post(
+            reverse("api:order_imports"), {"source": "Fuzz", "file": upload}, format="multipart"
+        )
+        assert response.status_code in (201, 202, 422), (response.status_code, response.content[:400])
+        if response.status_code == 422:
+            assert Order.objects.count() == before
+
+    post()

@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     carriers,
     customers,
+    imports,
     order_desk,
     orders,
     picking,

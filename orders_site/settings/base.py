@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-export-jobs": {"task": "reports.tasks.export_jobs_sweep_task", "schedule": 900.0},
     # Idempotency-Key answers are kept API_IDEMPOTENCY_HOURS (api.idempotency).
     "expire-idempotency-keys": {"task": "api.tasks.idempotency_records_expire_task", "schedule": 3600.0},
+    # CSV order imports a lost task or a broker outage left unfinished (lifecycle.order_import).
+    "resume-order-imports": {
+        "task": "lifecycle.tasks.order_imports_requeue_stale_task",
+        "schedule": float(RECOVERY_SWEEP_INTERVAL_SECONDS),
+    },
     # Webhook retries that are due (and first posts a broker outage kept from being queued).
     "send-due-webhooks": {
         "task": "webhooks.tasks.webhook_deliveries_queue_due_task",
@@ -424,6 +429,19 @@ SPECTACULAR_SETTINGS = {
         "ApiPaymentMethodEnum": "api.serializers.API_PAYMENT_METHOD_CHOICES",
     },
 }
+
+# CSV order import (lifecycle.order_import): files of more rows than ORDER_IMPORT_ROWS_IN_REQUEST
+# are placed by the worker, with progress; ORDER_IMPORT_BATCH orders are placed per transaction (so
+# stock rows are never locked for long); at most ORDER_IMPORT_MAX_ROWS rows and ORDER_IMPORT_MAX_MB
+# megabytes in one file.
+ORDER_IMPORT_ROWS_IN_REQUEST = env.int("ORDER_IMPORT_ROWS_IN_REQUEST", default=500)
+ORDER_IMPORT_BATCH = env.int("ORDER_IMPORT_BATCH", default=100)
+ORDER_IMPORT_MAX_ROWS = env.int("ORDER_IMPORT_MAX_ROWS", default=50_000)
+ORDER_IMPORT_MAX_MB = env.int("ORDER_IMPORT_MAX_MB", default=20)
+# One worker task places orders for this long, then queues the rest (under CELERY_TASK_SOFT_TIME_LIMIT);
+# a running import without progress for ORDER_IMPORT_STALE_SECONDS is taken to be lost and resumed.
+ORDER_IMPORT_TASK_SECONDS = env.int("ORDER_IMPORT_TASK_SECONDS", default=150)
+ORDER_IMPORT_STALE_SECONDS = env.int("ORDER_IMPORT_STALE_SECONDS", default=600)
 
 # Outbound webhooks (webhooks/): each post waits at most WEBHOOK_TIMEOUT_SECONDS for the receiver;
 # a failed one is retried after WEBHOOK_FIRST_RETRY_SECONDS, doubling, at most

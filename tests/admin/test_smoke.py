@@ -15,6 +15,7 @@ from invoicing.services import refund_create, store_credit_issue
 from invoicing.services.reminders import reminders_send_due
 from lifecycle.bank_statements import bank_statement_import
 from lifecycle.credit_notes import credit_note_issue
+from lifecycle.order_import import order_import_create, order_import_template
 from lifecycle.tracking import tracking_event_receive
 from orders.models import Cart, CartLine, RiskRules, ShippingZone, Voucher
 from orders.services.picking import pick_batch_create
@@ -128,6 +129,11 @@ def world(catalogue, staff_users):
     # an integration's key, and the answer it was given to a POST with an Idempotency-Key
     key, _raw = api_key_create(name="ERP", scopes=["orders:read", "orders:write"])
     idempotent_run(api_key=key, key="erp-1", fingerprint="f", work=lambda: (200, {"ok": True}))
+    # a CSV import that placed one order (and its external reference), and one refused
+    order_import_create(
+        source="Marketplace", file_name="a.csv", content=order_import_template().encode(), placed_via="t"
+    )
+    order_import_create(source="Marketplace", file_name="b.csv", content=b"sku\nNOPE\n", placed_via="t")
     # a webhook subscription, an event for it, and its first attempt (nothing listens on port 9)
     webhook_subscription_create(name="ERP", url="http://127.0.0.1:9/hooks", event_types=["order.placed"])
     place(catalogue)
