@@ -176,8 +176,14 @@ def _header_problems(header: list[str]) -> list[Problem]:
 
 def order_import_parse(*, content: bytes, source: str) -> ParsedFile:
     """Read and check the whole file. Reads the catalogue, the customers and the references once."""
-    table = _rows(_text(content))
+    text = _text(content)
     empty = ParsedFile(rows=0, orders=[], skipped=0, problems=[], codes=CatalogueCodes())
+    if "\x00" in text:  # UTF-16, a spreadsheet's own format, or not text at all
+        empty.problems.append(
+            Problem(1, "", "This is not a CSV text file (it holds NUL characters): save it as “CSV UTF-8”.")
+        )
+        return empty
+    table = _rows(text)
     if not table:
         empty.problems.append(Problem(1, "", "The file is empty: download the template for the columns."))
         return empty
@@ -396,7 +402,7 @@ def order_import_create(
     """Keep the file, check it, and place its orders (now, or in the worker when it is large).
     Returns the import: REFUSED with its problems, DONE, or QUEUED. Raises ApplicationError
     (field "source" or "file") for a missing source or an empty or oversized file."""
-    source = source.strip()
+    source, file_name = source.replace("\x00", "").strip(), file_name.replace("\x00", "")
     if not source:
         raise ApplicationError("Say where these orders come from.", extra={"field": "source"})
     if len(source) > 60:

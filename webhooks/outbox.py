@@ -10,7 +10,6 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.utils import timezone
 
 from orders_site.core.tasks import task_send_on_commit
@@ -33,13 +32,12 @@ def event_body(*, event_id: str, event_type: str, created, data: dict) -> str:
 
 
 def webhook_events_record(events: Iterable[WebhookEvent]) -> list[WebhookDelivery]:
-    """One delivery per event and active subscription that wants its type. Must run inside the
-    change's transaction. One query when nobody subscribed (the usual case), two when someone did."""
+    """One delivery per event and active subscription that wants its type. Called inside the
+    change's transaction (every caller's change is atomic), so the deliveries commit or roll back
+    with it. One query when nobody subscribed (the usual case), two when someone did."""
     events = list(events)
     if not events:
         return []
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("webhook_events_record belongs inside the transaction of the change it announces")
     subscriptions = list(WebhookSubscription.objects.filter(is_active=True).values_list("pk", "event_types"))
     if not subscriptions:
         return []

@@ -178,3 +178,12 @@ def test_a_large_file_is_queued_for_the_worker_which_places_it_in_batches(
     job.refresh_from_db()
     assert (job.status, job.orders_total, job.orders_done) == ("done", 5, 5)
     assert Order.objects.filter(channel=Order.Channel.IMPORT).count() == 5
+
+
+def test_a_file_that_is_not_csv_text_is_refused_with_one_clear_problem(shop):
+    job = upload(csv_file([row("MP-1", "CHAIR-1")]).decode().encode("utf-16"))
+
+    assert job.status == OrderImport.Status.REFUSED
+    assert [p["message"] for p in job.problems] == [
+        "This is not a CSV text file (it holds NUL characters): save it as “CSV UTF-8”."
+    ]

@@ -107,9 +107,9 @@ def test_other_groups_see_no_webhooks(browser_as, group):
     assert client.get(DELIVERIES).status_code == 403
 
 
-def _log_queries(client) -> int:
+def _log_queries(client, url=DELIVERIES) -> int:
     with CaptureQueriesContext(connection) as captured:
-        assert client.get(DELIVERIES).status_code == 200
+        assert client.get(url).status_code == 200
     return len(captured)
 
 
@@ -123,3 +123,12 @@ def test_the_delivery_log_costs_the_same_queries_for_one_row_and_for_a_page(brow
         order_build(lines=[(catalogue.book, 1)])
     assert WebhookDelivery.objects.count() == 10
     assert _log_queries(manager) == one
+
+
+def test_the_subscription_list_costs_the_same_queries_for_one_and_for_many(browser_as):
+    manager = browser_as("Managers")
+    webhook_subscription_create(name="ERP", url="http://127.0.0.1:9/h", event_types=["order.placed"])
+    one = _log_queries(manager, SUBSCRIPTIONS)
+    for n in range(5):
+        webhook_subscription_create(name=f"CRM {n}", url="http://127.0.0.1:9/c", event_types=["stock.low"])
+    assert _log_queries(manager, SUBSCRIPTIONS) == one
