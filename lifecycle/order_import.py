@@ -432,9 +432,11 @@ def order_import_create(
         job.status, job.finished_at = OrderImport.Status.DONE, timezone.now()
         job.save()
         return job
-    job.save()
     if parsed.rows <= settings.ORDER_IMPORT_ROWS_IN_REQUEST:
+        job.status = OrderImport.Status.RUNNING  # here and now (the beat resumes it if this process dies)
+        job.save()
         return _place_all(job, parsed)
+    job.save()
     task_send_on_commit(RUN_TASK, job.pk)
     return job
 

@@ -187,3 +187,28 @@ def test_a_file_that_is_not_csv_text_is_refused_with_one_clear_problem(shop):
     assert [p["message"] for p in job.problems] == [
         "This is not a CSV text file (it holds NUL characters): save it as “CSV UTF-8”."
     ]
+
+
+def test_an_import_whose_worker_died_is_resumed_by_the_beat_without_placing_twice(
+    shop, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lifecycle.order_import import order_imports_requeue_stale
+
+    settings.ORDER_IMPORT_ROWS_IN_REQUEST = 1
+    job = upload(csv_file([row("MP-1", "CHAIR-1"), row("MP-2", "BOOK-1")]))  # queued; its task never ran
+    assert job.status == OrderImport.Status.QUEUED
+    assert order_imports_requeue_stale() == 0  # not overdue yet
+    OrderImport.objects.filter(pk=job.pk).update(
+        status=OrderImport.Status.RUNNING, touched_at=timezone.now() - timedelta(minutes=20)
+    )  # a worker took it and died
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert order_imports_requeue_stale() == 1
+
+    job.refresh_from_db()
+    assert (job.status, job.orders_done) == ("done", 2)
+    assert Order.objects.count() == 2
