@@ -1,6 +1,7 @@
 """A tiny HTTP receiver on 127.0.0.1 for the webhook tests: it records what is posted to it and
 answers with the status codes it is given, in turn (the last one for every later post)."""
 
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -43,8 +44,6 @@ class Receiver:
 
 def dead_url() -> str:
     """An address on 127.0.0.1 where nothing listens (a port just freed)."""
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

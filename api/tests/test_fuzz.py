@@ -2,14 +2,18 @@
 of the documented shape or not, the answer is a problem or a success, never a 500, and a refused
 request leaves nothing behind."""
 
+import csv
+import io
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.models import ApiKey
+from lifecycle.order_import import COLUMN_NAMES
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -145,9 +149,6 @@ CELLS = st.text(max_size=15) | st.sampled_from(
 
 
 def _csv_file(header: list[str], rows: list[list[str]], delimiter: str) -> bytes:
-    import csv
-    import io
-
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(header)
@@ -156,10 +157,6 @@ def _csv_file(header: list[str], rows: list[list[str]], delimiter: str) -> bytes
 
 
 def test_any_csv_file_to_the_import_is_answered_without_a_500(client_with_every_scope):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from lifecycle.order_import import COLUMN_NAMES
-
     @FUZZ
     @given(
         header=st.lists(st.sampled_from(COLUMN_NAMES) | st.text(max_size=8), max_size=30) | st.just(list(COLUMN_NAMES)),

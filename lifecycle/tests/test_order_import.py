@@ -4,10 +4,17 @@ file twice creates nothing the second time; a large file goes to the worker with
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from lifecycle.order_import import COLUMN_NAMES, order_import_create, order_import_template
+from lifecycle.order_import import (
+    COLUMN_NAMES,
+    order_import_create,
+    order_import_template,
+    order_imports_requeue_stale,
+)
 from orders.models import ExternalOrderReference, Order, OrderEvent, OrderImport, ShippingZone
 from tests.builders import delivery_method_build, staff_member
 
@@ -192,12 +199,6 @@ def test_a_file_that_is_not_csv_text_is_refused_with_one_clear_problem(shop):
 def test_an_import_whose_worker_died_is_resumed_by_the_beat_without_placing_twice(
     shop, settings, django_capture_on_commit_callbacks
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from lifecycle.order_import import order_imports_requeue_stale
-
     settings.ORDER_IMPORT_ROWS_IN_REQUEST = 1
     job = upload(csv_file([row("MP-1", "CHAIR-1"), row("MP-2", "BOOK-1")]))  # queued; its task never ran
     assert job.status == OrderImport.Status.QUEUED
