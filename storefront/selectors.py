@@ -373,6 +373,15 @@ def cart_view_build(
                 note=note,
             )
         )
+    return cart_view_priced(lines=lines, discount_code=discount_code, delivery_method=delivery_method, country=country)
+
+
+def cart_view_priced(
+    *, lines: list[CartLineView], discount_code: str = "", delivery_method: DeliveryMethod | None = None, country="NL"
+) -> CartView:
+    """The lines of a cart already read in this request (`CartView.lines`), priced again for a
+    delivery method and a destination: the review page prices with the method chosen at the
+    details step, without reading the products a second time."""
     offer = voucher_offer_find(code=discount_code) if discount_code else None
     if offer is not None and offer.problem():
         offer = None

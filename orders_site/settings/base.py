@@ -83,6 +83,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's widget HTML written without its widget templates (orders_site/core/form_rendering.py).
+FORM_RENDERER = "orders_site.core.form_rendering.FastWidgetRenderer"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

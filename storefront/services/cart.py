@@ -19,7 +19,7 @@ from orders.services.verification import SoldOut
 from orders_site.core.exceptions import ApplicationError
 
 from ..cart import DISCOUNT_SESSION_KEY, CartItem, CartStore
-from ..selectors import cart_view_build, product_get_with_availability
+from ..selectors import CartView, cart_view_build, product_get_with_availability
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,7 @@ def cart_checkout(
     delivery_instructions: str = "",
     card_token: str = "",
     use_store_credit: bool = False,
+    view: CartView | None = None,
 ) -> Order:
     """Place the cart as a web order and empty the cart, in one transaction (the order's own:
     the cart is emptied last inside it).
@@ -163,11 +164,14 @@ def cart_checkout(
     is not coming.
 
     `use_store_credit`: the customer's store credit pays first (lifecycle.checkout).
+    `view`: the cart as this request already read it (`cart_view_build` of the same items), so
+    the page that checked the details against it does not have it read twice; else read here.
     Locks: as `order_place`. Raises InvalidOrder (extra["field"]: "lines" for the cart),
     PaymentDeclined and ApplicationError (field "store_credit"); nothing is written then and the
     cart is kept.
     """
-    view = cart_view_build(items=cart.items(), discount_code=discount_code, delivery_method=delivery_method)
+    if view is None:
+        view = cart_view_build(items=cart.items(), discount_code=discount_code, delivery_method=delivery_method)
     if view.is_empty or view.problems:
         existing = order_find_by_idempotency_key(key=idempotency_key)
         if existing is not None:

@@ -38,9 +38,9 @@ def taken_after_the_cart_check(*, items, product, quantity: int = 1, delivery_me
     the cart check of the next checkout read the stock, and before that checkout allocates.
 
     A test has one database connection, so the other order cannot commit in the middle of this
-    checkout's transaction; it is placed first instead, and the next checkout's cart checks (the
-    view's and the service's) read the cart as it was just before: what they read, without a
-    lock, in the real race. Later reads (after the refusal) see the stock as it is.
+    checkout's transaction; it is placed first instead, and the next checkout's cart check (the
+    view's, which hands its reading to the service, or the service's when it is called alone)
+    reads the cart as it was just before: what it reads, without a lock, in the real race. Later reads (after the refusal) see the stock as it is.
     """
     before = cart_view_build(items=items)
     order_checkout(
@@ -54,9 +54,10 @@ def taken_after_the_cart_check(*, items, product, quantity: int = 1, delivery_me
     )
     assert before.problems == [] and cart_view_build(items=items).problems, "the stock went in between"
 
+    first_read = _first_read(before)  # the first read of the checkout, the view's or the service's
     with (
-        mock.patch("storefront.views.checkout.cart_view_build", side_effect=_first_read(before)),
-        mock.patch("storefront.services.cart.cart_view_build", side_effect=_first_read(before)),
+        mock.patch("storefront.views.checkout.cart_view_build", side_effect=first_read),
+        mock.patch("storefront.services.cart.cart_view_build", side_effect=first_read),
     ):
         yield
 

@@ -24,7 +24,13 @@ from orders_site.core.exceptions import ApplicationError
 
 from ..cart import DISCOUNT_SESSION_KEY, SessionCartStore, cart_store_for
 from ..forms import PAYMENT_HINTS, CheckoutForm, PlaceOrderForm
-from ..selectors import address_list_for_customer, cart_view_build, customer_for_user, store_credit_for_user
+from ..selectors import (
+    address_list_for_customer,
+    cart_view_build,
+    cart_view_priced,
+    customer_for_user,
+    store_credit_for_user,
+)
 from ..services.cart import cart_checkout
 from .helpers import form_page, guest_order_grant
 
@@ -120,27 +126,28 @@ def checkout(request):
     return redirect("storefront:checkout_review")
 
 
-def _details_or_redirect(request):
-    """The details saved in step one, checked again (a method may have been withdrawn since)."""
+def _details_or_redirect(request, cart):
+    """The details saved in step one, checked again (a method may have been withdrawn since)
+    against `cart`, as this request read it."""
     stored = request.session.get(CHECKOUT_SESSION_KEY)
     if not stored or not request.session.get(KEY_SESSION_KEY):
         return None, redirect("storefront:checkout")
-    form = _checkout_form(request, data=stored)
+    form = _checkout_form(request, data=stored, cart=cart)
     if not form.is_valid():
         messages.warning(request, "Please check your details again.")
-        return None, _render_details(request, form)
+        return None, _render_details(request, form, cart=cart)
     return form, None
 
 
-def _render_review(request, details: CheckoutForm, place_form: PlaceOrderForm, *, cart=None, status=200):
+def _render_review(request, details: CheckoutForm, place_form: PlaceOrderForm, *, cart, status=200):
+    """`cart`: as this request read it; priced here with the chosen method and destination."""
     method = details.cleaned_data["delivery_method"]
-    if cart is None:
-        cart = cart_view_build(
-            items=cart_store_for(request).items(),
-            discount_code=details.cleaned_data["discount_code"],
-            delivery_method=method,
-            country=details.destination_country(details.cleaned_data),
-        )
+    cart = cart_view_priced(
+        lines=cart.lines,
+        discount_code=details.cleaned_data["discount_code"],
+        delivery_method=method,
+        country=details.destination_country(details.cleaned_data),
+    )
     return render(
         request,
         "storefront/checkout_review.html",
@@ -172,17 +179,12 @@ def _credit_preview(place_form: PlaceOrderForm, total: Decimal) -> dict | None:
     return {"used": used, "rest": total - used}
 
 
-def _ready_for_review(request):
-    """The checked details when the cart and the details step are both fine, else where to go back."""
-    _, response = _cart_or_redirect(request)
-    if response is not None:
-        return None, response
-    return _details_or_redirect(request)
-
-
 @require_safe
 def checkout_review(request):
-    details, response = _ready_for_review(request)
+    cart, response = _cart_or_redirect(request)
+    if response is not None:
+        return response
+    details, response = _details_or_redirect(request, cart)
     if response is not None:
         return response
     place_form = PlaceOrderForm(
@@ -190,7 +192,7 @@ def checkout_review(request):
         needs_card=details.cleaned_data["payment_method"] == Order.PaymentMethod.CARD,
         store_credit=_store_credit_of(request),
     )
-    return _render_review(request, details, place_form)
+    return _render_review(request, details, place_form, cart=cart)
 
 
 def _store_credit_of(request) -> Decimal:
@@ -246,11 +248,11 @@ def _already_placed(request, key: str):
     return None
 
 
-def _refused(request, key: str, error: ApplicationError, details: CheckoutForm, place_form: PlaceOrderForm):
+def _refused(request, key: str, error: ApplicationError, details: CheckoutForm, place_form: PlaceOrderForm, cart):
     """A refusal, shown where the customer can fix it: beside the card, the cart line or the field."""
     if isinstance(error, PaymentDeclined):
         place_form.add_error("card_number", error.message)
-        return _render_review(request, details, place_form)
+        return _render_review(request, details, place_form, cart=cart)
     if isinstance(error, InvalidOrder):
         order = order_find_by_idempotency_key(key=key)
         if order is not None:  # the other click won and emptied the cart in between
@@ -261,10 +263,10 @@ def _refused(request, key: str, error: ApplicationError, details: CheckoutForm, 
             messages.error(request, error.message)
             return redirect("storefront:cart")
         details.add_error(PLACEMENT_FIELDS.get(field), error.message)
-        return _render_details(request, details)
+        return _render_details(request, details, cart=cart)
     field = error.extra.get("field")
     place_form.add_error(field if field in place_form.fields else None, error.message)
-    return _render_review(request, details, place_form)
+    return _render_review(request, details, place_form, cart=cart)
 
 
 @require_POST
@@ -273,9 +275,12 @@ def checkout_place(request):
     response = _already_placed(request, key)
     if response is not None:
         return response
-    # The cart is checked by cart_checkout itself (an empty cart or a problem is refused there
-    # and shown on the cart page), so only the details are checked here: the cart is read once.
-    details, response = _details_or_redirect(request)
+    # The cart is read once, here: the details are checked against it, and cart_checkout refuses
+    # an empty cart or a problem with it (shown on the cart page) from the same reading.
+    cart = cart_view_build(
+        items=cart_store_for(request).items(), discount_code=request.session.get(DISCOUNT_SESSION_KEY, "")
+    )
+    details, response = _details_or_redirect(request, cart)
     if response is not None:
         return response
     payment_method = details.cleaned_data["payment_method"]
@@ -283,7 +288,7 @@ def checkout_place(request):
         request.POST, needs_card=payment_method == Order.PaymentMethod.CARD, store_credit=_store_credit_of(request)
     )
     if not place_form.is_valid():
-        return _render_review(request, details, place_form)
+        return _render_review(request, details, place_form, cart=cart)
     method = details.cleaned_data["delivery_method"]
     shipping = details.shipping_address_data()
     try:
@@ -295,6 +300,7 @@ def checkout_place(request):
         )
         order = cart_checkout(
             cart=cart_store_for(request),
+            view=cart,
             customer=customer,
             delivery_method=method,
             payment_method=payment_method,
@@ -308,7 +314,7 @@ def checkout_place(request):
             use_store_credit=bool(place_form.cleaned_data.get("use_store_credit")),
         )
     except ApplicationError as error:
-        return _refused(request, key, error, details, place_form)
+        return _refused(request, key, error, details, place_form, cart)
     if order.customer_id == customer.pk:  # _remember_placed asks whose it is: no query to read it again
         order.customer = customer
     _remember_placed(request, key, order)
