@@ -40,7 +40,8 @@ def taken_after_the_cart_check(*, items, product, quantity: int = 1, delivery_me
     A test has one database connection, so the other order cannot commit in the middle of this
     checkout's transaction; it is placed first instead, and the next checkout's cart check (the
     view's, which hands its reading to the service, or the service's when it is called alone)
-    reads the cart as it was just before: what it reads, without a lock, in the real race. Later reads (after the refusal) see the stock as it is.
+    reads the cart as it was just before: what it reads, without a lock, in the real race. Later
+    reads (after the refusal) see the stock as it is.
     """
     before = cart_view_build(items=items)
     order_checkout(

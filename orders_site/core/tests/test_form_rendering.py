@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from orders_site.core.form_rendering import WRITERS, FastWidgetRenderer
 
-TRICKY = 'He said "<b>5 & 6</b>" \'ok\''
+TRICKY = "He said \"<b>5 & 6</b>\" 'ok'"
 CHOICES = [("", "---------"), ("NL", "Netherlands"), ("x<y", TRICKY), (3, 3), (Decimal("4.50"), Decimal("4.50"))]
 GROUPED = [
     ("Benelux", [("NL", "Netherlands"), ("BE", "Belgium")]),
@@ -42,7 +42,7 @@ WIDGETS = [
     (forms.CheckboxInput(), True),
     (forms.CheckboxInput(), False),
     (forms.CheckboxInput(attrs={"class": "toggle"}), "on"),
-    (forms.Textarea(), "line one\n<line two> & \"three\""),
+    (forms.Textarea(), 'line one\n<line two> & "three"'),
     (forms.Textarea(attrs={"rows": 3}), ""),
     (forms.Textarea(), None),
     (forms.Select(choices=CHOICES), "NL"),
