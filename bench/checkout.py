@@ -343,7 +343,12 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=min(2 * (os.cpu_count() or 1) + 1, 9), help="gunicorn worker processes"
     )
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (default 1: sync workers, as README's production command runs them)",
+    )
     parser.add_argument("--keep", action="store_true", help=f"keep the scratch database {SCRATCH_DB}")
     parser.add_argument(
         "--redis",

@@ -241,10 +241,11 @@ def backordered_units_by_product() -> dict[int, int]:
     return {product_id: units for product_id, units in result.items() if units > 0}
 
 
-def bank_transfer_instructions(*, order: Order, amount_due) -> dict | None:
+def bank_transfer_instructions(*, order: Order, amount_due, qr: bool = True) -> dict | None:
     """Where and how much to pay for a bank-transfer order that has a reference and still owes
     money, or for a pay-on-invoice order once its invoice is issued (account customers pay the
-    invoice by transfer); None for card and cash orders and once nothing is owed (paid, cancelled)."""
+    invoice by transfer); None for card and cash orders and once nothing is owed (paid, cancelled).
+    `qr=False`: without the EPC QR code ("qr_svg" empty), for a text e-mail that cannot show it."""
     transfer = (Order.PaymentMethod.BANK_TRANSFER, Order.PaymentMethod.ON_INVOICE)
     if order.payment_method not in transfer or not order.payment_reference:
         return None
@@ -261,7 +262,7 @@ def bank_transfer_instructions(*, order: Order, amount_due) -> dict | None:
         "reference": reference_grouped(order.payment_reference),
         "qr_svg": "",
     }
-    if order.currency == "EUR" and Decimal(amount_due) <= MAX_AMOUNT:
+    if qr and order.currency == "EUR" and Decimal(amount_due) <= MAX_AMOUNT:
         # The same transfer as an EPC QR code for a banking app to scan (orders.epc_qr).
         payload = epc_qr_payload(
             name=settings.SHOP_ACCOUNT_HOLDER[:70],

@@ -74,3 +74,17 @@ def test_bank_transfer_instructions_carry_the_code_for_euros_only(settings):
 
     order.currency = "GBP"
     assert bank_transfer_instructions(order=order, amount_due=Decimal("49.95"))["qr_svg"] == ""
+
+
+@pytest.mark.django_db
+def test_a_text_email_asks_for_the_transfer_without_the_code():
+    from orders.models import Order
+
+    # Given a bank-transfer order in euros
+    order = Order(number="100002", payment_method="bank_transfer", payment_reference="RF69100002", currency="EUR")
+    with_code = bank_transfer_instructions(order=order, amount_due=Decimal("49.95"))
+    # When a text e-mail asks for the instructions without the QR code
+    without = bank_transfer_instructions(order=order, amount_due=Decimal("49.95"), qr=False)
+    # Then it has everything but the drawing
+    assert without["qr_svg"] == "" and "<svg" in with_code["qr_svg"]
+    assert {k: v for k, v in without.items() if k != "qr_svg"} == {k: v for k, v in with_code.items() if k != "qr_svg"}
