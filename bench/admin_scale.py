@@ -139,6 +139,7 @@ def _fill(orders: int) -> dict[str, int]:
 
     customers = max(orders // 5, 10)
     movements = orders
+    deliveries = orders  # webhook deliveries: about one per order over the three years
     # Random, but the same every run.
     statements = [
         ("seed", "SELECT setseed(0.2026)"),
@@ -537,6 +538,48 @@ def _fill(orders: int) -> dict[str, int]:
             """,
         ),
         (
+            "webhook deliveries",
+            f"""
+            INSERT INTO webhooks_webhooksubscription (id, name, url, secret, event_types, is_active,
+                                                      failures_in_a_row, disabled_reason, created_at)
+            VALUES (1, 'ERP', 'https://erp.example.com/hooks', 'whsec_bench1', '[]', true, 0, '', now()),
+                   (2, 'CRM', 'https://crm.example.com/hooks', 'whsec_bench2', '[]', true, 0, '', now()),
+                   (3, 'Old warehouse system', 'https://wms.example.com/in', 'whsec_bench3', '[]', false, 0,
+                    'Failed for 72 hours', now());
+            INSERT INTO webhooks_webhookdelivery (subscription_id, event_id, event_type, body, status, attempts,
+                                                  next_attempt_at, retry_until, created_at, succeeded_at,
+                                                  last_status_code, last_duration_ms, last_response, last_error)
+            SELECT 1 + g % 3, 'evt_' || md5(g::text), d.kind, '{{"type": "' || d.kind || '"}}', d.status,
+                   CASE d.status WHEN 'succeeded' THEN 1 ELSE 6 END,
+                   CASE d.status WHEN 'pending' THEN d.t + interval '5 minutes' END, d.t + interval '3 days', d.t,
+                   CASE d.status WHEN 'succeeded' THEN d.t END, CASE d.status WHEN 'succeeded' THEN 200 ELSE 503 END,
+                   40 + g % 200, '', CASE d.status WHEN 'succeeded' THEN '' ELSE 'HTTP 503' END
+            FROM (SELECT g,
+                         now() - make_interval(secs => ({deliveries} - g)::float8 * {SPAN_SECONDS} / {deliveries}) AS t,
+                         (ARRAY['order.placed', 'order.verified', 'shipment.dispatched', 'shipment.delivered',
+                                'invoice.issued', 'payment.received', 'order.placed', 'order.verified',
+                                'order.cancelled', 'order.on_hold', 'refund.succeeded', 'return.received',
+                                'stock.low'])[1 + (g::bigint * 7919) % 13] AS kind,
+                         CASE WHEN g % 100 = 0 THEN 'failed' WHEN g > {deliveries} - 200 THEN 'pending'
+                              ELSE 'succeeded' END AS status
+                  FROM generate_series(1, {deliveries}) g) d ORDER BY g;
+            """,
+        ),
+        (
+            "order imports and their references",
+            """
+            INSERT INTO orders_orderimport (source, file_name, file, status, rows_total, orders_total, orders_done,
+                                            orders_skipped, problems, placed_via, created_at, touched_at,
+                                            finished_at)
+            SELECT 'marketplace', 'orders-' || g || '.csv', 'imports/2026/12/orders-' || g || '.csv', 'done', 60,
+                   50, 50, 0, '[]', 'Bench', d.t, d.t, d.t
+            FROM (SELECT g, now() - make_interval(days => 400 - g) AS t FROM generate_series(1, 200) g) d;
+            INSERT INTO orders_externalorderreference (source, reference, order_id, order_import_id)
+            SELECT 'marketplace', 'MP-' || o.id, o.id, (SELECT min(id) FROM orders_orderimport) + o.id % 200
+            FROM orders_order o WHERE o.channel = 'import' ORDER BY o.id;
+            """,
+        ),
+        (
             "identity counters",
             """
             SELECT setval(pg_get_serial_sequence('orders_order', 'id'), (SELECT max(id) FROM orders_order));
@@ -569,6 +612,8 @@ def _fill(orders: int) -> dict[str, int]:
         "orders_returnrequest",
         "invoicing_storecreditaccount",
         "invoicing_storecreditentry",
+        "webhooks_webhookdelivery",
+        "orders_externalorderreference",
     ]
     with connection.cursor() as cursor:
         # Loading first and indexing afterwards is several times faster than keeping ~20 indexes of a
@@ -624,7 +669,8 @@ def _samples() -> dict[str, str]:
     """Search terms taken from the rows, the way staff would type them."""
     from inventory.models import StockMovement
     from invoicing.models import CreditNote, Invoice, Payment, StoreCreditAccount
-    from orders.models import Customer, Order, ReturnRequest, Shipment
+    from orders.models import Customer, ExternalOrderReference, Order, ReturnRequest, Shipment
+    from webhooks.models import WebhookDelivery
 
     middle = Order.objects.filter(pk__gte=Order.objects.order_by("-pk").values_list("pk", flat=True)[0] // 2)
     order = middle.exclude(status="draft").order_by("pk").first()
@@ -637,6 +683,8 @@ def _samples() -> dict[str, str]:
     credit_note = CreditNote.objects.filter(order__pk__gte=order.pk).select_related("order").order_by("pk").first()
     rma = ReturnRequest.objects.filter(order__pk__gte=order.pk).order_by("pk").first()
     credit = StoreCreditAccount.objects.filter(customer__pk__gte=customer.pk).select_related("customer").first()
+    delivery = WebhookDelivery.objects.order_by("pk")[WebhookDelivery.objects.count() // 2]
+    reference = ExternalOrderReference.objects.select_related("order").order_by("pk").last()
     return {
         "order_number": order.number,
         "order_prefix": order.number[:4],
@@ -656,6 +704,9 @@ def _samples() -> dict[str, str]:
         "credit_note_order": credit_note.order.number,
         "rma_number": rma.number,
         "credit_email": credit.customer.email.upper(),
+        "event_id": delivery.event_id,
+        "external_reference": reference.reference,
+        "external_order_prefix": reference.order.number[:-2],
     }
 
 
@@ -665,7 +716,7 @@ def _requests(samples: dict[str, str]) -> list[tuple[str, str, str]]:
     def url(model: str, **params) -> str:
         return f"/admin/{model}/" + (f"?{urlencode(params)}" if params else "")
 
-    orders, movements = "orders/order", "inventory/stockmovement"
+    orders, movements, hooks = "orders/order", "inventory/stockmovement", "webhooks/webhookdelivery"
     return [
         ("orders", "first page", url(orders)),
         ("orders", "page 500", url(orders, p=500)),
@@ -761,6 +812,25 @@ def _requests(samples: dict[str, str]) -> list[tuple[str, str, str]]:
         ("store credit", "accounts: search e-mail", url("invoicing/storecreditaccount", q=samples["credit_email"])),
         ("feedback requests", "first page", url("feedback/feedbackrequest")),
         ("feedback requests", "search: order number", url("feedback/feedbackrequest", q=samples["order_number"])),
+        ("webhook deliveries", "first page", url(hooks)),
+        ("webhook deliveries", "page 500", url(hooks, p=500)),
+        ("webhook deliveries", "status: failed (1 %)", url(hooks, status__exact="failed")),
+        ("webhook deliveries", "status: pending (200)", url(hooks, status__exact="pending")),
+        ("webhook deliveries", "event: return.received", url(hooks, event_type__exact="return.received")),
+        ("webhook deliveries", "one subscription's log", url(hooks, subscription__id__exact=2)),
+        ("webhook deliveries", "search: event id", url(hooks, q=samples["event_id"])),
+        ("order imports", "first page", url("orders/orderimport")),
+        ("imported references", "first page", url("orders/externalorderreference")),
+        (
+            "imported references",
+            "search: reference",
+            url("orders/externalorderreference", q=samples["external_reference"]),
+        ),
+        (
+            "imported references",
+            "search: order number prefix",
+            url("orders/externalorderreference", q=samples["external_order_prefix"]),
+        ),
     ]
 
 
