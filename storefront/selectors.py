@@ -323,7 +323,12 @@ class CartView:
 
     @property
     def problems(self) -> list[str]:
-        return [f"{line.product.name}: {line.problem}" for line in self.lines if line.problem]
+        return cart_problems(self.lines)
+
+
+def cart_problems(lines: list[CartLineView]) -> list[str]:
+    """What blocks checking out these lines, one sentence per line ("Birch stool: It is sold out.")."""
+    return [f"{line.product.name}: {line.problem}" for line in lines if line.problem]
 
 
 def _line_problem(product: Product, availability: Availability, quantity: int) -> tuple[str, str]:
@@ -342,11 +347,26 @@ def cart_view_build(
     *, items, discount_code: str = "", delivery_method: DeliveryMethod | None = None, country: str = "NL"
 ) -> CartView:
     """Price the cart the way the order will be priced (`price_order`, with the discount code's
-    voucher when it can be used now), with availability per line.
+    voucher when it can be used now), with availability per line: `cart_lines_read`, then
+    `cart_view_priced`.
 
     Without a chosen delivery method, shipping is estimated with the cheapest home delivery.
-    Two queries for the products and the voucher (with its scope), whatever the number of lines.
+    Two queries for the products and the voucher (with its scope), whatever the number of lines,
+    and two for the estimate.
     """
+    return cart_view_priced(
+        lines=cart_lines_read(items=items),
+        discount_code=discount_code,
+        delivery_method=delivery_method,
+        country=country,
+    )
+
+
+def cart_lines_read(*, items) -> list[CartLineView]:
+    """The cart's items with their products, display prices and availability, and what blocks
+    buying each (`CartLineView.problem`), in one query whatever the number of lines; nothing priced
+    yet. The checkout pages read the lines once and price them with the chosen delivery method,
+    which the cart's estimate would only be thrown away for."""
     items = list(items)
     products = (
         Product.objects.select_related("tax_class")
@@ -373,15 +393,15 @@ def cart_view_build(
                 note=note,
             )
         )
-    return cart_view_priced(lines=lines, discount_code=discount_code, delivery_method=delivery_method, country=country)
+    return lines
 
 
 def cart_view_priced(
     *, lines: list[CartLineView], discount_code: str = "", delivery_method: DeliveryMethod | None = None, country="NL"
 ) -> CartView:
-    """The lines of a cart already read in this request (`CartView.lines`), priced again for a
-    delivery method and a destination: the review page prices with the method chosen at the
-    details step, without reading the products a second time."""
+    """The lines of a cart read in this request (`cart_lines_read`), priced for a delivery method
+    and a destination: the review page prices with the method chosen at the details step (its
+    zones and bands prefetched by the details form: no query then but the voucher's)."""
     offer = voucher_offer_find(code=discount_code) if discount_code else None
     if offer is not None and offer.problem():
         offer = None

@@ -19,7 +19,7 @@ from orders.services.verification import SoldOut
 from orders_site.core.exceptions import ApplicationError
 
 from ..cart import DISCOUNT_SESSION_KEY, CartItem, CartStore
-from ..selectors import CartView, cart_view_build, product_get_with_availability
+from ..selectors import CartLineView, cart_lines_read, cart_problems, product_get_with_availability
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def cart_checkout(
     delivery_instructions: str = "",
     card_token: str = "",
     use_store_credit: bool = False,
-    view: CartView | None = None,
+    lines: list[CartLineView] | None = None,
 ) -> Order:
     """Place the cart as a web order and empty the cart, in one transaction (the order's own:
     the cart is emptied last inside it).
@@ -164,29 +164,30 @@ def cart_checkout(
     is not coming.
 
     `use_store_credit`: the customer's store credit pays first (lifecycle.checkout).
-    `view`: the cart as this request already read it (`cart_view_build` of the same items), so
+    `lines`: the cart as this request already read it (`cart_lines_read` of the same items), so
     the page that checked the details against it does not have it read twice; else read here.
     Locks: as `order_place`. Raises InvalidOrder (extra["field"]: "lines" for the cart),
     PaymentDeclined and ApplicationError (field "store_credit"); nothing is written then and the
     cart is kept.
     """
-    if view is None:
-        view = cart_view_build(items=cart.items(), discount_code=discount_code, delivery_method=delivery_method)
-    if view.is_empty or view.problems:
+    if lines is None:
+        lines = cart_lines_read(items=cart.items())
+    problems = cart_problems(lines)
+    if not lines or problems:
         existing = order_find_by_idempotency_key(key=idempotency_key)
         if existing is not None:
             return existing
-        if view.is_empty:
+        if not lines:
             raise InvalidOrder("Your cart is empty.", extra={"field": "lines"})
-        raise InvalidOrder(" ".join(view.problems), extra={"field": "lines"})
+        raise InvalidOrder(" ".join(problems), extra={"field": "lines"})
     try:
         order = order_checkout(
             customer=customer,
             lines=[
                 LineRequest(product_id=line.product.pk, quantity=line.quantity, customisation_notes=line.notes)
-                for line in view.lines
+                for line in lines
             ],
-            products={line.product.pk: line.product for line in view.lines},
+            products={line.product.pk: line.product for line in lines},
             channel=Order.Channel.WEB,
             delivery_method=delivery_method,
             payment_method=payment_method,
@@ -203,8 +204,7 @@ def cart_checkout(
         )
     except SoldOut as sold_out:
         # Read again, now that the other order's allocation is committed: the cart says what is left.
-        view = cart_view_build(items=cart.items(), discount_code=discount_code, delivery_method=delivery_method)
-        problems = " ".join(view.problems)
+        problems = " ".join(cart_problems(cart_lines_read(items=cart.items())))
         message = f"Sorry, the last ones sold while you were checking out, so nothing was ordered. {problems}"
         raise InvalidOrder(message if problems else sold_out.message, extra={"field": "lines"}) from sold_out
     return order

@@ -21,7 +21,7 @@ from lifecycle.checkout import order_checkout
 from orders.models import EmailNotification, Order, RiskRules
 from orders.services.placement import InvalidOrder, LineRequest
 from storefront.cart import SESSION_KEY, CartItem, SessionCartStore
-from storefront.selectors import cart_view_build
+from storefront.selectors import cart_lines_read, cart_problems
 from storefront.services.cart import cart_add, cart_checkout
 from storefront.views.checkout import KEY_SESSION_KEY
 from tests.builders import address_data, customer_build, order_build
@@ -43,7 +43,7 @@ def taken_after_the_cart_check(*, items, product, quantity: int = 1, delivery_me
     reads the cart as it was just before: what it reads, without a lock, in the real race. Later
     reads (after the refusal) see the stock as it is.
     """
-    before = cart_view_build(items=items)
+    before = cart_lines_read(items=items)
     order_checkout(
         customer=customer_build(email="quicker@example.com"),
         lines=[LineRequest(product_id=product.pk, quantity=quantity)],
@@ -53,12 +53,12 @@ def taken_after_the_cart_check(*, items, product, quantity: int = 1, delivery_me
         billing_address=address_data(),
         shipping_address=address_data(),
     )
-    assert before.problems == [] and cart_view_build(items=items).problems, "the stock went in between"
+    assert cart_problems(before) == [] and cart_problems(cart_lines_read(items=items)), "the stock went in between"
 
     first_read = _first_read(before)  # the first read of the checkout, the view's or the service's
     with (
-        mock.patch("storefront.views.checkout.cart_view_build", side_effect=first_read),
-        mock.patch("storefront.services.cart.cart_view_build", side_effect=first_read),
+        mock.patch("storefront.views.checkout.cart_lines_read", side_effect=first_read),
+        mock.patch("storefront.services.cart.cart_lines_read", side_effect=first_read),
     ):
         yield
 
@@ -68,7 +68,7 @@ def _first_read(before):
 
     def read(**kwargs):
         calls.append(kwargs)
-        return before if len(calls) == 1 else cart_view_build(**kwargs)
+        return before if len(calls) == 1 else cart_lines_read(**kwargs)
 
     return read
 

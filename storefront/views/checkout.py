@@ -26,7 +26,8 @@ from ..cart import DISCOUNT_SESSION_KEY, SessionCartStore, cart_store_for
 from ..forms import PAYMENT_HINTS, CheckoutForm, PlaceOrderForm
 from ..selectors import (
     address_list_for_customer,
-    cart_view_build,
+    cart_lines_read,
+    cart_problems,
     cart_view_priced,
     customer_for_user,
     store_credit_for_user,
@@ -52,18 +53,15 @@ PLACEMENT_FIELDS = {
 }
 
 
-def _checkout_form(request, *, data=None, initial=None, cart=None) -> CheckoutForm:
+def _checkout_form(request, *, lines, data=None, initial=None) -> CheckoutForm:
+    """`lines`: the cart as this request read it (`cart_lines_read`)."""
     customer = customer_for_user(user=request.user)
-    if cart is None:
-        cart = cart_view_build(
-            items=cart_store_for(request).items(), discount_code=request.session.get(DISCOUNT_SESSION_KEY, "")
-        )
     return CheckoutForm(
         data=data,
         initial=initial,
         addresses=address_list_for_customer(customer=customer),
         is_guest=not request.user.is_authenticated,
-        parcel=parcel_measure((line.product, line.quantity, line.product.price) for line in cart.lines),
+        parcel=parcel_measure((line.product, line.quantity, line.product.price) for line in lines),
     )
 
 
@@ -78,39 +76,37 @@ def _initial(request) -> dict:
     return initial
 
 
-def _render_details(request, form, *, cart=None, status=200):
-    if cart is None:
-        cart = cart_view_build(
-            items=cart_store_for(request).items(), discount_code=request.session.get(DISCOUNT_SESSION_KEY, "")
-        )
+def _render_details(request, form, *, lines, status=200):
+    """The details page, its cart summary priced from `lines` with the estimated shipping."""
+    cart = cart_view_priced(lines=lines, discount_code=request.session.get(DISCOUNT_SESSION_KEY, ""))
     return render(
         request, "storefront/checkout.html", {"form": form, "cart": cart, "payment_hints": PAYMENT_HINTS}, status=status
     )
 
 
 def _cart_or_redirect(request):
-    cart = cart_view_build(
-        items=cart_store_for(request).items(), discount_code=request.session.get(DISCOUNT_SESSION_KEY, "")
-    )
-    if cart.is_empty:
+    """The cart's lines, read once for the request (each page prices them as it shows them), or
+    the way back to the cart when it is empty or something in it cannot be had."""
+    lines = cart_lines_read(items=cart_store_for(request).items())
+    if not lines:
         messages.info(request, "Your cart is empty. Add something before you check out.")
         return None, redirect("storefront:cart")
-    if cart.problems:
-        messages.warning(request, "Please check your cart: " + " ".join(cart.problems))
+    if problems := cart_problems(lines):
+        messages.warning(request, "Please check your cart: " + " ".join(problems))
         return None, redirect("storefront:cart")
-    return cart, None
+    return lines, None
 
 
 @form_page
 def checkout(request):
-    cart, response = _cart_or_redirect(request)
+    lines, response = _cart_or_redirect(request)
     if response is not None:
         return response
     if request.method != "POST":
-        return _render_details(request, _checkout_form(request, initial=_initial(request), cart=cart), cart=cart)
-    form = _checkout_form(request, data=request.POST, cart=cart)
+        return _render_details(request, _checkout_form(request, initial=_initial(request), lines=lines), lines=lines)
+    form = _checkout_form(request, data=request.POST, lines=lines)
     if not form.is_valid():
-        return _render_details(request, form, cart=cart)
+        return _render_details(request, form, lines=lines)
     stored = {name: value for name, value in request.POST.items() if name in form.fields}
     if request.user.is_authenticated and form.uses_new_address and form.cleaned_data.get("save_address"):
         customer = customer_get_or_create_for_user(user=request.user)
@@ -126,28 +122,32 @@ def checkout(request):
     return redirect("storefront:checkout_review")
 
 
-def _details_or_redirect(request, cart):
+def _details_or_redirect(request, lines):
     """The details saved in step one, checked again (a method may have been withdrawn since)
-    against `cart`, as this request read it."""
+    against the cart's `lines`, as this request read them."""
     stored = request.session.get(CHECKOUT_SESSION_KEY)
     if not stored or not request.session.get(KEY_SESSION_KEY):
         return None, redirect("storefront:checkout")
-    form = _checkout_form(request, data=stored, cart=cart)
+    form = _checkout_form(request, data=stored, lines=lines)
     if not form.is_valid():
         messages.warning(request, "Please check your details again.")
-        return None, _render_details(request, form, cart=cart)
+        return None, _render_details(request, form, lines=lines)
     return form, None
 
 
-def _render_review(request, details: CheckoutForm, place_form: PlaceOrderForm, *, cart, status=200):
-    """`cart`: as this request read it; priced here with the chosen method and destination."""
-    method = details.cleaned_data["delivery_method"]
-    cart = cart_view_priced(
-        lines=cart.lines,
+def _priced(details: CheckoutForm, lines):
+    """The cart's `lines` priced as the order will be: the chosen method, to the chosen address."""
+    return cart_view_priced(
+        lines=lines,
         discount_code=details.cleaned_data["discount_code"],
-        delivery_method=method,
+        delivery_method=details.cleaned_data["delivery_method"],
         country=details.destination_country(details.cleaned_data),
     )
+
+
+def _render_review(request, details: CheckoutForm, place_form: PlaceOrderForm, *, cart, status=200):
+    """`cart`: the lines as this request read them, priced (`_priced`)."""
+    method = details.cleaned_data["delivery_method"]
     return render(
         request,
         "storefront/checkout_review.html",
@@ -181,10 +181,10 @@ def _credit_preview(place_form: PlaceOrderForm, total: Decimal) -> dict | None:
 
 @require_safe
 def checkout_review(request):
-    cart, response = _cart_or_redirect(request)
+    lines, response = _cart_or_redirect(request)
     if response is not None:
         return response
-    details, response = _details_or_redirect(request, cart)
+    details, response = _details_or_redirect(request, lines)
     if response is not None:
         return response
     place_form = PlaceOrderForm(
@@ -192,7 +192,7 @@ def checkout_review(request):
         needs_card=details.cleaned_data["payment_method"] == Order.PaymentMethod.CARD,
         store_credit=_store_credit_of(request),
     )
-    return _render_review(request, details, place_form, cart=cart)
+    return _render_review(request, details, place_form, cart=_priced(details, lines))
 
 
 def _store_credit_of(request) -> Decimal:
@@ -248,11 +248,11 @@ def _already_placed(request, key: str):
     return None
 
 
-def _refused(request, key: str, error: ApplicationError, details: CheckoutForm, place_form: PlaceOrderForm, cart):
+def _refused(request, key: str, error: ApplicationError, details: CheckoutForm, place_form: PlaceOrderForm, lines):
     """A refusal, shown where the customer can fix it: beside the card, the cart line or the field."""
     if isinstance(error, PaymentDeclined):
         place_form.add_error("card_number", error.message)
-        return _render_review(request, details, place_form, cart=cart)
+        return _render_review(request, details, place_form, cart=_priced(details, lines))
     if isinstance(error, InvalidOrder):
         order = order_find_by_idempotency_key(key=key)
         if order is not None:  # the other click won and emptied the cart in between
@@ -263,10 +263,10 @@ def _refused(request, key: str, error: ApplicationError, details: CheckoutForm, 
             messages.error(request, error.message)
             return redirect("storefront:cart")
         details.add_error(PLACEMENT_FIELDS.get(field), error.message)
-        return _render_details(request, details, cart=cart)
+        return _render_details(request, details, lines=lines)
     field = error.extra.get("field")
     place_form.add_error(field if field in place_form.fields else None, error.message)
-    return _render_review(request, details, place_form, cart=cart)
+    return _render_review(request, details, place_form, cart=_priced(details, lines))
 
 
 @require_POST
@@ -276,11 +276,10 @@ def checkout_place(request):
     if response is not None:
         return response
     # The cart is read once, here: the details are checked against it, and cart_checkout refuses
-    # an empty cart or a problem with it (shown on the cart page) from the same reading.
-    cart = cart_view_build(
-        items=cart_store_for(request).items(), discount_code=request.session.get(DISCOUNT_SESSION_KEY, "")
-    )
-    details, response = _details_or_redirect(request, cart)
+    # an empty cart or a problem with it (shown on the cart page) from the same reading. It is
+    # priced only where a page shows it; placement prices the order itself.
+    lines = cart_lines_read(items=cart_store_for(request).items())
+    details, response = _details_or_redirect(request, lines)
     if response is not None:
         return response
     payment_method = details.cleaned_data["payment_method"]
@@ -288,7 +287,7 @@ def checkout_place(request):
         request.POST, needs_card=payment_method == Order.PaymentMethod.CARD, store_credit=_store_credit_of(request)
     )
     if not place_form.is_valid():
-        return _render_review(request, details, place_form, cart=cart)
+        return _render_review(request, details, place_form, cart=_priced(details, lines))
     method = details.cleaned_data["delivery_method"]
     shipping = details.shipping_address_data()
     try:
@@ -300,7 +299,7 @@ def checkout_place(request):
         )
         order = cart_checkout(
             cart=cart_store_for(request),
-            view=cart,
+            lines=lines,
             customer=customer,
             delivery_method=method,
             payment_method=payment_method,
@@ -314,7 +313,7 @@ def checkout_place(request):
             use_store_credit=bool(place_form.cleaned_data.get("use_store_credit")),
         )
     except ApplicationError as error:
-        return _refused(request, key, error, details, place_form, cart)
+        return _refused(request, key, error, details, place_form, lines)
     if order.customer_id == customer.pk:  # _remember_placed asks whose it is: no query to read it again
         order.customer = customer
     _remember_placed(request, key, order)
