@@ -135,19 +135,16 @@ def _details_or_redirect(request, lines):
     return form, None
 
 
-def _priced(details: CheckoutForm, lines):
-    """The cart's `lines` priced as the order will be: the chosen method, to the chosen address."""
-    return cart_view_priced(
+def _render_review(request, details: CheckoutForm, place_form: PlaceOrderForm, *, lines, status=200):
+    """`lines`: the cart as this request read it, priced here as the order will be: with the
+    chosen method (its zones read by the details form), to the chosen address."""
+    method = details.cleaned_data["delivery_method"]
+    cart = cart_view_priced(
         lines=lines,
         discount_code=details.cleaned_data["discount_code"],
-        delivery_method=details.cleaned_data["delivery_method"],
+        delivery_method=method,
         country=details.destination_country(details.cleaned_data),
     )
-
-
-def _render_review(request, details: CheckoutForm, place_form: PlaceOrderForm, *, cart, status=200):
-    """`cart`: the lines as this request read them, priced (`_priced`)."""
-    method = details.cleaned_data["delivery_method"]
     return render(
         request,
         "storefront/checkout_review.html",
@@ -192,7 +189,7 @@ def checkout_review(request):
         needs_card=details.cleaned_data["payment_method"] == Order.PaymentMethod.CARD,
         store_credit=_store_credit_of(request),
     )
-    return _render_review(request, details, place_form, cart=_priced(details, lines))
+    return _render_review(request, details, place_form, lines=lines)
 
 
 def _store_credit_of(request) -> Decimal:
@@ -252,7 +249,7 @@ def _refused(request, key: str, error: ApplicationError, details: CheckoutForm, 
     """A refusal, shown where the customer can fix it: beside the card, the cart line or the field."""
     if isinstance(error, PaymentDeclined):
         place_form.add_error("card_number", error.message)
-        return _render_review(request, details, place_form, cart=_priced(details, lines))
+        return _render_review(request, details, place_form, lines=lines)
     if isinstance(error, InvalidOrder):
         order = order_find_by_idempotency_key(key=key)
         if order is not None:  # the other click won and emptied the cart in between
@@ -266,7 +263,7 @@ def _refused(request, key: str, error: ApplicationError, details: CheckoutForm, 
         return _render_details(request, details, lines=lines)
     field = error.extra.get("field")
     place_form.add_error(field if field in place_form.fields else None, error.message)
-    return _render_review(request, details, place_form, cart=_priced(details, lines))
+    return _render_review(request, details, place_form, lines=lines)
 
 
 @require_POST
@@ -287,7 +284,7 @@ def checkout_place(request):
         request.POST, needs_card=payment_method == Order.PaymentMethod.CARD, store_credit=_store_credit_of(request)
     )
     if not place_form.is_valid():
-        return _render_review(request, details, place_form, cart=_priced(details, lines))
+        return _render_review(request, details, place_form, lines=lines)
     method = details.cleaned_data["delivery_method"]
     shipping = details.shipping_address_data()
     try:
