@@ -4,9 +4,11 @@ This module only stores and reads lines. The rules (stock limits, quantities, me
 sign-in, checkout) live in `orders/services/cart.py`; views never write a cart directly.
 """
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.db import transaction
 from django.db.models import Sum
 
 from orders.models import Cart, CartLine
@@ -31,6 +33,7 @@ class CartStore(Protocol):
     def remove(self, product_id: int) -> None: ...
     def clear(self) -> None: ...
     def count(self) -> int: ...
+    def atomic(self) -> AbstractContextManager: ...
 
 
 class SessionCartStore:
@@ -79,6 +82,10 @@ class SessionCartStore:
     def count(self) -> int:
         return sum(item.quantity for item in self.items())
 
+    def atomic(self) -> AbstractContextManager:
+        """Nothing to hold together: the session is saved once, after the response is made."""
+        return nullcontext()
+
 
 class DatabaseCartStore:
     """A signed-in customer's cart, the same on every device they sign in with."""
@@ -119,6 +126,10 @@ class DatabaseCartStore:
 
     def count(self) -> int:
         return self._lines().aggregate(total=Sum("quantity"))["total"] or 0
+
+    def atomic(self) -> AbstractContextManager:
+        """A change reads the line and writes it in one transaction (two tabs adding at once)."""
+        return transaction.atomic()
 
 
 def cart_store_for(request) -> CartStore:

@@ -8,8 +8,6 @@ cart is shown (selectors.cart_view_build) and again, authoritatively, by `order_
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
-
 from inventory.models import Product
 from lifecycle.checkout import order_checkout
 from orders.models import Customer, DeliveryMethod, Order
@@ -65,40 +63,40 @@ def _settle_quantity(*, cart: CartStore, product_id: int, wanted: int, notes: st
     return CartChange(quantity, f"{verb} {product.name}.", "success")
 
 
-@transaction.atomic
 def cart_add(*, cart: CartStore, product_id: int, quantity: int = 1, notes: str | None = None) -> CartChange:
     """Add units of a product. Asking for more than can be had puts in what can, and says so.
 
-    Raises ApplicationError for a quantity below 1.
+    In one transaction for a saved cart (`cart.atomic()`); a guest's cart in the session needs
+    none. Raises ApplicationError for a quantity below 1.
     """
     if quantity < 1:
         raise ApplicationError("Choose a quantity of at least 1.", extra={"field": "quantity"})
-    current = cart.get(product_id)
-    wanted = (current.quantity if current else 0) + quantity
-    return _settle_quantity(cart=cart, product_id=product_id, wanted=wanted, notes=notes, verb="Added")
+    with cart.atomic():
+        current = cart.get(product_id)
+        wanted = (current.quantity if current else 0) + quantity
+        return _settle_quantity(cart=cart, product_id=product_id, wanted=wanted, notes=notes, verb="Added")
 
 
-@transaction.atomic
 def cart_update(*, cart: CartStore, product_id: int, quantity: int, notes: str | None = None) -> CartChange:
     """Set a line's quantity; 0 removes the line. Raises ApplicationError for a negative quantity."""
     if quantity < 0:
         raise ApplicationError("A quantity cannot be negative.", extra={"field": "quantity"})
-    if cart.get(product_id) is None:
-        raise ApplicationError("This product is not in your cart any more.")
-    if quantity == 0:
-        return cart_remove(cart=cart, product_id=product_id)
-    return _settle_quantity(cart=cart, product_id=product_id, wanted=quantity, notes=notes, verb="Updated")
+    with cart.atomic():
+        if cart.get(product_id) is None:
+            raise ApplicationError("This product is not in your cart any more.")
+        if quantity == 0:
+            return cart_remove(cart=cart, product_id=product_id)
+        return _settle_quantity(cart=cart, product_id=product_id, wanted=quantity, notes=notes, verb="Updated")
 
 
-@transaction.atomic
 def cart_remove(*, cart: CartStore, product_id: int) -> CartChange:
-    product = Product.objects.filter(pk=product_id).only("name").first()
-    cart.remove(product_id)
+    with cart.atomic():
+        product = Product.objects.filter(pk=product_id).only("name").first()
+        cart.remove(product_id)
     name = product.name if product else "The product"
     return CartChange(0, f"{name} was removed from your cart.", "success")
 
 
-@transaction.atomic
 def cart_merge(*, source: CartStore, target: CartStore) -> int:
     """At sign-in: move the guest cart's lines into the customer's saved cart, then empty it.
 
@@ -106,14 +104,15 @@ def cart_merge(*, source: CartStore, target: CartStore) -> int:
     lines merged.
     """
     merged = 0
-    for item in source.items():
-        current = target.get(item.product_id)
-        wanted = item.quantity + (current.quantity if current else 0)
-        notes = item.notes or (current.notes if current else "")
-        change = _settle_quantity(cart=target, product_id=item.product_id, wanted=wanted, notes=notes, verb="Added")
-        if change.quantity:
-            merged += 1
-    source.clear()
+    with target.atomic():
+        for item in source.items():
+            current = target.get(item.product_id)
+            wanted = item.quantity + (current.quantity if current else 0)
+            notes = item.notes or (current.notes if current else "")
+            change = _settle_quantity(cart=target, product_id=item.product_id, wanted=wanted, notes=notes, verb="Added")
+            if change.quantity:
+                merged += 1
+        source.clear()
     return merged
 
 
