@@ -1,7 +1,7 @@
 """Where a cart's lines are kept: the session for guests, the database for signed-in customers.
 
 This module only stores and reads lines. The rules (stock limits, quantities, merging at
-sign-in, checkout) live in `orders/services/cart.py`; views never write a cart directly.
+sign-in, checkout) live in `storefront/services/cart.py`; views never write a cart directly.
 """
 
 from contextlib import AbstractContextManager, nullcontext
@@ -128,7 +128,9 @@ class DatabaseCartStore:
         return self._lines().aggregate(total=Sum("quantity"))["total"] or 0
 
     def atomic(self) -> AbstractContextManager:
-        """A change reads the line and writes it in one transaction (two tabs adding at once)."""
+        """A change's reads and writes commit together or not at all (the cart row and its line are
+        written by two statements). It locks nothing: two tabs adding at once may both read the
+        same quantity."""
         return transaction.atomic()
 
 
