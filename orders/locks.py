@@ -21,7 +21,8 @@ primary-key order, so that no two services can wait for each other (a deadlock):
    serialise every caller until commit.
 
 Rows that are locked alone, by services that hold no other lock while they have them: customers
-(`customer_lock`, `guest_customer_lock`), address-book entries (`address_book_entry_lock`),
+(`customer_lock`, `guest_customer_lock`), the user row of a saved cart (`cart_owner_lock`),
+address-book entries (`address_book_entry_lock`),
 pick batches (`pick_batch_lock`, when a batch is marked done),
 feedback requests and feedback (feedback.locks). A service that ever needs one of them together
 with an order must take the order first and add its place to this list.
@@ -33,6 +34,8 @@ circle as long as everybody takes orders before the rows below them.
 """
 
 from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
 
 from .models import Address, Customer, EmailNotification, Order, PickBatch, Quote, Shipment, waiting_for_stock
 
@@ -92,6 +95,14 @@ def notification_lock(*, notification_id: int) -> EmailNotification | None:
 def customer_lock(*, customer_id: int) -> Customer:
     """Lock a customer row (alone) with its user (read, not locked)."""
     return Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer_id)
+
+
+def cart_owner_lock(*, user_id: int) -> None:
+    """Lock the user row of a signed-in customer's saved cart (alone) while the cart changes: a
+    change reads a quantity and writes it back, so two tabs at once would otherwise lose an add.
+    The user's row, not the cart's, because the first add creates the cart. FOR NO KEY UPDATE:
+    rows that refer to the user (a new cart, an order's customer) are not held up."""
+    list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk"))
 
 
 def guest_customer_lock(*, email: str) -> Customer | None:

@@ -4,13 +4,15 @@ This module only stores and reads lines. The rules (stock limits, quantities, me
 sign-in, checkout) live in `storefront/services/cart.py`; views never write a cart directly.
 """
 
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.db import transaction
 from django.db.models import Sum
 
+from orders.locks import cart_owner_lock
 from orders.models import Cart, CartLine
 
 SESSION_KEY = "cart"
@@ -127,11 +129,13 @@ class DatabaseCartStore:
     def count(self) -> int:
         return self._lines().aggregate(total=Sum("quantity"))["total"] or 0
 
-    def atomic(self) -> AbstractContextManager:
-        """A change's reads and writes commit together or not at all (the cart row and its line are
-        written by two statements). It locks nothing: two tabs adding at once may both read the
-        same quantity."""
-        return transaction.atomic()
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """A change in one transaction, holding the cart's owner (orders.locks.cart_owner_lock):
+        two tabs adding at once queue instead of both reading the same quantity. One statement."""
+        with transaction.atomic():
+            cart_owner_lock(user_id=self.user.pk)
+            yield
 
 
 def cart_store_for(request) -> CartStore:
