@@ -4,6 +4,7 @@ the terms it was issued under and prints them with the due date."""
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from invoicing.services import invoice_pdf_ensure
 from invoicing.terms import Terms, terms_of
@@ -41,7 +42,7 @@ def test_an_end_of_month_customers_invoice_is_due_after_the_month_and_says_so(ca
     invoice = order.invoices.get()
 
     assert invoice.payment_terms == "End of month + 30 days"
-    assert invoice.due_date == Terms(kind="eom", days=30).due_date(invoice.issued_at.date())
+    assert invoice.due_date == Terms(kind="eom", days=30).due_date(timezone.localdate(invoice.issued_at))
     text = pdf_text(invoice_pdf_ensure(invoice_id=invoice.pk)[1])
     assert f"Due date {invoice.due_date:%-d %B %Y}" in text and "Terms End of month + 30 days" in text
     # An account customer pays the invoice by transfer: the reference, the details and the QR code
