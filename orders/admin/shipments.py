@@ -9,7 +9,6 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -32,6 +31,7 @@ from orders_site.core.admin import (
     status_badge,
 )
 from orders_site.core.exceptions import ApplicationError
+from orders_site.core.formatting import day_display
 from orders_site.core.staff_actions import StaffAction, StaffActionsMixin, admin_link
 
 from ..selectors import events_for_object
@@ -375,7 +375,7 @@ class ShipmentAdmin(
     @admin.display(description="requested")
     def requested_delivery(self, shipment):
         requested = shipment.order.requested_delivery_date
-        return date_format(requested, "j M Y") if requested else "—"
+        return day_display(requested) if requested else "—"
 
     @admin.display(description="pack / track")
     def next_or_tracking(self, shipment):
@@ -394,7 +394,7 @@ class ShipmentAdmin(
     def dispatch_by_shown(self, shipment):
         if shipment.dispatch_by is None:
             return "—"
-        shown = date_format(shipment.dispatch_by, "j M Y")
+        shown = day_display(shipment.dispatch_by)
         if shipment.status in WAITING and dispatch_overdue(shipment.dispatch_by):
             return format_html(
                 '<strong class="overdue" title="Past its promised dispatch date">{} overdue</strong>', shown

@@ -1,14 +1,17 @@
-"""One way to write an amount, a rate, a currency and a count for people: `€ 1,592.30`, `21 %`,
-`1 unit` / `3 units`, `2–3 working days`.
+"""One way to write an amount, a rate, a currency, a count and a day in a list for people:
+`€ 1,592.30`, `21 %`, `1 unit` / `3 units`, `2–3 working days`, `10 Dec`.
 
 The storefront, the console, e-mails and PDFs all use these (templates through the `formatting`
 tags), so a figure reads the same wherever it is shown.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.template.defaultfilters import floatformat
+from django.utils import timezone
+from django.utils.formats import date_format
 
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF", "SEK": "kr", "DKK": "kr", "NOK": "kr"}
 NBSP = "\u00a0"
@@ -47,3 +50,10 @@ def range_display(low: int, high: int, singular: str, plural: str = "") -> str:
     if low == high:
         return count_display(high, singular, plural)
     return f"{low}\u2013{high} {plural or singular + 's'}"
+
+
+def day_display(day: date, *, today: date | None = None) -> str:
+    """A day in a list column: `10 Dec` in the current year, `10 Dec 2025` in any other (the year
+    only where it tells something, so the column stays narrow)."""
+    today = today or timezone.localdate()
+    return date_format(day, "j M" if day.year == today.year else "j M Y")

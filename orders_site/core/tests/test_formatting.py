@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import formats
 
-from orders_site.core.formatting import count_display, money_display, range_display, rate_display
+from orders_site.core.formatting import count_display, day_display, money_display, range_display, rate_display
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,10 @@ def test_irregular_plurals_and_ranges():
     assert range_display(1, 1, "working day") == "1 working day"
     assert range_display(3, 3, "working day") == "3 working days"
     assert range_display(2, 3, "working day") == "2\u20133 working days"
+
+
+def test_a_day_in_a_list_shows_its_year_only_when_it_is_not_this_year():
+    today = date(2026, 12, 7)
+    assert day_display(date(2026, 12, 10), today=today) == "10 Dec"
+    assert day_display(date(2027, 1, 4), today=today) == "4 Jan 2027"
+    assert day_display(date(2025, 12, 10), today=today) == "10 Dec 2025"
