@@ -16,9 +16,12 @@ or the order budget is used up, repeatedly: opens the catalogue, adds a scarce a
 product to the cart, opens the checkout, posts its details, opens the review page (which renders
 the one-time key) and presses "Place order". Nothing is posted that a browser would not post.
 
-It prints orders per second, the p50/p95/p99 latency of the place-order request, how often a
-shopper found the scarce product sold out (at the checkout, after typing the address, or on
-pressing "Place order" when another order took the last units first: nothing is placed then), how
+It prints orders per second, the p50/p95/p99 latency of the place-order request, the CPU time a
+checkout cost in gunicorn, PostgreSQL, Redis, the Celery worker and this script's shoppers (read
+from /proc, beside what the machine's cores could give per checkout: where a faster checkout has
+to come from), how often a shopper found the scarce product sold out (at the checkout, after
+typing the address, or on pressing "Place order" when another order took the last units first:
+nothing is placed then), how
 the orders ended (verified; none should be on hold for stock), and the units oversold: allocated +
 dispatched against stock received, per product (must be 0). Before the shoppers start it runs
 pgbench (bench/_pgbench.py) and prints orders/s as a share of its tps, a figure that moves less
@@ -289,6 +292,45 @@ def _wait_until_up(port: int, server: subprocess.Popen, seconds: float = 60) -> 
     sys.exit("gunicorn did not answer within a minute.")
 
 
+def _cpu_seconds(sessions: dict[str, int | None]) -> dict[str, float] | None:
+    """CPU seconds (user + system) used so far by each named process session (gunicorn's, the
+    Celery worker's: started in sessions of their own), by every PostgreSQL and Redis process, and
+    by this script (the shoppers' threads). None where /proc cannot be read (not Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    servers = {"postgres": "PostgreSQL", "redis-server": "Redis"}
+    used = {name: 0.0 for name in (*sessions, *servers.values())}
+    try:
+        entries = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue  # it ended meanwhile
+        comm, fields = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        session, seconds = int(fields[3]), (int(fields[11]) + int(fields[12])) / tick
+        for name, session_id in sessions.items():
+            if session_id is not None and session == session_id:
+                used[name] += seconds
+        if comm in servers:
+            used[servers[comm]] += seconds
+    mine = os.times()
+    used["the shoppers (this script)"] = mine.user + mine.system
+    return used
+
+
+def _cpu_line(before: dict[str, float] | None, after: dict[str, float] | None, orders: int, elapsed: float) -> str:
+    """Milliseconds of CPU per checkout by process, and what the machine's cores had to give."""
+    if before is None or after is None or not orders:
+        return "not measured (no /proc)"
+    used = {name: 1000 * (after[name] - before[name]) / orders for name in after}
+    parts = [f"{name} {ms:.0f}" for name, ms in used.items() if ms > 0]
+    cores = os.cpu_count() or 1
+    return f"{', '.join(parts)} ms; of the {cores} cores' {1000 * cores * elapsed / orders:.0f} ms per checkout"
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -427,6 +469,8 @@ def main() -> None:
 
         results = Results()
         budget = threading.Semaphore(args.max_orders)
+        sessions = {"gunicorn": server.pid, "Celery": worker.pid if worker else None}
+        cpu_before = _cpu_seconds(sessions)
         started = time.monotonic()
         deadline = started + args.seconds
         threads = [
@@ -438,6 +482,7 @@ def main() -> None:
         for thread in threads:
             thread.join(timeout=args.seconds + 120)
         elapsed = time.monotonic() - started
+        cpu_after = _cpu_seconds(sessions)
     finally:
         for process in (server, worker):
             if process is not None and process.poll() is None:
@@ -465,6 +510,7 @@ def main() -> None:
             f"p50 {_percentile(latencies_ms, 0.50):.0f} ms  p95 {_percentile(latencies_ms, 0.95):.0f} ms  "
             f"p99 {_percentile(latencies_ms, 0.99):.0f} ms  (mean {statistics.fmean(latencies_ms):.0f} ms)"
         )
+    print(f"CPU per checkout      {_cpu_line(cpu_before, cpu_after, results.orders, elapsed)}")
     when = ", ".join(f"{stage} {n}" for stage, n in sorted(results.refused.items()))
     print(f"sold out, retried     {results.refused.total()}{f' ({when})' if when else ''}")
     print(f"orders by status      {', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))}")
