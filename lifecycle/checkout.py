@@ -7,7 +7,7 @@ from django.db import transaction
 
 from invoicing.locks import store_credit_account_lock
 from invoicing.services import card_holds_released_on_failure, payment_authorize, store_credit_spend
-from orders.models import Order
+from orders.models import Customer, Order
 from orders.services.placement import order_place
 from orders_site.core.exceptions import ApplicationError
 
@@ -19,6 +19,7 @@ def order_checkout(
     card_token: str = "",
     use_store_credit: bool = False,
     then: Callable[[Order], None] | None = None,
+    customer_find: Callable[[], Customer] | None = None,
     **placement,
 ) -> Order:
     """Place an order (the keyword arguments of orders.services.placement.order_place) and, when it
@@ -33,7 +34,12 @@ def order_checkout(
     Locks and queues what order_place does. Raises InvalidOrder, PaymentDeclined, and SoldOut when
     `refuse_when_sold_out` is passed (the storefront does: a race loser is refused, not held).
     `then(order)` runs last in the same transaction (the storefront empties the cart there).
+    `customer_find()`, instead of `customer`, finds or makes the order's customer first in the same
+    transaction (the storefront's guest record, orders.services.customers.customer_for_checkout),
+    so a refused checkout leaves none behind.
     """
+    if customer_find is not None:
+        placement["customer"] = customer_find()
 
     def pay(order: Order) -> None:
         rest = order.total

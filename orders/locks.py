@@ -3,6 +3,9 @@
 A service that locks rows of several kinds takes them in this order, and rows of one kind in
 primary-key order, so that no two services can wait for each other (a deadlock):
 
+0. first of all, a guest's customer record when a storefront checkout finds it in the order's
+   transaction (`guest_customer_lock`, FOR NO KEY UPDATE: the rows that refer to the customer,
+   which the order itself is, are not held up), before anything of the order it places.
 1. a purchase order (inventory.locks.purchase_order_lock): receiving it fills back-orders, so it
    comes before the orders it locks next; likewise a quote (`quote_lock`): accepting it places its
    order;
@@ -21,8 +24,8 @@ primary-key order, so that no two services can wait for each other (a deadlock):
    serialise every caller until commit.
 
 Rows that are locked alone, by services that hold no other lock while they have them: customers
-(`customer_lock`, `guest_customer_lock`), the user row of a saved cart (`cart_owner_lock`),
-address-book entries (`address_book_entry_lock`),
+(`customer_lock`; `guest_customer_lock` outside a checkout), the user row of a saved cart
+(`cart_owner_lock`), address-book entries (`address_book_entry_lock`),
 pick batches (`pick_batch_lock`, when a batch is marked done),
 feedback requests and feedback (feedback.locks). A service that ever needs one of them together
 with an order must take the order first and add its place to this list.
@@ -106,9 +109,10 @@ def cart_owner_lock(*, user_id: int) -> None:
 
 
 def guest_customer_lock(*, email: str) -> Customer | None:
-    """Lock the newest guest customer record (no user) with this e-mail address (alone), or None."""
+    """Lock the newest guest customer record (no user) with this e-mail address (alone, or step 0 of
+    a checkout), or None."""
     return (
-        Customer.objects.select_for_update(of=("self",))
+        Customer.objects.select_for_update(of=("self",), no_key=True)
         .filter(user__isnull=True, email__iexact=email)
         .order_by("-pk")
         .first()

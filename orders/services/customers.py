@@ -72,9 +72,10 @@ def customer_sign_up(*, email: str, password: str, full_name: str, phone: str = 
     return user
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def customer_get_or_create_for_user(*, user) -> Customer:
-    """The customer record of a signed-in user, created from the user on first need (staff, old accounts)."""
+    """The customer record of a signed-in user, created from the user on first need (staff, old accounts).
+    In the caller's transaction when there is one (the checkout's), without a savepoint."""
     customer = Customer.objects.filter(user=user).first()
     if customer is not None:
         return customer
@@ -109,10 +110,13 @@ def customer_profile_update(*, customer: Customer, full_name: str, email: str, p
     return customer
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def customer_for_guest(*, email: str, full_name: str, phone: str = "") -> Customer:
     """The customer record behind a guest checkout (no user), reused for the same e-mail address so
     that verification's per-customer risk rules see a guest's earlier orders.
+    In the caller's transaction when there is one, without a savepoint: the storefront's checkout
+    finds or makes it inside the order's (lifecycle.checkout.order_checkout's `customer_find`), so
+    a refused checkout leaves no record and no changed name behind.
     Locks: orders.locks.guest_customer_lock. Raises ApplicationError without a name or address."""
     email = _normalise_email(email)
     if not email or not full_name.strip():
@@ -169,7 +173,8 @@ def address_delete(*, customer: Customer, address_id: int) -> None:
 
 def customer_for_checkout(*, user, email: str, full_name: str, phone: str = "") -> Customer:
     """Who an order placed at the checkout belongs to: the signed-in user's customer record, or the
-    guest record for this e-mail address (see `customer_for_guest`). Raises ApplicationError."""
+    guest record for this e-mail address (see `customer_for_guest`), in the caller's transaction.
+    Raises ApplicationError."""
     if user is not None and user.is_authenticated:
         return customer_get_or_create_for_user(user=user)
     return customer_for_guest(email=email, full_name=full_name, phone=phone)

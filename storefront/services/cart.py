@@ -5,6 +5,7 @@ signed-in customers. Nothing here trusts a price from the browser; prices are re
 cart is shown (selectors.cart_view_build) and again, authoritatively, by `order_place`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -136,7 +137,7 @@ def cart_discount_remove(*, session) -> None:
 def cart_checkout(
     *,
     cart: CartStore,
-    customer: Customer,
+    customer_find: Callable[[], Customer],
     delivery_method: DeliveryMethod,
     payment_method: str,
     billing_address: AddressData,
@@ -162,6 +163,8 @@ def cart_checkout(
     taken meanwhile is released), rather than placing an order that waits on hold for stock that
     is not coming.
 
+    `customer_find()`: who the order is for, found or made inside the order's transaction (the
+    guest's record: a refused checkout leaves none behind; lifecycle.checkout).
     `use_store_credit`: the customer's store credit pays first (lifecycle.checkout).
     `lines`: the cart as this request already read it (`cart_lines_read` of the same items), so
     the page that checked the details against it does not have it read twice; else read here.
@@ -181,7 +184,7 @@ def cart_checkout(
         raise InvalidOrder(" ".join(problems), extra={"field": "lines"})
     try:
         order = order_checkout(
-            customer=customer,
+            customer_find=customer_find,
             lines=[
                 LineRequest(product_id=line.product.pk, quantity=line.quantity, customisation_notes=line.notes)
                 for line in lines

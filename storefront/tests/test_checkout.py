@@ -158,11 +158,31 @@ def test_card_payment_is_authorised_through_the_test_gateway(client, shop):
     assert payment.status == Payment.Status.AUTHORIZED and payment.amount == order.total
 
 
+def test_a_returning_guest_whose_card_is_declined_keeps_the_name_on_record(client, shop):
+    # Given a guest who ordered before as "Anna de Vries"
+    add_to_cart(client, shop.lamp, 1)
+    first = checkout(client, {**GUEST_DETAILS, "ship_full_name": "Anna de Vries"})
+    assert first.status_code == 302
+    (record,) = Customer.objects.filter(email=GUEST_DETAILS["email"])
+
+    # When she checks out again under another name and the card is declined
+    add_to_cart(client, shop.lamp, 1)
+    client.post(CHECKOUT, {**GUEST_DETAILS, "ship_full_name": "A. Typo", "payment_method": "card"})
+    key = review_key(client)
+    card = {"card_number": "4000 0000 0000 0002", "card_expiry": "12/99", "card_cvc": "123"}
+    declined = client.post(PLACE, {"idempotency_key": key, **card})
+
+    # Then nothing was ordered and her record still has the name of her last order
+    assert declined.status_code == 200 and Order.objects.count() == 1
+    assert Customer.objects.filter(email=GUEST_DETAILS["email"]).get().full_name == record.full_name == "Anna de Vries"
+
+
 def test_a_declined_card_is_shown_beside_the_card_number_and_nothing_is_kept(client, shop):
     add_to_cart(client, shop.lamp, 1)
     client.post(CHECKOUT, {**GUEST_DETAILS, "payment_method": "card"})
     key = review_key(client)
     levels_before = list(StockLevel.objects.values_list("pk", "allocated"))
+    customers_before = list(Customer.objects.values_list("pk", "full_name"))
 
     response = client.post(
         PLACE, {"idempotency_key": key, "card_number": "4000 0000 0000 0002", "card_expiry": "12/99", "card_cvc": "123"}
@@ -175,6 +195,7 @@ def test_a_declined_card_is_shown_beside_the_card_number_and_nothing_is_kept(cli
     assert 'value="123"' not in page, "the security code is never echoed back"
     assert not Order.objects.exists() and not Payment.objects.exists()
     assert list(StockLevel.objects.values_list("pk", "allocated")) == levels_before
+    assert list(Customer.objects.values_list("pk", "full_name")) == customers_before, "no guest record is kept"
     assert client.session[SESSION_KEY], "the cart survives"
     # The customer corrects the card and places the order with the same key.
     ok = client.post(

@@ -94,7 +94,7 @@ def test_the_customer_who_loses_the_last_unit_is_refused_and_nothing_of_theirs_i
     ):
         cart_checkout(
             cart=cart,
-            customer=customer,
+            customer_find=lambda: customer,
             delivery_method=shop.standard_delivery,
             payment_method=Order.PaymentMethod.CARD,
             billing_address=address_data(),
@@ -134,7 +134,7 @@ def test_losing_part_of_the_quantity_says_how_many_are_left(shop, customer):
     ):
         cart_checkout(
             cart=cart,
-            customer=customer,
+            customer_find=lambda: customer,
             delivery_method=shop.standard_delivery,
             payment_method=Order.PaymentMethod.BANK_TRANSFER,
             billing_address=address_data(),
@@ -165,7 +165,7 @@ def test_sold_out_is_the_answer_even_when_a_risk_rule_would_also_hold_the_order(
     ):
         cart_checkout(
             cart=cart,
-            customer=customer,
+            customer_find=lambda: customer,
             delivery_method=shop.standard_delivery,
             payment_method=Order.PaymentMethod.BANK_TRANSFER,
             billing_address=address_data(),

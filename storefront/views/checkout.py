@@ -6,6 +6,7 @@ details are first saved and replaced only once an order was placed with it, so a
 resubmit after Back, or a second tab all land on the same order.
 """
 
+import functools
 import uuid
 from decimal import Decimal
 
@@ -288,16 +289,16 @@ def checkout_place(request):
     method = details.cleaned_data["delivery_method"]
     shipping = details.shipping_address_data()
     try:
-        customer = customer_for_checkout(
-            user=request.user,
-            email=details.cleaned_data.get("email", ""),  # guests only: signed-in customers have theirs
-            full_name=shipping.full_name,
-            phone=shipping.phone,
-        )
         order = cart_checkout(
             cart=cart_store_for(request),
             lines=lines,
-            customer=customer,
+            customer_find=functools.partial(
+                customer_for_checkout,
+                user=request.user,
+                email=details.cleaned_data.get("email", ""),  # guests only: signed-in customers have theirs
+                full_name=shipping.full_name,
+                phone=shipping.phone,
+            ),
             delivery_method=method,
             payment_method=payment_method,
             billing_address=details.billing_address_data(),
@@ -311,7 +312,5 @@ def checkout_place(request):
         )
     except ApplicationError as error:
         return _refused(request, key, error, details, place_form, lines)
-    if order.customer_id == customer.pk:  # _remember_placed asks whose it is: no query to read it again
-        order.customer = customer
     _remember_placed(request, key, order)
     return _show_placed(request, order, first_time=True)

@@ -50,7 +50,7 @@ def test_customers_racing_for_the_last_units_are_sold_exactly_those_and_the_rest
     def checkout(customer, cart):
         return lambda: cart_checkout(
             cart=cart,
-            customer=customer,
+            customer_find=lambda: customer,
             delivery_method=delivery_method,
             payment_method=Order.PaymentMethod.CARD,
             billing_address=address_data(),
