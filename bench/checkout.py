@@ -326,7 +326,7 @@ def _cpu_line(before: dict[str, float] | None, after: dict[str, float] | None, o
     if before is None or after is None or not orders:
         return "not measured (no /proc)"
     used = {name: 1000 * (after[name] - before[name]) / orders for name in after}
-    parts = [f"{name} {ms:.0f}" for name, ms in used.items() if ms > 0]
+    parts = [f"{name} {ms:.0f}" if ms >= 0.5 else f"{name} under 1" for name, ms in used.items() if ms > 0]
     cores = os.cpu_count() or 1
     return f"{', '.join(parts)} ms; of the {cores} cores' {1000 * cores * elapsed / orders:.0f} ms per checkout"
 
